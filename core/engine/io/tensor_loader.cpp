@@ -1,0 +1,46 @@
+#include "engine/io/tensor_loader.h"
+
+#include "engine/errors.h"
+
+namespace archival::engine {
+
+at::ScalarType toScalarType(DType dtype) {
+    switch (dtype) {
+        case DType::F64:
+            return at::kDouble;
+        case DType::F32:
+            return at::kFloat;
+        case DType::F16:
+            return at::kHalf;
+        case DType::BF16:
+            return at::kBFloat16;
+        case DType::I64:
+            return at::kLong;
+        case DType::I32:
+            return at::kInt;
+        case DType::I16:
+            return at::kShort;
+        case DType::I8:
+            return at::kChar;
+        case DType::U8:
+            return at::kByte;
+        case DType::Bool:
+            return at::kBool;
+    }
+    throw EngineError(ErrorKind::Internal, "unhandled dtype");
+}
+
+at::Tensor viewTensor(const Checkpoint::Entry& entry) {
+    auto keepAlive = entry.file->mapping();
+    void* data = const_cast<std::byte*>(entry.file->data(*entry.info));
+    return at::from_blob(
+        data, entry.info->shape, [keepAlive](void*) mutable { keepAlive.reset(); },
+        at::TensorOptions().dtype(toScalarType(entry.info->dtype)));
+}
+
+at::Tensor loadTensor(const Checkpoint::Entry& entry, at::ScalarType dtype, at::Device device) {
+    // copy=true: the result never aliases the read-only mapping.
+    return viewTensor(entry).to(device, dtype, /*non_blocking=*/false, /*copy=*/true);
+}
+
+}  // namespace archival::engine

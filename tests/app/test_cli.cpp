@@ -1,0 +1,75 @@
+// The archival-studio executable as a technician uses it: exit codes and output.
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+
+struct Run {
+    int code = -1;
+    QString out, err;
+};
+
+Run run(const QStringList& args,
+        const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(ARCHIVAL_STUDIO_EXE), args);
+    if (!p.waitForFinished(60000)) return {};
+    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void version() {
+        const Run r = run({"--version"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.startsWith("archival-studio " ARCHIVAL_VERSION));
+    }
+
+    void help() {
+        const Run r = run({"--help"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains("programs"));
+    }
+
+    void programsPrintsTheTable() {
+        const Run r = run({"programs"});
+        QCOMPARE(r.code, 0);
+        for (const char* id : {"\nP0 ", "\nP2 ", "\nP3 ", "\nP4 "})
+            QVERIFY2(r.out.contains(id), qPrintable(r.out));
+        QVERIFY(r.out.contains("runwayml/stable-diffusion-v1-5"));
+    }
+
+    void programsReadsTheUserFile() {
+        QTemporaryDir home;
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert("XDG_CONFIG_HOME", home.path());
+        QDir().mkpath(home.filePath("ArchivalStudio/archival-studio"));
+        QFile f(home.filePath("ArchivalStudio/archival-studio/programs.json"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"programs\": {\"P0\": {\"steps\": 500}}}");
+        f.close();
+        const Run r = run({"programs"}, env);
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("warning: ") && r.out.contains("program P0"), qPrintable(r.out));
+    }
+
+    void usageErrorsExitWithTwo() {
+        Run r = run({"frobnicate"});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains("unknown command 'frobnicate'"));
+        r = run({"--no-such-option"});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains("no-such-option"));
+        r = run({"programs", "extra"});
+        QCOMPARE(r.code, 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
