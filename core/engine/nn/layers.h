@@ -1,0 +1,73 @@
+#pragma once
+// The few building blocks every model here is made of, named like their PyTorch
+// counterparts so that checkpoint keys read the same (`<scope>.weight`, `<scope>.bias`).
+// Each is a small value type holding tensors that share storage with the ParameterSource's
+// record (LoRA merges write into them in place).
+
+#include <ATen/ATen.h>
+
+#include "engine/nn/parameters.h"
+
+namespace archival::engine::nn {
+
+struct Linear {
+    at::Tensor weight, bias;
+    Linear() = default;
+    Linear(const Scope& s, std::int64_t in, std::int64_t out, bool withBias = true);
+    at::Tensor operator()(const at::Tensor& x) const { return at::linear(x, weight, bias); }
+};
+
+struct Conv2d {
+    at::Tensor weight, bias;
+    std::int64_t stride = 1, padding = 0;
+    Conv2d() = default;
+    Conv2d(const Scope& s, std::int64_t in, std::int64_t out, std::int64_t kernel,
+           std::int64_t stride = 1, std::int64_t padding = 0, bool withBias = true);
+    at::Tensor operator()(const at::Tensor& x) const;
+};
+
+struct GroupNorm {
+    at::Tensor weight, bias;
+    std::int64_t groups = 32;
+    double eps = 1e-5;
+    GroupNorm() = default;
+    GroupNorm(const Scope& s, std::int64_t groups, std::int64_t channels, double eps,
+              bool affine = true);
+    at::Tensor operator()(const at::Tensor& x) const {
+        return at::group_norm(x, groups, weight, bias, eps);
+    }
+};
+
+struct LayerNorm {
+    at::Tensor weight, bias;
+    std::int64_t dim = 0;
+    double eps = 1e-5;
+    LayerNorm() = default;
+    // affine=false: no parameters (SD3's adaptive norms).
+    LayerNorm(const Scope& s, std::int64_t dim, double eps, bool affine = true,
+              bool withBias = true);
+    at::Tensor operator()(const at::Tensor& x) const {
+        return at::layer_norm(x, {dim}, weight, bias, eps);
+    }
+};
+
+// RMS norm over the last dimension, computed in float32: x * rsqrt(mean(x²) + eps) * w.
+struct RMSNorm {
+    at::Tensor weight;
+    double eps = 1e-6;
+    RMSNorm() = default;
+    RMSNorm(const Scope& s, std::int64_t dim, double eps);
+    at::Tensor operator()(const at::Tensor& x) const;
+};
+
+// softmax(q kᵀ · scale + mask) v over [B, heads, tokens, head_dim] tensors, through
+// libtorch's fused SDPA (flash/memory-efficient kernels on CUDA).
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                     const c10::optional<at::Tensor>& mask = c10::nullopt,
+                     c10::optional<double> scale = c10::nullopt);
+
+// [B, T, heads*d] -> [B, heads, T, d] and back.
+at::Tensor splitHeads(const at::Tensor& x, std::int64_t heads);
+at::Tensor mergeHeads(const at::Tensor& x);
+
+}  // namespace archival::engine::nn

@@ -1,0 +1,107 @@
+#include "engine/nn/parameters.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <sstream>
+
+#include "engine/errors.h"
+#include "engine/io/tensor_loader.h"
+
+namespace archival::engine {
+namespace {
+
+std::string shapeText(at::IntArrayRef shape) {
+    std::ostringstream out;
+    out << shape;
+    return out.str();
+}
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+CheckpointSource::CheckpointSource(const Checkpoint& checkpoint, at::ScalarType dtype,
+                                   at::Device device, Rename rename, std::string prefix)
+    : checkpoint_(checkpoint),
+      dtype_(dtype),
+      device_(device),
+      rename_(std::move(rename)),
+      prefix_(std::move(prefix)) {}
+
+at::Tensor CheckpointSource::take(const std::string& name, at::IntArrayRef shape) {
+    const std::string fileName = prefix_ + (rename_ ? rename_(name) : name);
+    const Checkpoint::Entry* entry = checkpoint_.find(fileName);
+    if (!entry) {
+        missing_.push_back(fileName);
+        remember(name, shape, {});
+        return {};
+    }
+    used_[fileName] = true;
+    if (at::IntArrayRef(entry->info->shape) != shape) {
+        misshaped_.push_back(fileName + " (expected " + shapeText(shape) + ", file has " +
+                             shapeText(entry->info->shape) + ")");
+        remember(name, shape, {});
+        return {};
+    }
+    if (!isFloatingPoint(entry->info->dtype)) {
+        misshaped_.push_back(fileName + " (stored as " + dtypeName(entry->info->dtype) +
+                             ", expected a float type)");
+        remember(name, shape, {});
+        return {};
+    }
+    at::Tensor t = loadTensor(*entry, dtype_, device_);
+    remember(name, shape, t);
+    return t;
+}
+
+void CheckpointSource::finish() {
+    std::vector<std::string> unexpected;
+    for (const auto& [fileName, entry] : checkpoint_.entries()) {
+        if (fileName.compare(0, prefix_.size(), prefix_) != 0 || used_.count(fileName)) continue;
+        if (ignore_ && ignore_(fileName)) continue;
+        unexpected.push_back(fileName);
+    }
+    if (missing_.empty() && misshaped_.empty() && unexpected.empty()) return;
+    std::ostringstream msg;
+    msg << "checkpoint " << checkpoint_.path() << " does not match the model";
+    auto list = [&](const char* what, const std::vector<std::string>& names) {
+        if (names.empty()) return;
+        msg << "\n  " << what << " (" << names.size() << "):";
+        const size_t shown = std::min<size_t>(names.size(), 20);
+        for (size_t i = 0; i < shown; ++i) msg << "\n    " << names[i];
+        if (shown < names.size()) msg << "\n    ... and " << names.size() - shown << " more";
+    };
+    list("missing", missing_);
+    list("wrong shape or type", misshaped_);
+    list("unexpected", unexpected);
+    throw EngineError(ErrorKind::ModelLoad, msg.str());
+}
+
+at::Tensor MetaSource::take(const std::string& name, at::IntArrayRef shape) {
+    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(dtype_).device(at::kMeta));
+    remember(name, shape, t);
+    return t;
+}
+
+RandomSource::RandomSource(std::uint64_t seed, at::ScalarType dtype, at::Device device)
+    : generator_(at::make_generator<at::CPUGeneratorImpl>(seed)), dtype_(dtype), device_(device) {}
+
+at::Tensor RandomSource::take(const std::string& name, at::IntArrayRef shape) {
+    at::Tensor t;
+    const bool isNorm = name.find("norm") != std::string::npos;
+    if (endsWith(name, "bias")) {
+        t = at::zeros(shape, at::kFloat);
+    } else if (isNorm && shape.size() == 1) {
+        t = at::ones(shape, at::kFloat);
+    } else {
+        t = at::normal(0.0, 0.02, shape, generator_);
+    }
+    t = t.to(device_, dtype_);
+    remember(name, shape, t);
+    return t;
+}
+
+}  // namespace archival::engine

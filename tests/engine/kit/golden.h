@@ -1,0 +1,56 @@
+#pragma once
+// Golden files for engine tests: tensors from the fixtures' safetensors files, and
+// comparisons that report the largest difference so a failure says by how much.
+
+#include <ATen/ATen.h>
+
+#include <QString>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "engine/io/checkpoint.h"
+
+namespace archival::test {
+
+class Golden {
+  public:
+    // `path` relative to the fixtures folder or absolute.
+    explicit Golden(const QString& path);
+    bool has(const std::string& name) const;
+    // The stored tensor (F32 as float, I64 as long, U8 as byte), owned (copied).
+    at::Tensor operator[](const std::string& name) const;
+    // The __metadata__ value, parsed as JSON when it is JSON, else as a string.
+    nlohmann::json meta(const std::string& key) const;
+    const engine::Checkpoint& checkpoint() const { return checkpoint_; }
+
+  private:
+    engine::Checkpoint checkpoint_;
+};
+
+struct Closeness {
+    double maxAbs = 0;     // max |a - b|
+    double maxExcess = 0;  // max (|a - b| - (atol + rtol |b|)), > 0 means failure
+    bool ok = false;
+    std::string describe() const;
+};
+
+// Elementwise |a - b| <= atol + rtol |b|.
+Closeness compareClose(const at::Tensor& actual, const at::Tensor& expected, double atol,
+                       double rtol);
+
+}  // namespace archival::test
+
+// QVERIFY-style check that prints max |diff| on success too (qInfo) and on failure.
+#define ARCHIVAL_EXPECT_CLOSE(actual, expected, atol, rtol)                                        \
+    do {                                                                                           \
+        const at::Tensor a_ = (actual), e_ = (expected);                                           \
+        QVERIFY2(                                                                                  \
+            a_.sizes() == e_.sizes(),                                                              \
+            qPrintable(QStringLiteral("%1: shape mismatch").arg(QString::fromLatin1(#actual))));   \
+        const auto c_ = archival::test::compareClose(a_, e_, (atol), (rtol));                      \
+        qInfo("%s: %s", #actual, c_.describe().c_str());                                           \
+        QVERIFY2(c_.ok,                                                                            \
+                 qPrintable(QStringLiteral("%1 vs %2: %3")                                         \
+                                .arg(QString::fromLatin1(#actual), QString::fromLatin1(#expected), \
+                                     QString::fromStdString(c_.describe()))));                     \
+    } while (0)
