@@ -59,6 +59,7 @@ MainWindow::MainWindow(pipeline::ProgramRegistry registry, QList<pipeline::Model
     rightLayout->addStretch(1);
 
     splitter->setStretchFactor(1, 3);
+    splitter->setSizes({340, 1000});
     setCentralWidget(splitter);
     statusBar()->showMessage(modelStatusText());
 

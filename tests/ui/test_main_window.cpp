@@ -43,9 +43,10 @@ class TestMainWindow : public QObject {
         QVERIFY(issues->text().contains("program P9"));
 
         window.programList()->setCurrentRow(1);  // P2: its settings are shown
+        QTest::qWait(50);                        // let the layout place the new rows
         bool sawStrength = false;
         for (const auto* l : window.findChildren<QLabel*>())
-            sawStrength |= l->text().contains("strength 0.75");
+            sawStrength |= l->isVisible() && l->text().contains("strength 0.75");
         QVERIFY(sawStrength);
 
         const QImage shot = window.grab().toImage();
