@@ -1,0 +1,54 @@
+#pragma once
+// What is known about a generated image, written into its PNG (one JSON text chunk
+// "archival-studio" plus an A1111-style "parameters" chunk, which the wider tool ecosystem
+// reads) and into a batch set's metadata.json.
+
+#include <QDateTime>
+#include <QImage>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+#include "pipeline/program.h"
+
+namespace archival::pipeline {
+
+struct ImageMetadata {
+    QString programId;
+    QString promptTyped;  // as the curator typed it
+    QString promptSent;   // after the program's template
+    QString negativePrompt;
+    quint64 seed = 0;
+    int steps = 0;
+    double guidance = 0.0;
+    QString sampler;
+    int width = 0;
+    int height = 0;
+    QString modelId;
+    QString modelHash;  // short hash identifying the weights
+    QList<LoraRef> loras;
+    double strength = 0.0;  // image-to-image only
+    QString device;
+    QString dtype;
+    double textEncodeSeconds = 0, denoiseSeconds = 0, decodeSeconds = 0, totalSeconds = 0;
+    QString appVersion;
+    QDateTime timestamp;
+    int indexInBatch = 0;
+
+    QJsonObject toJson() const;
+    static ImageMetadata fromJson(const QJsonObject& obj);
+    // "prompt\nNegative prompt: …\nSteps: 20, Sampler: …, CFG scale: 7.5, Seed: …, Size: WxH,
+    // Model: …"
+    QString a1111Parameters() const;
+};
+
+// Writes `image` as a PNG with the metadata chunks, atomically (QSaveFile: a killed
+// process leaves the old file or none, never half a PNG). Returns an empty string on
+// success, else a message naming the file and the reason.
+QString writePngWithMetadata(const QString& path, const QImage& image,
+                             const ImageMetadata& metadata);
+
+// Reads the JSON chunk back; false when the file has none.
+bool readPngMetadata(const QString& path, ImageMetadata* out, QString* error = nullptr);
+
+}  // namespace archival::pipeline
