@@ -223,13 +223,15 @@ ClipTextModel::Output ClipTextModel::forward(const at::Tensor& ids, int clipSkip
 }
 
 ClipTextModel loadClipText(const Checkpoint& checkpoint, const ClipTextConfig& config,
-                           at::ScalarType dtype, at::Device device, const std::string& prefix) {
+                           at::ScalarType dtype, at::Device device, const std::string& prefix,
+                           std::map<std::string, at::Tensor>* parameters) {
     CheckpointSource source(checkpoint, dtype, device, nullptr, prefix);
     // Older transformers saved the position_ids buffer (0..76); it carries no weights.
     const std::string positionIds = prefix + "text_model.embeddings.position_ids";
     source.ignoreUnused([positionIds](const std::string& name) { return name == positionIds; });
     ClipTextModel model(config, Scope(source));
     source.finish();
+    if (parameters) *parameters = source.taken();
     return model;
 }
 

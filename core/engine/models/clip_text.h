@@ -11,6 +11,7 @@
 #include <ATen/ATen.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -109,7 +110,9 @@ ClipTextModel loadClipText(const std::string& folder, at::ScalarType dtype, at::
 
 // Loads from an open checkpoint whose text-encoder tensors sit under `prefix` (e.g.
 // kSd15SingleFileTextEncoderPrefix); tensors outside the prefix are not looked at.
+// `parameters`, when given, receives every loaded weight by name (for LoRA merging).
 ClipTextModel loadClipText(const Checkpoint& checkpoint, const ClipTextConfig& config,
-                           at::ScalarType dtype, at::Device device, const std::string& prefix = {});
+                           at::ScalarType dtype, at::Device device, const std::string& prefix = {},
+                           std::map<std::string, at::Tensor>* parameters = nullptr);
 
 }  // namespace archival::engine

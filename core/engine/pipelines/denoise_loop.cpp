@@ -1,0 +1,56 @@
+#include "engine/pipelines/denoise_loop.h"
+
+#include "engine/errors.h"
+
+namespace archival::engine {
+namespace {
+
+void throwIfCancelled(const GenerationHooks& hooks, int step, int total) {
+    if (hooks.cancel && hooks.cancel->cancelled())
+        throw EngineError(ErrorKind::Interrupted,
+                          "cancelled before step " + std::to_string(step + 1) + " of " + std::to_string(total));
+}
+
+}  // namespace
+
+at::Tensor runDenoiseLoop(const DenoiseLoop& loop, at::Tensor latents, const GenerationHooks& hooks) {
+    Scheduler& s = *loop.scheduler;
+    const int count = static_cast<int>(s.timesteps().size(0));
+    const int total = count - loop.beginIndex;
+    for (int i = loop.beginIndex; i < count; ++i) {
+        throwIfCancelled(hooks, i - loop.beginIndex, total);
+        at::Tensor input = s.scaleModelInput(latents, i);
+        if (loop.classifierFree()) input = at::cat({input, input});
+        const at::Tensor out = loop.model(input, i);
+        at::Tensor guided = out;
+        if (loop.classifierFree()) {
+            const auto halves = out.chunk(2);
+            guided = halves[0] + loop.guidance * (halves[1] - halves[0]);
+        }
+        const bool wantPreview = hooks.previews && hooks.onStep;
+        at::Tensor x0;
+        if (wantPreview) x0 = s.predictOriginal(guided, i, latents);
+        latents = s.step(guided, i, latents, loop.generator);
+        if (loop.observe) loop.observe(i, guided, latents);
+
+        if (hooks.onStep) {
+            Image preview;
+            if (wantPreview) {
+                const at::Tensor first = x0.slice(0, 0, 1);
+                const at::Tensor hwc = loop.previewDecoder ? loop.previewDecoder(first)
+                                                           : projectLatentsToRgb(first, loop.previewFormat)[0];
+                preview = toImage(hwc);
+            }
+            StepProgress p;
+            p.step = i - loop.beginIndex + 1;
+            p.total = total;
+            p.preview = wantPreview ? &preview : nullptr;
+            if (!hooks.onStep(p))
+                throw EngineError(ErrorKind::Interrupted,
+                                  "stopped after step " + std::to_string(p.step) + " of " + std::to_string(total));
+        }
+    }
+    return latents;
+}
+
+}  // namespace archival::engine
