@@ -305,6 +305,8 @@ class TestAutoencoderKL : public QObject {
             QVERIFY2(expected.count(name),
                      qPrintable("not in the manifest: " + QString::fromStdString(name)));
         qInfo("%zu tensors, as the manifest", built.size());
+        // diffusers tiles with sample_size pixels.
+        QCOMPARE(cfg.defaultTileLatent() * cfg.spatialScale(), cfg.sampleSize);
 
         // The LDM names of the full-size model are distinct, and the ones everybody knows.
         std::set<std::string> ldm;

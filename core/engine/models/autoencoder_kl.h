@@ -10,6 +10,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -47,6 +48,11 @@ struct AutoencoderKLConfig {
 
     // Image pixels per latent pixel: 2^(number of blocks - 1), 8 for every SD VAE.
     std::int64_t spatialScale() const { return std::int64_t(1) << (blockOutChannels.size() - 1); }
+    // diffusers' tile for tiled decoding: `sample_size` pixels, in latent pixels (64 for
+    // SD 1.5, 128 for SD 3); it overlaps tiles by a quarter of that.
+    std::int64_t defaultTileLatent() const {
+        return std::max<std::int64_t>(1, sampleSize / spatialScale());
+    }
 };
 
 class AutoencoderKL {
