@@ -1,0 +1,289 @@
+#include "engine/pipelines/sd15_pipeline.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "engine/errors.h"
+#include "engine/io/checkpoint.h"
+#include "engine/models/ldm_unet_names.h"
+#include "engine/pipelines/denoise_loop.h"
+#include "engine/pipelines/image_tensors.h"
+#include "engine/pipelines/model_folder.h"
+#include "engine/runtime/device.h"
+#include "engine/schedulers/scheduler_factory.h"
+#include "engine/util/json_file.h"
+
+namespace archival::engine {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Single-file checkpoints carry no configs: these are the SD 1.5 ones
+// (runwayml/stable-diffusion-v1-5 vae/config.json and scheduler/scheduler_config.json).
+const char* kSd15VaeConfig = R"({"in_channels": 3, "out_channels": 3,
+  "down_block_types": ["DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"],
+  "up_block_types": ["UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"],
+  "block_out_channels": [128, 256, 512, 512], "layers_per_block": 2, "act_fn": "silu", "latent_channels": 4,
+  "norm_num_groups": 32, "sample_size": 512, "scaling_factor": 0.18215})";
+const char* kSd15SchedulerConfig = R"({"_class_name": "PNDMScheduler", "beta_end": 0.012,
+  "beta_schedule": "scaled_linear", "beta_start": 0.00085, "num_train_timesteps": 1000, "set_alpha_to_one": false,
+  "skip_prk_steps": true, "steps_offset": 1, "trained_betas": null, "clip_sample": false})";
+
+// The scheduler a diffusers folder was saved with, as one of our sampler names.
+std::string samplerForClass(const nlohmann::json& config) {
+    const std::string cls = jsonValue<std::string>(config, "_class_name", "PNDMScheduler");
+    if (cls == "PNDMScheduler") return "pndm";
+    if (cls == "DDIMScheduler") return "ddim";
+    if (cls == "EulerDiscreteScheduler") return "euler";
+    if (cls == "EulerAncestralDiscreteScheduler") return "euler_ancestral";
+    if (cls == "DPMSolverMultistepScheduler")
+        return jsonValue<bool>(config, "use_karras_sigmas", false) ? "dpmpp_2m_karras" : "dpmpp_2m";
+    return "pndm";
+}
+
+// A tokenizer for a single-file checkpoint (which has none inside): a tokenizer/ folder next
+// to the file, else the CLIP-L tokenizer in the Hugging Face cache.
+std::string findTokenizerFor(const std::string& file) {
+    std::vector<std::string> candidates = {(fs::path(file).parent_path() / "tokenizer").string()};
+    std::string hub;
+    if (const char* c = std::getenv("HF_HUB_CACHE")) hub = c;
+    else if (const char* h = std::getenv("HF_HOME")) hub = std::string(h) + "/hub";
+    else if (const char* home = std::getenv("HOME")) hub = std::string(home) + "/.cache/huggingface/hub";
+    for (const char* repo : {"models--openai--clip-vit-large-patch14", "models--runwayml--stable-diffusion-v1-5",
+                             "models--stable-diffusion-v1-5--stable-diffusion-v1-5"}) {
+        std::error_code ec;
+        const fs::path snaps = fs::path(hub) / repo / "snapshots";
+        for (const auto& e : fs::directory_iterator(snaps, ec)) {
+            candidates.push_back(e.path().string());
+            candidates.push_back((e.path() / "tokenizer").string());
+        }
+    }
+    for (const auto& c : candidates)
+        if (fs::exists(fs::path(c) / "vocab.json") && fs::exists(fs::path(c) / "merges.txt")) return c;
+    throw EngineError(ErrorKind::ModelLoad, "single-file checkpoint " + file +
+                                                " carries no tokenizer: put the CLIP tokenizer files (vocab.json, merges.txt) in " +
+                                                candidates.front() + "/");
+}
+
+}  // namespace
+
+std::unique_ptr<Sd15Pipeline> Sd15Pipeline::open(const std::string& path, const PipelineOptions& options) {
+    std::unique_ptr<Sd15Pipeline> p(new Sd15Pipeline());
+    p->device_ = resolveDevice(options.device);
+    p->dtype_ = resolveDtype(options.dtype, p->device_, "sd15");
+    auto progress = [&](const std::string& what, int i) {
+        if (options.onLoad) options.onLoad(what, i, 4);
+    };
+    translateTorchErrors([&] {
+        if (fs::is_regular_file(path)) {
+            const Checkpoint cp = Checkpoint::open(path);
+            progress("tokenizer", 0);
+            p->tokenizer_.emplace(ClipTokenizer::fromFolder(findTokenizerFor(path)));
+            progress("text encoder", 1);
+            p->textEncoder_.emplace(loadClipText(cp, ClipTextConfig::sd15ViTL14(), p->dtype_, p->device_,
+                                                 kSd15SingleFileTextEncoderPrefix, &p->textParameters_));
+            progress("UNet", 2);
+            const auto unetConfig = UNet2DConditionConfig::stableDiffusion15();
+            p->unet_.emplace(loadUNet2DConditionFromLdm(cp, unetConfig, p->dtype_, p->device_));
+            progress("VAE", 3);
+            p->vae_.emplace(loadAutoencoderKL(cp, AutoencoderKLConfig::fromJson(nlohmann::json::parse(kSd15VaeConfig), path),
+                                              p->dtype_, p->device_));
+            p->schedulerConfig_ = nlohmann::json::parse(kSd15SchedulerConfig);
+        } else {
+            const ModelFolder folder = ModelFolder::open(path);
+            if (folder.family != "sd15")
+                throw EngineError(ErrorKind::ModelLoad, path + " is a " + folder.pipelineClass + " folder, not Stable Diffusion 1.x");
+            progress("tokenizer", 0);
+            p->tokenizer_.emplace(ClipTokenizer::fromFolder(folder.path("tokenizer")));
+            progress("text encoder", 1);
+            const std::string te = folder.path("text_encoder");
+            const Checkpoint teCp = Checkpoint::open(te);
+            p->textEncoder_.emplace(loadClipText(teCp, ClipTextConfig::fromFile((fs::path(te) / "config.json").string()),
+                                                 p->dtype_, p->device_, {}, &p->textParameters_));
+            progress("UNet", 2);
+            p->unet_.emplace(loadUNet2DCondition(folder.path("unet"), p->dtype_, p->device_));
+            progress("VAE", 3);
+            p->vae_.emplace(loadAutoencoderKL(folder.path("vae"), p->dtype_, p->device_));
+            p->schedulerConfig_ = readJsonFile((fs::path(folder.path("scheduler")) / "scheduler_config.json").string());
+        }
+        if (!options.taesdPath.empty()) p->taesd_.emplace(loadTaesdDecoder(options.taesdPath, p->dtype_, p->device_));
+    });
+    p->defaultSampler_ = samplerForClass(p->schedulerConfig_);
+    p->unetParameters_ = p->unet_->parameters();
+    const UNet2DConditionConfig unetConfig = p->unet_->config();
+    // kohya LoRAs address UNet modules by either path style (REFERENCE.md).
+    p->unetLdmNames_ = [unetConfig](const std::string& module) -> std::vector<std::string> {
+        try {
+            std::string ldm = ldmUnetName(unetConfig, module + ".weight");
+            return {ldm.substr(0, ldm.size() - 7)};
+        } catch (const EngineError&) {
+            return {};
+        }
+    };
+    return p;
+}
+
+std::string Sd15Pipeline::deviceName() const { return device_.str(); }
+std::string Sd15Pipeline::dtypeName() const { return scalarTypeName(dtype_); }
+
+std::uint64_t Sd15Pipeline::parameterBytes() const {
+    std::uint64_t n = 0;
+    for (const auto& [k, t] : unetParameters_) n += t.nbytes();
+    for (const auto& [k, t] : textParameters_) n += t.nbytes();
+    return n;
+}
+
+std::vector<std::string> Sd15Pipeline::samplers() const {
+    std::vector<std::string> out;
+    for (const auto& n : schedulerNames())
+        if (n != "flowmatch_euler") out.push_back(n);
+    return out;
+}
+
+at::Tensor Sd15Pipeline::encodePrompt(const std::string& text, int batch, int clipSkip, GenerationResult* result,
+                                      bool isNegative) const {
+    const Tokenized tok = tokenizer_->encode(text);
+    if (!isNegative && result) {
+        result->promptTokens = static_cast<int>(tok.tokenCount);
+        result->promptTruncated = tok.truncated;
+    }
+    if (tok.truncated && result)
+        result->warnings.push_back(std::string(isNegative ? "negative prompt" : "prompt") + " is " +
+                                   std::to_string(tok.tokenCount) + " tokens; the last " +
+                                   std::to_string(tok.droppedTokens) + " were cut off (CLIP reads " +
+                                   std::to_string(tokenizer_->capacity()) + ")");
+    const at::Tensor ids = at::tensor(tok.ids, at::kLong).unsqueeze(0).to(device_);
+    const at::Tensor embeds = textEncoder_->forward(ids, clipSkip).clipSkipped;
+    return embeds.repeat({batch, 1, 1});
+}
+
+void Sd15Pipeline::applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher, GenerationResult& result) {
+    if (loras.empty()) return;
+    std::vector<std::pair<LoraFileContents, double>> files;
+    for (const auto& l : loras) files.emplace_back(readLoraFile(l.path), l.scale);
+    LoraTargetComponent unet{"unet", {"lora_unet_"}, {"unet.", "lora_unet."}, &unetParameters_, unetLdmNames_, nullptr};
+    LoraTargetComponent te{"text_encoder", {"lora_te_", "lora_te1_"}, {"text_encoder.", "lora_te."}, &textParameters_,
+                           nullptr, nullptr};
+    const auto report = patcher.apply(files, {unet, te});
+    if (!report.unmatched.empty()) {
+        std::string list;
+        for (std::size_t i = 0; i < report.unmatched.size() && i < 10; ++i) list += (i ? ", " : "") + report.unmatched[i];
+        if (report.unmatched.size() > 10) list += ", ...";
+        result.warnings.push_back(std::to_string(report.unmatched.size()) +
+                                  " LoRA modules match nothing in this model and were not applied: " + list);
+    }
+}
+
+GenerationResult Sd15Pipeline::generate(const GenerationRequest& request, const GenerationHooks& hooks) {
+    return generate(request, hooks, Sd15Trace{});
+}
+
+GenerationResult Sd15Pipeline::generate(const GenerationRequest& req, const GenerationHooks& hooks,
+                                        const Sd15Trace& trace) {
+    if (req.width <= 0 || req.height <= 0 || req.width % 8 != 0 || req.height % 8 != 0)
+        throw EngineError(ErrorKind::InvalidRequest, "width and height must be positive multiples of 8 (got " +
+                                                         std::to_string(req.width) + "×" + std::to_string(req.height) + ")");
+    if (req.steps < 1 || req.steps > 1000) throw EngineError(ErrorKind::InvalidRequest, "steps must be 1–1000");
+    if (req.batch < 1 || req.batch > 64) throw EngineError(ErrorKind::InvalidRequest, "batch must be 1–64");
+    const bool img2img = req.initImage != nullptr;
+    if (img2img && !(req.strength > 0.0 && req.strength <= 1.0))
+        throw EngineError(ErrorKind::InvalidRequest, "strength must be in (0, 1]");
+
+    GenerationResult result;
+    const auto t0 = Clock::now();
+    auto stage = [&](const char* s) {
+        if (hooks.onStage) hooks.onStage(s);
+    };
+    LoraPatcher patcher;  // restores the weights when the job ends, however it ends
+    translateTorchErrors([&] {
+        at::NoGradGuard noGrad;
+        applyLoras(req.loras, patcher, result);
+        std::unique_ptr<Scheduler> scheduler =
+            makeScheduler(req.sampler.empty() ? defaultSampler_ : req.sampler, schedulerConfig_);
+
+        stage("text encoder");
+        const auto tText = Clock::now();
+        const int b = req.batch;
+        const at::Tensor cond = encodePrompt(req.prompt, b, req.clipSkip, &result, false);
+        const bool cfg = req.guidance > 1.0;
+        at::Tensor embeds = cond;
+        if (cfg) {
+            const at::Tensor uncond = encodePrompt(req.negativePrompt, b, req.clipSkip, &result, true);
+            trace("negative_prompt_embeds", uncond);
+            embeds = at::cat({uncond, cond});
+        }
+        trace("prompt_embeds", cond);
+        result.timings.textEncodeSeconds = since(tText);
+
+        const auto tDenoise = Clock::now();
+        const int64_t channels = unet_->config().inChannels;
+        const std::vector<int64_t> shape = {b, channels, req.height / 8, req.width / 8};
+        at::Generator gen = cpuGenerator(req.seed);
+        scheduler->setTimesteps(req.steps);
+        int begin = 0;
+        at::Tensor latents;
+        if (img2img) {
+            stage("VAE encode");
+            const at::Tensor image = initImageTensor(*req.initImage, req.width, req.height).to(device_, dtype_);
+            trace("init_image", image);
+            const auto posterior = vae_->encode(image);
+            // The reference draws the posterior's eps first, then the noise, from one generator.
+            const at::Tensor eps = seededNoise(posterior.mean.sizes(), gen, device_, dtype_);
+            const at::Tensor imageLatents = vae_->toLatent(posterior.sample(eps)).repeat({b, 1, 1, 1});
+            trace("image_latents", imageLatents);
+            const at::Tensor noise = seededNoise(imageLatents.sizes(), gen, device_, dtype_);
+            begin = img2imgStartIndex(req.steps, req.strength, Img2ImgStartRule::WholeSteps) * scheduler->order();
+            if (begin >= scheduler->timesteps().size(0))
+                throw EngineError(ErrorKind::InvalidRequest, "strength " + std::to_string(req.strength) + " leaves no step to run");
+            scheduler->setBeginIndex(begin);
+            latents = scheduler->addNoise(imageLatents, noise, begin);
+        } else {
+            latents = seededNoise(shape, gen, device_, dtype_) * scheduler->initNoiseSigma();
+        }
+        trace("init_latents", latents);
+
+        stage("denoising");
+        DenoiseLoop loop;
+        loop.scheduler = scheduler.get();
+        loop.beginIndex = begin;
+        loop.guidance = req.guidance;
+        loop.generator = &gen;
+        loop.previewFormat = LatentFormat::SD15;
+        const at::Tensor& timesteps = scheduler->timesteps();
+        loop.model = [&](const at::Tensor& input, int i) {
+            return unet_->forward(input.to(dtype_), timesteps[i].to(device_), embeds);
+        };
+        if (taesd_) {
+            loop.previewDecoder = [&](const at::Tensor& x0) {
+                return unitToUint8(taesd_->decode(x0.to(dtype_)).clamp(0.0, 1.0))[0];
+            };
+        }
+        loop.observe = [&](int i, const at::Tensor& guided, const at::Tensor& after) {
+            trace("noise_pred." + std::to_string(i - begin), guided);
+            trace("step_latent." + std::to_string(i - begin), after);
+        };
+        latents = runDenoiseLoop(loop, latents, hooks);
+        result.timings.denoiseSeconds = since(tDenoise);
+
+        stage("VAE decode");
+        const auto tDecode = Clock::now();
+        const at::Tensor vaeInput = vae_->fromLatent(latents);
+        trace("vae_input", vaeInput);
+        // Large pictures decode in tiles: the full-size activations of a 1024² decode alone
+        // take several GB.
+        const bool tiled = latents.size(2) * latents.size(3) > 128 * 128;
+        const at::Tensor decoded = tiled ? vae_->tiledDecode(vaeInput) : vae_->decode(vaeInput);
+        trace("vae_decoded", decoded);
+        const at::Tensor unit = decodedToUnit(decoded);
+        trace("image", unit);
+        result.images = uint8ToImages(unitToUint8(unit));
+        result.timings.decodeSeconds = since(tDecode);
+    });
+    result.previewMethod = taesd_ ? "TAESD" : "latent projection";
+    result.timings.totalSeconds = since(t0);
+    return result;
+}
+
+}  // namespace archival::engine

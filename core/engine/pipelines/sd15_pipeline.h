@@ -1,0 +1,67 @@
+#pragma once
+// Stable Diffusion 1.x: CLIP-L text encoder, UNet2DCondition, AutoencoderKL (4 channels),
+// text-to-image and image-to-image in the order of operations of diffusers v0.31's
+// StableDiffusionPipeline / StableDiffusionImg2ImgPipeline, so seeds reproduce its images.
+
+#include <ATen/ATen.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/generation.h"
+#include "engine/lora/lora_patcher.h"
+#include "engine/models/autoencoder_kl.h"
+#include "engine/models/clip_text.h"
+#include "engine/models/taesd.h"
+#include "engine/models/unet2d_condition.h"
+#include "engine/tokenizers/clip_tokenizer.h"
+
+namespace archival::engine {
+
+// Intermediate tensors of one run, for tests that compare against the reference step by step.
+struct Sd15Trace {
+    std::function<void(const std::string& name, const at::Tensor& value)> record;
+    void operator()(const std::string& name, const at::Tensor& value) const {
+        if (record) record(name, value);
+    }
+};
+
+class Sd15Pipeline : public ImagePipeline {
+public:
+    // A diffusers folder (model_index.json) or an original-layout single .safetensors file.
+    static std::unique_ptr<Sd15Pipeline> open(const std::string& path, const PipelineOptions& options);
+
+    GenerationResult generate(const GenerationRequest& request, const GenerationHooks& hooks) override;
+    GenerationResult generate(const GenerationRequest& request, const GenerationHooks& hooks, const Sd15Trace& trace);
+
+    std::string family() const override { return "sd15"; }
+    std::string deviceName() const override;
+    std::string dtypeName() const override;
+    std::uint64_t parameterBytes() const override;
+    std::vector<std::string> samplers() const override;
+
+    const ClipTokenizer& tokenizer() const { return *tokenizer_; }
+
+private:
+    Sd15Pipeline() = default;
+    at::Tensor encodePrompt(const std::string& text, int batch, int clipSkip, GenerationResult* result,
+                            bool isNegative) const;
+    void applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher, GenerationResult& result);
+
+    at::Device device_ = at::kCPU;
+    at::ScalarType dtype_ = at::kFloat;
+    std::optional<ClipTokenizer> tokenizer_;
+    std::optional<ClipTextModel> textEncoder_;
+    std::optional<UNet2DCondition> unet_;
+    std::optional<AutoencoderKL> vae_;
+    std::optional<TaesdDecoder> taesd_;
+    nlohmann::json schedulerConfig_;
+    std::string defaultSampler_;
+    std::map<std::string, at::Tensor> unetParameters_, textParameters_;
+    std::function<std::vector<std::string>(const std::string&)> unetLdmNames_;
+};
+
+}  // namespace archival::engine

@@ -1,0 +1,322 @@
+// Stable Diffusion 1.5 end to end against the reference:
+//  - the loop goldens (golden/sd15_*: given prompt embeddings, the sampling loop and the VAE),
+//  - the end-to-end goldens (golden/e2e_sd15_*: prompt text → tokens → CLIP → seeded noise →
+//    loop → VAE → uint8 pixels), with LoRA and image-to-image.
+// Tolerances from fixture README sections 9 and 12.9.
+#include <QDirIterator>
+#include <QtTest>
+
+#include "engine/errors.h"
+#include "engine/models/autoencoder_kl.h"
+#include "engine/models/unet2d_condition.h"
+#include "engine/pipelines/denoise_loop.h"
+#include "engine/pipelines/image_tensors.h"
+#include "engine/pipelines/sd15_pipeline.h"
+#include "engine/runtime/device.h"
+#include "engine/schedulers/scheduler_factory.h"
+#include "engine/util/json_file.h"
+#include "golden.h"
+#include "test_support.h"
+
+using namespace archival::engine;
+using archival::test::Golden;
+
+namespace {
+
+QStringList goldens(const QString& pattern) {
+    QStringList out;
+    QDirIterator it(archival::test::fixturesDir() + "/golden", {pattern}, QDir::Files);
+    while (it.hasNext()) out << it.next();
+    out.sort();
+    return out;
+}
+
+std::string metaString(const Golden& g, const char* key) {
+    const auto v = g.meta(key);
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_null()) return {};
+    return v.dump();
+}
+
+std::string samplerName(const nlohmann::json& config) {
+    const std::string cls = config.value("_class_name", "");
+    if (cls == "PNDMScheduler") return "pndm";
+    if (cls == "DDIMScheduler") return "ddim";
+    if (cls == "EulerDiscreteScheduler") return "euler";
+    if (cls == "EulerAncestralDiscreteScheduler") return "euler_ancestral";
+    if (cls == "DPMSolverMultistepScheduler") return config.value("use_karras_sigmas", false) ? "dpmpp_2m_karras" : "dpmpp_2m";
+    return cls;
+}
+
+// Relative-to-peak check of the loop goldens: max|a-b| <= rel * max|b|.
+void expectRelPeak(const at::Tensor& a, const at::Tensor& b, double rel, const QString& what) {
+    QVERIFY2(a.sizes() == b.sizes(), qPrintable(what + ": shape mismatch"));
+    const double peak = b.abs().max().item<double>();
+    const auto c = archival::test::compareClose(a, b, rel * peak, 0.0);
+    QVERIFY2(c.ok, qPrintable(QStringLiteral("%1: max|diff| %2 > %3 × peak %4").arg(what).arg(c.maxAbs).arg(rel).arg(peak)));
+}
+
+// uint8 pixels: |a-b| <= 1 everywhere and at most 0.5 % off by one.
+void expectPixels(const at::Tensor& a, const at::Tensor& b, const QString& what) {
+    QVERIFY2(a.sizes() == b.sizes(), qPrintable(what + ": shape mismatch"));
+    const at::Tensor d = (a.to(at::kInt) - b.to(at::kInt)).abs();
+    const int worst = d.max().item<int>();
+    const auto off = d.gt(0).sum().item<std::int64_t>();
+    qInfo("%s: %lld of %lld pixels off by one, worst %d", qPrintable(what), static_cast<long long>(off),
+          static_cast<long long>(d.numel()), worst);
+    QVERIFY2(worst <= 1, qPrintable(what + ": a pixel is off by more than one level"));
+    QVERIFY2(off * 200 <= d.numel(), qPrintable(what + ": more than 0.5 % of the pixels are off by one"));
+}
+
+Image imageFromHwc(const at::Tensor& hwc) {
+    Image img;
+    img.height = static_cast<int>(hwc.size(0));
+    img.width = static_cast<int>(hwc.size(1));
+    const at::Tensor c = hwc.contiguous();
+    img.rgb.assign(c.data_ptr<std::uint8_t>(), c.data_ptr<std::uint8_t>() + c.numel());
+    return img;
+}
+
+}  // namespace
+
+class TestSd15Pipeline : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { ARCHIVAL_REQUIRE_FIXTURES(); }
+
+    // Section 6: sampling loops from given embeddings on models/sd15-tiny (and the linear-
+    // projection UNet for the DPM++ loop).
+    void loopGoldens() {
+        const QStringList files = goldens("sd15_*.safetensors");
+        int ran = 0;
+        for (const QString& file : files) {
+            const Golden g(file);
+            if (!g.has("step_latents") || !g.has("prompt_embeds")) continue;
+            const std::string fx = archival::test::fixturesDir().toStdString() + "/";
+            // "models/sd15-tiny", or "unet: models/x, vae: models/y" when the loop mixes folders.
+            const std::string model = metaString(g, "model");
+            std::string unetFolder = fx + model + "/unet", vaeFolder = fx + model + "/vae";
+            if (model.rfind("unet: ", 0) == 0) {
+                const auto comma = model.find(", vae: ");
+                unetFolder = fx + model.substr(6, comma - 6) + "/unet";
+                vaeFolder = fx + model.substr(comma + 7) + "/vae";
+            }
+            const auto unet = loadUNet2DCondition(unetFolder, at::kFloat, at::kCPU);
+            const auto vae = loadAutoencoderKL(vaeFolder, at::kFloat, at::kCPU);
+            const nlohmann::json config = nlohmann::json::parse(metaString(g, "scheduler_config"));
+            auto sched = makeScheduler(samplerName(config), config);
+            const int steps = std::stoi(metaString(g, "steps"));
+            const double guidance = g["guidance_scale"].item<double>();
+            sched->setTimesteps(steps);
+
+            at::Tensor latents;
+            int begin = 0;
+            if (g.has("noised_latents")) {  // img2img from the recorded posterior and noise
+                const double strength = g["strength"].item<double>();
+                begin = img2imgStartIndex(steps, strength, Img2ImgStartRule::WholeSteps);
+                sched->setBeginIndex(begin);
+                const auto post = vae.encode(g["init_image"]);
+                ARCHIVAL_EXPECT_CLOSE(post.mean, g["posterior_mean"], 1e-4, 1e-4);
+                ARCHIVAL_EXPECT_CLOSE(post.std, g["posterior_std"], 1e-4, 1e-4);
+                const at::Tensor init = vae.toLatent(post.sample(g["posterior_eps"]));
+                ARCHIVAL_EXPECT_CLOSE(init, g["init_latents"], 1e-4, 1e-4);
+                latents = sched->addNoise(g["init_latents"], g["noise"], begin);
+                ARCHIVAL_EXPECT_CLOSE(latents, g["noised_latents"], 1e-5, 1e-5);
+                QVERIFY(at::equal(sched->timesteps().slice(0, begin), g["timesteps"]));
+            } else {
+                QVERIFY(at::equal(sched->timesteps(), g["timesteps"]));
+                latents = g["init_noise"] * sched->initNoiseSigma();
+            }
+            const at::Tensor embeds = at::cat({g["negative_prompt_embeds"], g["prompt_embeds"]});
+            const at::Tensor noisePreds = g["noise_preds"], stepLatents = g["step_latents"];
+            DenoiseLoop loop;
+            loop.scheduler = sched.get();
+            loop.beginIndex = begin;
+            loop.guidance = guidance;
+            loop.model = [&](const at::Tensor& x, int i) { return unet.forward(x, sched->timesteps()[i], embeds); };
+            int checked = 0;
+            loop.observe = [&](int i, const at::Tensor& guided, const at::Tensor& after) {
+                const int k = i - begin;
+                expectRelPeak(guided, noisePreds[k], 2e-4, QStringLiteral("%1 noise_preds[%2]").arg(file).arg(k));
+                expectRelPeak(after, stepLatents[k], 2e-4, QStringLiteral("%1 step_latents[%2]").arg(file).arg(k));
+                ++checked;
+            };
+            const at::Tensor final = runDenoiseLoop(loop, latents, {});
+            QCOMPARE(checked, static_cast<int>(stepLatents.size(0)));
+            expectRelPeak(final, g["final_latents"], 2e-4, file + " final_latents");
+            const at::Tensor image = vae.decode(vae.fromLatent(g["final_latents"]));
+            ARCHIVAL_EXPECT_CLOSE(image, g["image"], 1e-4, 1e-4);
+            ARCHIVAL_EXPECT_CLOSE(decodedToUnit(image), g["image01"], 5e-4, 0.0);
+            expectPixels(unitToUint8(decodedToUnit(g["image"])), g["image_u8"], file + " image_u8");
+            ++ran;
+        }
+        QVERIFY2(ran > 0, "no SD 1.5 loop goldens found");
+    }
+
+    // Section 12.5: the seeded CPU noise matches one of the reference's kernel builds exactly.
+    void seededNoiseMatchesTheReference() {
+        int ran = 0;
+        for (const QString& file : goldens("e2e_sd15_*.safetensors")) {
+            const Golden g(file);
+            const at::Tensor ref = g["torch_randn_seed_check"], alt = g["torch_randn_seed_check_cpu_default"];
+            at::Generator gen = cpuGenerator(std::stoull(metaString(g, "seed")));
+            const at::Tensor ours = seededNoise(ref.sizes(), gen, at::kCPU, at::kFloat);
+            QVERIFY2(at::equal(ours, ref) || at::equal(ours, alt),
+                     qPrintable(file + ": the CPU generator's noise matches neither reference kernel"));
+            ++ran;
+        }
+        QVERIFY(ran > 0);
+    }
+
+    // Section 12.9: the full run from the prompt strings.
+    void endToEndGoldens() {
+        const QStringList files = goldens("e2e_sd15_*.safetensors");
+        QVERIFY2(!files.isEmpty(), "no SD 1.5 end-to-end goldens found");
+        for (const QString& file : files) {
+            const Golden g(file);
+            const std::string fx = archival::test::fixturesDir().toStdString() + "/";
+            auto pipe = Sd15Pipeline::open(fx + metaString(g, "model"), PipelineOptions{"cpu", "fp32"});
+
+            GenerationRequest req;
+            req.prompt = metaString(g, "prompt");
+            req.negativePrompt = metaString(g, "negative_prompt");
+            req.seed = std::stoull(metaString(g, "seed"));
+            req.steps = std::stoi(metaString(g, "steps"));
+            req.guidance = std::stod(metaString(g, "guidance_scale"));
+            req.width = std::stoi(metaString(g, "width"));
+            req.height = std::stoi(metaString(g, "height"));
+            req.sampler = samplerName(nlohmann::json::parse(metaString(g, "scheduler_config")));
+            Image init;
+            if (g.has("init_image_uint8")) {
+                init = imageFromHwc(g["init_image_uint8"]);
+                req.initImage = &init;
+                req.strength = std::stod(metaString(g, "strength"));
+            }
+            if (!metaString(g, "lora").empty())
+                req.loras.push_back({fx + metaString(g, "lora"), std::stod(metaString(g, "lora_scale"))});
+
+            // Tokenizer ids exactly.
+            QCOMPARE(at::tensor(pipe->tokenizer().encode(req.prompt).ids, at::kLong).unsqueeze(0), g["input_ids"]);
+            QCOMPARE(at::tensor(pipe->tokenizer().encode(req.negativePrompt).ids, at::kLong).unsqueeze(0), g["uncond_input_ids"]);
+
+            std::map<std::string, at::Tensor> seen;
+            Sd15Trace trace;
+            trace.record = [&](const std::string& name, const at::Tensor& t) { seen[name] = t.detach().clone(); };
+            int stepsSeen = 0, previews = 0;
+            GenerationHooks hooks;
+            hooks.onStep = [&](const StepProgress& p) {
+                ++stepsSeen;
+                previews += p.preview && p.preview->width == req.width / 8 && p.preview->height == req.height / 8;
+                return true;
+            };
+            const auto result = pipe->generate(req, hooks, trace);
+
+            ARCHIVAL_EXPECT_CLOSE(seen.at("prompt_embeds"), g["prompt_embeds"], 1e-4, 1e-4);
+            ARCHIVAL_EXPECT_CLOSE(seen.at("negative_prompt_embeds"), g["negative_prompt_embeds"], 1e-4, 1e-4);
+            if (g.has("posterior_mean")) {
+                ARCHIVAL_EXPECT_CLOSE(seen.at("init_image"), g["init_image"], 1e-6, 0.0);
+                ARCHIVAL_EXPECT_CLOSE(seen.at("image_latents"), g["image_latents"], 1e-4, 1e-4);
+            }
+            ARCHIVAL_EXPECT_CLOSE(seen.at("init_latents"), g["init_latents"], 1e-5, 1e-5);
+            const at::Tensor stepLatents = g["step_latents"];
+            QCOMPARE(stepsSeen, static_cast<int>(stepLatents.size(0)));
+            QCOMPARE(previews, stepsSeen);
+            for (int k = 0; k < stepLatents.size(0); ++k)
+                expectRelPeak(seen.at("step_latent." + std::to_string(k)), stepLatents[k], 2e-4,
+                              QStringLiteral("%1 step %2").arg(file).arg(k));
+            ARCHIVAL_EXPECT_CLOSE(seen.at("vae_input"), g["vae_input"], 1e-4, 1e-4);
+            ARCHIVAL_EXPECT_CLOSE(seen.at("image"), g["image"], 5e-4, 0.0);
+            QCOMPARE(result.images.size(), size_t(1));
+            const Image& img = result.images.front();
+            const at::Tensor pixels = at::from_blob(const_cast<std::uint8_t*>(img.rgb.data()), {1, img.height, img.width, 3}, at::kByte);
+            expectPixels(pixels, g["image_uint8"], file + " image_uint8");
+            qInfo("%s: %.2f s (text %.3f, denoise %.2f, decode %.3f)", qPrintable(QFileInfo(file).fileName()),
+                  result.timings.totalSeconds, result.timings.textEncodeSeconds, result.timings.denoiseSeconds,
+                  result.timings.decodeSeconds);
+        }
+    }
+
+    void sameSeedSameImageAndBatches() {
+        const std::string folder = archival::test::fixturesDir().toStdString() + "/models/sd15-tiny-pipe";
+        auto pipe = Sd15Pipeline::open(folder, PipelineOptions{"cpu", "fp32"});
+        GenerationRequest req;
+        req.prompt = "painting of singapore";
+        req.width = 64;
+        req.height = 48;
+        req.steps = 4;
+        req.seed = 77;
+        const auto a = pipe->generate(req, {});
+        const auto b = pipe->generate(req, {});
+        QCOMPARE(a.images.front().rgb, b.images.front().rgb);
+        req.batch = 3;
+        const auto batch = pipe->generate(req, {});
+        QCOMPARE(batch.images.size(), size_t(3));
+        // The first image of a batch is the single image: one generator draws [B, ...] and
+        // its first slice is the same stream.
+        QCOMPARE(batch.images.front().rgb, a.images.front().rgb);
+        QVERIFY(batch.images[1].rgb != batch.images[0].rgb);
+    }
+
+    void cancellationStopsWithinAStep() {
+        const std::string folder = archival::test::fixturesDir().toStdString() + "/models/sd15-tiny-pipe";
+        auto pipe = Sd15Pipeline::open(folder, PipelineOptions{"cpu", "fp32"});
+        GenerationRequest req;
+        req.prompt = "x";
+        req.width = req.height = 64;
+        req.steps = 10;
+        CancellationToken token;
+        int steps = 0;
+        GenerationHooks hooks;
+        hooks.cancel = &token;
+        hooks.onStep = [&](const StepProgress& p) {
+            steps = p.step;
+            if (p.step == 3) token.cancel();
+            return true;
+        };
+        try {
+            pipe->generate(req, hooks);
+            QFAIL("a cancelled job finished");
+        } catch (const EngineError& e) {
+            QCOMPARE(e.kind(), ErrorKind::Interrupted);
+        }
+        QCOMPARE(steps, 3);
+        hooks.cancel = nullptr;
+        hooks.onStep = [](const StepProgress& p) { return p.step < 2; };  // "stop" from the callback
+        QVERIFY_THROWS_EXCEPTION(EngineError, pipe->generate(req, hooks));
+    }
+
+    void badRequestsAreTyped() {
+        const std::string folder = archival::test::fixturesDir().toStdString() + "/models/sd15-tiny-pipe";
+        auto pipe = Sd15Pipeline::open(folder, PipelineOptions{"cpu", "fp32"});
+        auto expectInvalid = [&](GenerationRequest r) {
+            try {
+                pipe->generate(r, {});
+                QFAIL("an invalid request ran");
+            } catch (const EngineError& e) {
+                QCOMPARE(e.kind(), ErrorKind::InvalidRequest);
+            }
+        };
+        GenerationRequest r;
+        r.prompt = "x";
+        r.steps = 2;
+        r.width = 60;
+        r.height = 64;
+        expectInvalid(r);
+        r.width = 64;
+        Image empty;
+        r.initImage = &empty;
+        expectInvalid(r);  // empty init image
+        Image tiny{8, 8, std::vector<std::uint8_t>(8 * 8 * 3, 128)};
+        r.initImage = &tiny;
+        r.strength = 1.5;
+        expectInvalid(r);
+        r.strength = 0.0;
+        expectInvalid(r);
+        r.initImage = nullptr;
+        r.sampler = "no-such-sampler";
+        expectInvalid(r);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSd15Pipeline)
+#include "test_sd15_pipeline.moc"
