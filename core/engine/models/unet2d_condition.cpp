@@ -103,6 +103,22 @@ UNet2DCondition::UNet2DCondition(const UNet2DConditionConfig& c, const Scope& s)
 at::Tensor UNet2DCondition::forward(const at::Tensor& sample, const at::Tensor& timestep,
                                     const at::Tensor& encoderHiddenStates,
                                     const UNetForwardHooks& hooks) const {
+    validateInputs(sample, timestep, encoderHiddenStates);
+    // libtorch reports failures as c10::Error; callers get typed engine errors.
+    try {
+        return run(sample, timestep, encoderHiddenStates, hooks);
+    } catch (const c10::OutOfMemoryError& e) {
+        throw EngineError(ErrorKind::OutOfMemory, "out of memory running the UNet on a " +
+                                                      shapeText(sample.sizes()) +
+                                                      " latent: " + e.what_without_backtrace());
+    } catch (const c10::Error& e) {
+        throw EngineError(ErrorKind::Internal,
+                          std::string("UNet forward failed: ") + e.what_without_backtrace());
+    }
+}
+
+void UNet2DCondition::validateInputs(const at::Tensor& sample, const at::Tensor& timestep,
+                                     const at::Tensor& encoderHiddenStates) const {
     const auto& c = config_;
     if (!sample.defined() || sample.dim() != 4 || sample.size(1) != c.inChannels)
         invalid("sample must be [batch, " + std::to_string(c.inChannels) + ", h, w], got " +
@@ -131,7 +147,13 @@ at::Tensor UNet2DCondition::forward(const at::Tensor& sample, const at::Tensor& 
         (timestep.numel() != 1 && timestep.numel() != batch))
         invalid("timestep must be a scalar, [1] or [" + std::to_string(batch) + "], got " +
                 (timestep.defined() ? shapeText(timestep.sizes()) : std::string("nothing")));
+}
 
+at::Tensor UNet2DCondition::run(const at::Tensor& sample, const at::Tensor& timestep,
+                                const at::Tensor& encoderHiddenStates,
+                                const UNetForwardHooks& hooks) const {
+    const auto& c = config_;
+    const std::int64_t batch = sample.size(0);
     const auto record = [&](const char* name, const at::Tensor& t) {
         if (hooks.record) hooks.record(name, t);
     };
@@ -168,10 +190,8 @@ at::Tensor UNet2DCondition::forward(const at::Tensor& sample, const at::Tensor& 
 
     std::vector<at::Tensor> skips{x};
     for (std::size_t i = 0; i < downBlocks_.size(); ++i) {
-        unet::Recorder rec;
-        if (hooks.record) rec = hooks.record;
         x = downBlocks_[i].forward(x, embActivated, context, skips,
-                                   "down_blocks." + std::to_string(i), rec);
+                                   "down_blocks." + std::to_string(i), hooks.record);
         between();
     }
 

@@ -47,7 +47,9 @@ class UNet2DCondition {
     // Inputs are moved to the weights' device and dtype; the result has the sample's dtype.
     // Any h, w ≥ 1 work: sizes not divisible by 2^(blocks-1) are handled as in diffusers
     // (each upsampler targets the size of the matching skip tensor).
-    // Throws EngineError(InvalidRequest) for inputs of the wrong rank, width or batch.
+    // Throws EngineError(InvalidRequest) for inputs of the wrong rank, width or batch,
+    // EngineError(OutOfMemory) when the device runs out of memory; libtorch failures become
+    // EngineError(Internal). Errors thrown by the hooks pass through unchanged.
     at::Tensor forward(const at::Tensor& sample, const at::Tensor& timestep,
                        const at::Tensor& encoderHiddenStates,
                        const UNetForwardHooks& hooks = {}) const;
@@ -61,6 +63,11 @@ class UNet2DCondition {
     at::Device device() const { return convIn_.weight.device(); }
 
   private:
+    void validateInputs(const at::Tensor& sample, const at::Tensor& timestep,
+                        const at::Tensor& encoderHiddenStates) const;
+    at::Tensor run(const at::Tensor& sample, const at::Tensor& timestep,
+                   const at::Tensor& encoderHiddenStates, const UNetForwardHooks& hooks) const;
+
     UNet2DConditionConfig config_;
     nn::Conv2d convIn_;
     unet::TimestepEmbedding timeEmbedding_;
