@@ -573,6 +573,17 @@ class TestUNet2D : public QObject {
             expected.insert("output_blocks." + std::to_string(i));
         }
         QCOMPARE(modules, expected);
+
+        // The reverse map inverts it, for the whole model.
+        const auto byLdm = diffusersUnetNamesByLdmName(cfg);
+        QCOMPARE(byLdm.size(), manifest.size());
+        for (const auto& [ldm, diffusers] : byLdm)
+            QCOMPARE(QString::fromStdString(ldmUnetName(cfg, diffusers)),
+                     QString::fromStdString(ldm));
+        QCOMPARE(
+            QString::fromStdString(
+                byLdm.at("input_blocks.4.1.transformer_blocks.0.attn1.to_k.weight")),
+            QStringLiteral("down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_k.weight"));
     }
 
     // The tiny UNets rewritten under ldm names (inside a file that also holds other models'

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "engine/errors.h"
+#include "engine/models/unet2d_condition.h"
 
 namespace archival::engine {
 namespace {
@@ -111,6 +112,17 @@ std::string ldmUnetName(const UNet2DConditionConfig& c, const std::string& name)
 
 CheckpointSource::Rename ldmUnetRename(const UNet2DConditionConfig& config) {
     return [config](const std::string& name) { return ldmUnetName(config, name); };
+}
+
+std::map<std::string, std::string> diffusersUnetNamesByLdmName(
+    const UNet2DConditionConfig& config) {
+    // The model's own construction lists its tensors; the meta device makes that free.
+    MetaSource meta;
+    const UNet2DCondition unet(config, Scope(meta));
+    std::map<std::string, std::string> byLdm;
+    for (const auto& spec : meta.specs())
+        byLdm.emplace(ldmUnetName(config, spec.first), spec.first);
+    return byLdm;
 }
 
 }  // namespace archival::engine

@@ -22,6 +22,7 @@
 // modules (norm, proj_in, transformer_blocks.N.*, proj_out) keep their names.
 // (Layout as in diffusers' scripts/convert_original_stable_diffusion_to_diffusers.py.)
 
+#include <map>
 #include <string>
 
 #include "engine/models/unet2d_condition_config.h"
@@ -38,5 +39,10 @@ std::string ldmUnetName(const UNet2DConditionConfig& config, const std::string& 
 
 // ldmUnetName as the `rename` of a CheckpointSource (use with prefix kLdmUnetPrefix).
 CheckpointSource::Rename ldmUnetRename(const UNet2DConditionConfig& config);
+
+// The reverse direction for every tensor of a UNet built from `config`: ldm name (without
+// kLdmUnetPrefix) → diffusers name. For files that address UNet modules by their ldm path,
+// such as kohya LoRAs with `lora_unet_input_blocks_4_1_...` keys.
+std::map<std::string, std::string> diffusersUnetNamesByLdmName(const UNet2DConditionConfig& config);
 
 }  // namespace archival::engine
