@@ -54,6 +54,7 @@ void expectModelLoadNaming(const std::function<void()>& call, const QString& nam
         call();
         QFAIL("no error");
     } catch (const EngineError& e) {
+        qInfo("%s", e.what());
         QCOMPARE(e.kind(), ErrorKind::ModelLoad);
         QVERIFY2(QString::fromStdString(e.what()).contains(name), e.what());
     }
