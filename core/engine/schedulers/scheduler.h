@@ -14,9 +14,10 @@
 //       out = model(s->scaleModelInput(x, i), s->timesteps()[i]);
 //       x = s->step(out, i, x, &generator);
 //   }
-// img2img: begin = img2imgStartIndex(n, strength, rule) * s->order(); s->setTimesteps(n);
-//   s->setBeginIndex(begin); x = s->addNoise(clean, noise, begin); then the same loop from i =
-//   begin.
+// img2img:
+//   begin = img2imgStartIndex(n, strength, rule) * s->order();
+//   s->setTimesteps(n); s->setBeginIndex(begin);
+//   x = s->addNoise(clean, noise, begin);  then the same loop from i = begin.
 
 #include <ATen/ATen.h>
 
