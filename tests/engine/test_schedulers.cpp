@@ -169,6 +169,98 @@ std::string messageOf(F&& f) {
     return {};
 }
 
+// setTimesteps(steps), then the trace's timesteps, sigmas and init_noise_sigma; the first
+// mismatch, or "".
+std::string checkSchedule(Scheduler& scheduler, const Golden& g, int steps) {
+    const std::string p = "n" + std::to_string(steps) + ".";
+    scheduler.setTimesteps(steps);
+    for (const char* key : {"timesteps", "timesteps_full"}) {
+        const std::string err = compareSchedule(key, scheduler.timesteps(), g[p + key]);
+        if (!err.empty()) return err;
+    }
+    if (g.has(p + "sigmas")) {
+        const std::string err = compareSchedule("sigmas", scheduler.sigmas(), g[p + "sigmas"]);
+        if (!err.empty()) return err;
+    } else if (scheduler.sigmas().defined()) {
+        return "sigmas given where the trace has none";
+    }
+    const double expected = g[p + "init_noise_sigma"].item<double>();
+    if (!(std::abs(scheduler.initNoiseSigma() - expected) <=
+          kScheduleRelTol * std::abs(expected))) {
+        std::ostringstream s;
+        s.precision(9);
+        s << "init_noise_sigma " << scheduler.initNoiseSigma() << ", expected " << expected;
+        return s.str();
+    }
+    return {};
+}
+
+// The txt2img loop of the trace from its init_noise (after checkSchedule); logs one summary
+// line per tensor sequence and returns the first mismatch, or "".
+std::string checkTxt2img(Scheduler& scheduler, const Golden& g, int steps) {
+    const std::string p = "n" + std::to_string(steps) + ".";
+    const std::string tag = std::string(scheduler.name()) + " n" + std::to_string(steps) + " ";
+    const at::Tensor modelOutputs = g["model_outputs"];
+    const bool ancestral = g.has(p + "noises");
+    const std::int64_t count = scheduler.timesteps().size(0);
+    if (count > modelOutputs.size(0)) return "the trace has fewer model outputs than timesteps";
+    SequenceCheck inputs(tag + "scaled_inputs", kLatentRelTol);
+    SequenceCheck latents(tag + "latents", kLatentRelTol);
+    SequenceCheck noises(tag + "noises", kLatentRelTol);
+    at::Generator gen = seededGenerator(g), twin = seededGenerator(g);
+    at::Tensor x = g["init_noise"] * scheduler.initNoiseSigma();
+    for (int i = 0; i < count; ++i) {
+        inputs.add(i, scheduler.scaleModelInput(x, i), g[p + "scaled_inputs"][i]);
+        if (ancestral)  // the draw step() makes, from a twin of its generator
+            noises.add(i, at::randn(modelOutputs[i].sizes(), twin), g[p + "noises"][i]);
+        x = scheduler.step(modelOutputs[i], i, x, &gen);
+        latents.add(i, x, g[p + "latents"][i]);
+    }
+    qInfo("%s", inputs.summary().c_str());
+    qInfo("%s", latents.summary().c_str());
+    if (ancestral) qInfo("%s", noises.summary().c_str());
+    for (const SequenceCheck* c : {&inputs, &noises, &latents})
+        if (!c->ok()) return c->error();
+    return {};
+}
+
+// diffusers v0.31 __init__ defaults of the options a scheduler_config.json may leave out.
+std::vector<std::pair<const char*, nlohmann::json>> diffusersDefaults(const std::string& name) {
+    std::vector<std::pair<const char*, nlohmann::json>> d;
+    if (name == "flowmatch_euler")
+        return {{"num_train_timesteps", 1000}, {"shift", 1.0}, {"use_dynamic_shifting", false}};
+    d = {{"num_train_timesteps", 1000}, {"beta_start", 0.0001}, {"beta_end", 0.02},
+         {"beta_schedule", "linear"},   {"steps_offset", 0},    {"prediction_type", "epsilon"},
+         {"trained_betas", nullptr}};
+    if (name == "pndm") {
+        d.insert(d.end(), {{"timestep_spacing", "leading"},
+                           {"skip_prk_steps", false},
+                           {"set_alpha_to_one", false}});
+    } else if (name == "ddim") {
+        d.insert(d.end(), {{"timestep_spacing", "leading"},
+                           {"set_alpha_to_one", true},
+                           {"clip_sample", true},
+                           {"clip_sample_range", 1.0},
+                           {"thresholding", false}});
+    } else if (name == "euler") {
+        d.insert(d.end(), {{"timestep_spacing", "linspace"},
+                           {"use_karras_sigmas", false},
+                           {"final_sigmas_type", "zero"},
+                           {"interpolation_type", "linear"},
+                           {"timestep_type", "discrete"}});
+    } else if (name == "euler_ancestral") {
+        d.insert(d.end(), {{"timestep_spacing", "linspace"}});
+    } else {  // DPM-Solver
+        d.insert(d.end(), {{"timestep_spacing", "linspace"},
+                           {"solver_type", "midpoint"},
+                           {"lower_order_final", true},
+                           {"euler_at_final", false},
+                           {"final_sigmas_type", "zero"},
+                           {"thresholding", false}});
+    }
+    return d;
+}
+
 nlohmann::json sd15StyleConfig() {
     return parseSchedulerConfig(R"({"_class_name": "PNDMScheduler", "beta_end": 0.012,
         "beta_schedule": "scaled_linear", "beta_start": 0.00085, "num_train_timesteps": 1000,
@@ -215,55 +307,25 @@ class TestSchedulers : public QObject {
         const at::Tensor modelOutputs = g["model_outputs"];
         const bool ancestral = g.has(p + "noises");
 
-        // --- schedule ---
-        scheduler->setTimesteps(steps);
-        std::string err = compareSchedule("timesteps", scheduler->timesteps(), g[p + "timesteps"]);
+        // --- schedule and txt2img ---
+        std::string err = checkSchedule(*scheduler, g, steps);
         QVERIFY2(err.empty(), err.c_str());
-        err = compareSchedule("timesteps_full", scheduler->timesteps(), g[p + "timesteps_full"]);
+        err = checkTxt2img(*scheduler, g, steps);
         QVERIFY2(err.empty(), err.c_str());
-        if (g.has(p + "sigmas")) {
-            err = compareSchedule("sigmas", scheduler->sigmas(), g[p + "sigmas"]);
-            QVERIFY2(err.empty(), err.c_str());
-        } else {
-            QVERIFY2(!scheduler->sigmas().defined(), "sigmas given where the trace has none");
-        }
-        const double sigma0 = g[p + "init_noise_sigma"].item<double>();
-        QVERIFY2(
-            std::abs(scheduler->initNoiseSigma() - sigma0) <= kScheduleRelTol * std::abs(sigma0),
-            qPrintable(QStringLiteral("init_noise_sigma %1, expected %2")
-                           .arg(scheduler->initNoiseSigma(), 0, 'g', 9)
-                           .arg(sigma0, 0, 'g', 9)));
-
-        // --- txt2img ---
-        {
-            const std::int64_t count = scheduler->timesteps().size(0);
-            QVERIFY(count <= modelOutputs.size(0));
-            SequenceCheck inputs(name + " n" + std::to_string(steps) + " scaled_inputs",
-                                 kLatentRelTol);
-            SequenceCheck latents(name + " n" + std::to_string(steps) + " latents", kLatentRelTol);
-            SequenceCheck noises(name + " n" + std::to_string(steps) + " noises", kLatentRelTol);
-            at::Generator gen = seededGenerator(g), twin = seededGenerator(g);
-            at::Tensor x = g["init_noise"] * scheduler->initNoiseSigma();
-            for (int i = 0; i < count; ++i) {
-                inputs.add(i, scheduler->scaleModelInput(x, i), g[p + "scaled_inputs"][i]);
-                if (ancestral)  // the draw step() makes, from a twin of its generator
-                    noises.add(i, at::randn(modelOutputs[i].sizes(), twin), g[p + "noises"][i]);
-                x = scheduler->step(modelOutputs[i], i, x, &gen);
-                latents.add(i, x, g[p + "latents"][i]);
-            }
-            qInfo("%s", inputs.summary().c_str());
-            qInfo("%s", latents.summary().c_str());
-            if (ancestral) qInfo("%s", noises.summary().c_str());
-            QVERIFY2(inputs.ok(), inputs.error().c_str());
-            QVERIFY2(noises.ok(), noises.error().c_str());
-            QVERIFY2(latents.ok(), latents.error().c_str());
-        }
 
         // --- img2img (SD1.5 start rule, the fixture's metadata strength) ---
         {
             const double strength = numberMeta(g, "strength");
+            const std::int64_t expectedStart = g[p + "i2i.t_start"].item<std::int64_t>();
+            if (expectedStart >= steps) {  // the strength leaves no step: refused up front
+                QCOMPARE(kindOf([&] {
+                             img2imgStartIndex(steps, strength, Img2ImgStartRule::WholeSteps);
+                         }),
+                         ErrorKind::InvalidRequest);
+                return;
+            }
             const int tStart = img2imgStartIndex(steps, strength, Img2ImgStartRule::WholeSteps);
-            QCOMPARE(static_cast<std::int64_t>(tStart), g[p + "i2i.t_start"].item<std::int64_t>());
+            QCOMPARE(static_cast<std::int64_t>(tStart), expectedStart);
             scheduler->setTimesteps(steps);
             const int begin = tStart * scheduler->order();
             const at::Tensor ts = scheduler->timesteps().slice(0, begin);
@@ -302,48 +364,59 @@ class TestSchedulers : public QObject {
         }
     }
 
-    // A model folder's scheduler_config.json as downloaded has only the training keys; the
-    // trace's config is that file resolved with the scheduler's defaults (README 10.14:
-    // Euler and DPM default to linspace spacing, PNDM and DDIM to leading). Building from
-    // the raw file must give the trace's schedule.
-    void rawModelConfigsResolveToTheTraceDefaults() {
+    // A scheduler_config.json as downloaded holds only some keys (the SD1.5 one has no
+    // timestep_spacing); from_config fills the rest with each scheduler's own defaults
+    // (README 10.14: Euler and DPM default to linspace, PNDM and DDIM to leading). Dropping
+    // every key of a trace's resolved config that holds the diffusers default must not change
+    // the schedule or the latents.
+    void omittedKeysTakeTheDiffusersDefaults() {
+        int dropped = 0;
+        for (const QString& f : traceFiles()) {
+            const Golden g(QStringLiteral("golden/") + f);
+            const std::string name = schedulerNameOf(f);
+            nlohmann::json config = configOf(g);
+            for (const auto& [key, value] : diffusersDefaults(name)) {
+                if (config.contains(key) && config[key] == value) {
+                    config.erase(key);
+                    ++dropped;
+                }
+            }
+            auto scheduler = makeScheduler(name, config);
+            for (int n : stepCountsOf(g)) {
+                std::string err = checkSchedule(*scheduler, g, n);
+                if (err.empty()) err = checkTxt2img(*scheduler, g, n);
+                QVERIFY2(err.empty(), qPrintable(f + ": " + QString::fromStdString(err)));
+            }
+        }
+        QVERIFY2(dropped > 0, "no trace config holds a default value to drop");
+    }
+
+    // Every model folder's scheduler config builds every sampler of its family, gives finite
+    // schedules, and refuses the samplers of the other family.
+    void modelFolderConfigsBuildTheirFamily() {
         const QDir models(archival::test::fixturesDir() + QStringLiteral("/models"));
-        std::vector<nlohmann::json> raw;
+        int built = 0;
         for (const QString& m : models.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
             const QString path =
                 models.filePath(m + QStringLiteral("/scheduler/scheduler_config.json"));
-            if (QFileInfo::exists(path)) raw.push_back(readSchedulerConfigFile(path.toStdString()));
-        }
-        QVERIFY2(!raw.empty(), "no models/*/scheduler/scheduler_config.json");
-        int matched = 0;
-        for (const QString& f : traceFiles()) {
-            const Golden g(QStringLiteral("golden/") + f);
-            const nlohmann::json resolved = configOf(g);
-            for (const auto& cfg : raw) {
-                bool same = true;  // every training key of the raw file has the resolved value
-                for (auto it = cfg.begin(); it != cfg.end() && same; ++it)
-                    if (it.key().rfind('_', 0) != 0)
-                        same = resolved.contains(it.key()) && resolved[it.key()] == it.value();
-                if (!same) continue;
-                ++matched;
-                const std::string name = schedulerNameOf(f);
-                auto fromRaw = makeScheduler(name, cfg);
-                for (int n : stepCountsOf(g)) {
-                    const std::string p = "n" + std::to_string(n) + ".";
-                    fromRaw->setTimesteps(n);
-                    std::string err =
-                        compareSchedule("timesteps", fromRaw->timesteps(), g[p + "timesteps"]);
-                    QVERIFY2(err.empty(), qPrintable(f + ": " + QString::fromStdString(err)));
-                    if (g.has(p + "sigmas")) {
-                        err = compareSchedule("sigmas", fromRaw->sigmas(), g[p + "sigmas"]);
-                        QVERIFY2(err.empty(), qPrintable(f + ": " + QString::fromStdString(err)));
-                    }
-                    const double s0 = g[p + "init_noise_sigma"].item<double>();
-                    QVERIFY(std::abs(fromRaw->initNoiseSigma() - s0) <= kScheduleRelTol * s0);
+            if (!QFileInfo::exists(path)) continue;
+            const nlohmann::json config = readSchedulerConfigFile(path.toStdString());
+            const bool flow = isFlowMatchConfig(config);
+            for (const auto& name : schedulerNames()) {
+                if ((name == "flowmatch_euler") != flow) {
+                    QCOMPARE(kindOf([&] { makeScheduler(name, config); }),
+                             ErrorKind::InvalidRequest);
+                    continue;
                 }
+                auto scheduler = makeScheduler(name, config);
+                scheduler->setTimesteps(10);
+                QVERIFY(scheduler->timesteps().size(0) >= 10);
+                QVERIFY(at::isfinite(scheduler->timesteps().to(at::kDouble)).all().item<bool>());
+                QVERIFY(std::isfinite(scheduler->initNoiseSigma()));
+                ++built;
             }
         }
-        QVERIFY2(matched > 0, "no trace was built from one of the model folders' configs");
+        QVERIFY2(built > 0, "no models/*/scheduler/scheduler_config.json");
     }
 
     // The training schedule itself: alphas_cumprod of the DDPM-family traces, through the
@@ -363,8 +436,10 @@ class TestSchedulers : public QObject {
             // REFERENCE.md "Latent -> RGB preview": on the model's input x_t,
             // eps-prediction x0 = (x_t - sqrt(1 - a) eps) / sqrt(a); flow matching x0 = x_t - sigma
             // v. The Euler family's model input is x / sqrt(sigma^2 + 1), with a = 1 / (sigma^2 +
-            // 1).
+            // 1). v-prediction: x0 = sqrt(a) x_t - sqrt(1 - a) v; sample prediction: x0 is the
+            // output.
             const at::Tensor xt = g[p + "scaled_inputs"][i].to(at::kDouble);
+            const std::string prediction = configOf(g).value("prediction_type", "epsilon");
             at::Tensor expected;
             if (!g.has("alphas_cumprod")) {
                 const double sigma = g[p + "sigmas"][i].item<double>();
@@ -378,7 +453,12 @@ class TestSchedulers : public QObject {
                     const std::int64_t t = g[p + "timesteps"][i].item<std::int64_t>();
                     a = g["alphas_cumprod"][t].item<double>();
                 }
-                expected = (xt - std::sqrt(1.0 - a) * eps) / std::sqrt(a);
+                if (prediction == "v_prediction")
+                    expected = std::sqrt(a) * xt - std::sqrt(1.0 - a) * eps;
+                else if (prediction == "sample" || prediction == "original_sample")
+                    expected = eps;
+                else
+                    expected = (xt - std::sqrt(1.0 - a) * eps) / std::sqrt(a);
             }
             const at::Tensor actual = scheduler->predictOriginal(g["model_outputs"][i], i, sample);
             const double bound = 1e-5 * maxAbs(expected);
@@ -493,7 +573,13 @@ class TestSchedulers : public QObject {
         QCOMPARE(img2imgStartIndex(15, 0.75, Img2ImgStartRule::WholeSteps), 4);
         QCOMPARE(img2imgStartIndex(15, 0.75, Img2ImgStartRule::FractionalSteps), 3);
         QCOMPARE(img2imgStartIndex(20, 1.0, Img2ImgStartRule::WholeSteps), 0);
-        QCOMPARE(img2imgStartIndex(20, 0.0, Img2ImgStartRule::FractionalSteps), 20);
+        QCOMPARE(img2imgStartIndex(20, 0.05, Img2ImgStartRule::WholeSteps), 19);
+        QCOMPARE(img2imgStartIndex(20, 0.04, Img2ImgStartRule::FractionalSteps), 19);
+        // No step left to run: an error, not an empty loop.
+        QCOMPARE(kindOf([] { img2imgStartIndex(20, 0.04, Img2ImgStartRule::WholeSteps); }),
+                 ErrorKind::InvalidRequest);
+        QCOMPARE(kindOf([] { img2imgStartIndex(20, 0.0, Img2ImgStartRule::FractionalSteps); }),
+                 ErrorKind::InvalidRequest);
         QCOMPARE(kindOf([] { img2imgStartIndex(0, 0.5, Img2ImgStartRule::WholeSteps); }),
                  ErrorKind::InvalidRequest);
         QCOMPARE(kindOf([] { img2imgStartIndex(10, 1.5, Img2ImgStartRule::WholeSteps); }),

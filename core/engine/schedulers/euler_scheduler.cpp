@@ -39,9 +39,8 @@ PredictionType eulerPredictionType(const SchedulerConfig& config) {
 }  // namespace
 
 EulerScheduler::EulerScheduler(const SchedulerConfig& config)
-    : alphasCumprod_(trainAlphasCumprod(config)),
-      trainSigmas_(trainSigmas(alphasCumprod_)),
-      numTrainTimesteps_(static_cast<int>(alphasCumprod_.size())),
+    : trainSigmas_(trainSigmas(trainAlphasCumprod(config))),
+      numTrainTimesteps_(static_cast<int>(trainSigmas_.size())),
       prediction_(eulerPredictionType(config)),
       spacing_(config.choice("timestep_spacing", "linspace", {"linspace", "leading", "trailing"})),
       stepsOffset_(config.integer("steps_offset", 0)),
@@ -52,8 +51,8 @@ EulerScheduler::EulerScheduler(const SchedulerConfig& config)
     // EDM-style continuous timesteps (0.25 log sigma) only change v-prediction models.
     if (prediction_ == PredictionType::VPrediction)
         config.choice("timestep_type", "discrete", {"discrete"});
-    configSigmaMin_ = config.has("sigma_min") ? config.number("sigma_min", 0) : -1;
-    configSigmaMax_ = config.has("sigma_max") ? config.number("sigma_max", 0) : -1;
+    if (config.has("sigma_min")) configSigmaMin_ = config.number("sigma_min", 0);
+    if (config.has("sigma_max")) configSigmaMax_ = config.number("sigma_max", 0);
     finalSigmaMin_ =
         config.choice("final_sigmas_type", "zero", {"zero", "sigma_min"}) == "sigma_min";
 }
@@ -69,8 +68,8 @@ void EulerScheduler::setTimesteps(int numInferenceSteps) {
     if (karras_) {
         // Karras spacing between the interpolated extremes (or the configured ones); the
         // timesteps become the fractional t of each level (not rounded for Euler).
-        const double lo = configSigmaMin_ >= 0 ? configSigmaMin_ : levels.back();
-        const double hi = configSigmaMax_ >= 0 ? configSigmaMax_ : levels.front();
+        const double lo = configSigmaMin_.value_or(levels.back());
+        const double hi = configSigmaMax_.value_or(levels.front());
         levels = refnum::karrasSigmas(lo, hi, n);
         std::vector<float> logSigmas(trainSigmas_.size());
         for (std::size_t i = 0; i < logSigmas.size(); ++i) logSigmas[i] = std::log(trainSigmas_[i]);

@@ -5,6 +5,7 @@
 // Timesteps are float32 and fractional with the default `linspace` spacing; the model is fed
 // x / sqrt(sigma^2 + 1) (scaleModelInput) and the start noise is scaled by the largest sigma.
 
+#include <optional>
 #include <vector>
 
 #include "engine/schedulers/noise_schedule.h"
@@ -35,14 +36,13 @@ class EulerScheduler : public Scheduler {
                                const at::Tensor& sample) const override;
 
   private:
-    std::vector<float> alphasCumprod_;
     std::vector<float> trainSigmas_;
     int numTrainTimesteps_ = 1000;
     PredictionType prediction_ = PredictionType::Epsilon;
     std::string spacing_;
     int stepsOffset_ = 0;
     bool karras_ = false;
-    double configSigmaMin_ = -1, configSigmaMax_ = -1;  // < 0: not set
+    std::optional<double> configSigmaMin_, configSigmaMax_;  // Karras range overrides
     bool finalSigmaMin_ = false;
 
     std::vector<float> sigmas_;  // N + 1 entries

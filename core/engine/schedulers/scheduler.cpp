@@ -46,15 +46,24 @@ int img2imgStartIndex(int numInferenceSteps, double strength, Img2ImgStartRule r
             ErrorKind::InvalidRequest,
             "img2img strength must be between 0 and 1, got " + std::to_string(strength));
     const double n = numInferenceSteps;
+    int start;
     if (rule == Img2ImgStartRule::WholeSteps) {
         // pipeline_stable_diffusion_img2img.py get_timesteps: int() truncates toward zero.
         const int init = std::min(static_cast<int>(n * strength), numInferenceSteps);
-        return std::max(numInferenceSteps - init, 0);
+        start = std::max(numInferenceSteps - init, 0);
+    } else {
+        // pipeline_stable_diffusion_3_img2img.py get_timesteps: the float is truncated last, so
+        // N=15, strength 0.75 skips 3 steps here and 4 with WholeSteps.
+        const double init = std::min(n * strength, n);
+        start = static_cast<int>(std::max(n - init, 0.0));
     }
-    // pipeline_stable_diffusion_3_img2img.py get_timesteps: the float is truncated last, so
-    // N=15, strength 0.75 skips 3 steps here and 4 with WholeSteps.
-    const double init = std::min(n * strength, n);
-    return static_cast<int>(std::max(n - init, 0.0));
+    // diffusers would go on with an empty schedule and fail later, on an empty tensor.
+    if (start >= numInferenceSteps)
+        throw EngineError(ErrorKind::InvalidRequest,
+                          "img2img strength " + std::to_string(strength) + " with " +
+                              std::to_string(numInferenceSteps) +
+                              " steps leaves no denoising step; raise the strength or the steps");
+    return start;
 }
 
 }  // namespace archival::engine

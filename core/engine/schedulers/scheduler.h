@@ -14,9 +14,10 @@
 //       out = model(s->scaleModelInput(x, i), s->timesteps()[i]);
 //       x = s->step(out, i, x, &generator);
 //   }
-// img2img: begin = img2imgStartIndex(n, strength, rule) * s->order(); s->setTimesteps(n);
-//   s->setBeginIndex(begin); x = s->addNoise(clean, noise, begin); then the same loop from i =
-//   begin.
+// img2img:
+//   begin = img2imgStartIndex(n, strength, rule) * s->order();
+//   s->setTimesteps(n); s->setBeginIndex(begin);
+//   x = s->addNoise(clean, noise, begin);  then the same loop from i = begin.
 
 #include <ATen/ATen.h>
 
@@ -92,7 +93,8 @@ enum class Img2ImgStartRule {
 };
 
 // The number of steps img2img skips (diffusers' t_start); multiply by order() for the index
-// into timesteps(). Throws EngineError(InvalidRequest) for steps < 1 or strength outside [0, 1].
+// into timesteps(). Throws EngineError(InvalidRequest) for steps < 1, strength outside [0, 1],
+// or a strength so low that no step is left to run.
 int img2imgStartIndex(int numInferenceSteps, double strength, Img2ImgStartRule rule);
 
 }  // namespace archival::engine

@@ -21,8 +21,10 @@ std::string joinedNames() {
 }  // namespace
 
 std::vector<std::string> schedulerNames() {
-    return {"pndm",           "ddim", "euler", "euler_ancestral", "dpmpp_2m", "dpmpp_2m_karras",
+    // clang-format off
+    return {"pndm", "ddim", "euler", "euler_ancestral", "dpmpp_2m", "dpmpp_2m_karras",
             "flowmatch_euler"};
+    // clang-format on
 }
 
 bool isFlowMatchConfig(const nlohmann::json& schedulerConfig) {
