@@ -7,13 +7,15 @@ namespace {
 
 void throwIfCancelled(const GenerationHooks& hooks, int step, int total) {
     if (hooks.cancel && hooks.cancel->cancelled())
-        throw EngineError(ErrorKind::Interrupted,
-                          "cancelled before step " + std::to_string(step + 1) + " of " + std::to_string(total));
+        throw EngineError(
+            ErrorKind::Interrupted,
+            "cancelled before step " + std::to_string(step + 1) + " of " + std::to_string(total));
 }
 
 }  // namespace
 
-at::Tensor runDenoiseLoop(const DenoiseLoop& loop, at::Tensor latents, const GenerationHooks& hooks) {
+at::Tensor runDenoiseLoop(const DenoiseLoop& loop, at::Tensor latents,
+                          const GenerationHooks& hooks) {
     Scheduler& s = *loop.scheduler;
     const int count = static_cast<int>(s.timesteps().size(0));
     const int total = count - loop.beginIndex;
@@ -37,8 +39,9 @@ at::Tensor runDenoiseLoop(const DenoiseLoop& loop, at::Tensor latents, const Gen
             Image preview;
             if (wantPreview) {
                 const at::Tensor first = x0.slice(0, 0, 1);
-                const at::Tensor hwc = loop.previewDecoder ? loop.previewDecoder(first)
-                                                           : projectLatentsToRgb(first, loop.previewFormat)[0];
+                const at::Tensor hwc = loop.previewDecoder
+                                           ? loop.previewDecoder(first)
+                                           : projectLatentsToRgb(first, loop.previewFormat)[0];
                 preview = toImage(hwc);
             }
             StepProgress p;
@@ -46,8 +49,9 @@ at::Tensor runDenoiseLoop(const DenoiseLoop& loop, at::Tensor latents, const Gen
             p.total = total;
             p.preview = wantPreview ? &preview : nullptr;
             if (!hooks.onStep(p))
-                throw EngineError(ErrorKind::Interrupted,
-                                  "stopped after step " + std::to_string(p.step) + " of " + std::to_string(total));
+                throw EngineError(ErrorKind::Interrupted, "stopped after step " +
+                                                              std::to_string(p.step) + " of " +
+                                                              std::to_string(total));
         }
     }
     return latents;

@@ -31,6 +31,7 @@ struct DenoiseLoop {
 
 // Runs the loop from `latents` (already scaled by init_noise_sigma or noised for img2img)
 // and returns the final latents. Throws EngineError(Interrupted) when cancelled.
-at::Tensor runDenoiseLoop(const DenoiseLoop& loop, at::Tensor latents, const GenerationHooks& hooks);
+at::Tensor runDenoiseLoop(const DenoiseLoop& loop, at::Tensor latents,
+                          const GenerationHooks& hooks);
 
 }  // namespace archival::engine

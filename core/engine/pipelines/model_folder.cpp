@@ -15,14 +15,17 @@ ModelFolder ModelFolder::open(const std::string& root) {
     f.pipelineClass = jsonValue<std::string>(index, "_class_name", "");
     if (f.pipelineClass.rfind("StableDiffusion3", 0) == 0)
         f.family = "sd3";
-    else if (f.pipelineClass == "StableDiffusionPipeline" || f.pipelineClass == "StableDiffusionImg2ImgPipeline")
+    else if (f.pipelineClass == "StableDiffusionPipeline" ||
+             f.pipelineClass == "StableDiffusionImg2ImgPipeline")
         f.family = "sd15";
     else
-        throw EngineError(ErrorKind::ModelLoad, root + "/model_index.json names pipeline '" + f.pipelineClass +
-                                                    "', which is neither Stable Diffusion 1.x nor 3.x");
+        throw EngineError(ErrorKind::ModelLoad,
+                          root + "/model_index.json names pipeline '" + f.pipelineClass +
+                              "', which is neither Stable Diffusion 1.x nor 3.x");
     for (const auto& [key, value] : index.items()) {
         if (key.empty() || key[0] == '_' || !value.is_array() || value.size() != 2) continue;
-        if (value[0].is_null() || value[1].is_null()) continue;  // e.g. safety_checker: [null, null]
+        if (value[0].is_null() || value[1].is_null())
+            continue;  // e.g. safety_checker: [null, null]
         f.components[key] = (fs::path(root) / key).string();
     }
     return f;
@@ -35,7 +38,8 @@ bool ModelFolder::has(const std::string& component) const {
 
 std::string ModelFolder::path(const std::string& component) const {
     if (!has(component))
-        throw EngineError(ErrorKind::ModelLoad, "model folder " + root + " has no " + component + "/");
+        throw EngineError(ErrorKind::ModelLoad,
+                          "model folder " + root + " has no " + component + "/");
     return components.at(component);
 }
 

@@ -9,8 +9,8 @@ namespace archival::engine {
 
 struct ModelFolder {
     std::string root;
-    std::string pipelineClass;                     // "StableDiffusionPipeline", ...
-    std::string family;                            // "sd15" or "sd3"
+    std::string pipelineClass;                      // "StableDiffusionPipeline", ...
+    std::string family;                             // "sd15" or "sd3"
     std::map<std::string, std::string> components;  // name -> sub-folder, null entries skipped
 
     // Throws EngineError(ModelLoad) naming the folder when model_index.json is missing,

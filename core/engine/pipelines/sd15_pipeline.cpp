@@ -1,5 +1,7 @@
 #include "engine/pipelines/sd15_pipeline.h"
 
+#include <c10/core/InferenceMode.h>
+
 #include <chrono>
 #include <filesystem>
 
@@ -10,6 +12,7 @@
 #include "engine/pipelines/image_tensors.h"
 #include "engine/pipelines/model_folder.h"
 #include "engine/runtime/device.h"
+#include "engine/schedulers/scheduler_config.h"
 #include "engine/schedulers/scheduler_factory.h"
 #include "engine/util/json_file.h"
 
@@ -18,7 +21,9 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // Single-file checkpoints carry no configs: these are the SD 1.5 ones
 // (runwayml/stable-diffusion-v1-5 vae/config.json and scheduler/scheduler_config.json).
@@ -48,11 +53,15 @@ std::string samplerForClass(const nlohmann::json& config) {
 std::string findTokenizerFor(const std::string& file) {
     std::vector<std::string> candidates = {(fs::path(file).parent_path() / "tokenizer").string()};
     std::string hub;
-    if (const char* c = std::getenv("HF_HUB_CACHE")) hub = c;
-    else if (const char* h = std::getenv("HF_HOME")) hub = std::string(h) + "/hub";
-    else if (const char* home = std::getenv("HOME")) hub = std::string(home) + "/.cache/huggingface/hub";
-    for (const char* repo : {"models--openai--clip-vit-large-patch14", "models--runwayml--stable-diffusion-v1-5",
-                             "models--stable-diffusion-v1-5--stable-diffusion-v1-5"}) {
+    if (const char* c = std::getenv("HF_HUB_CACHE"))
+        hub = c;
+    else if (const char* h = std::getenv("HF_HOME"))
+        hub = std::string(h) + "/hub";
+    else if (const char* home = std::getenv("HOME"))
+        hub = std::string(home) + "/.cache/huggingface/hub";
+    for (const char* repo :
+         {"models--openai--clip-vit-large-patch14", "models--runwayml--stable-diffusion-v1-5",
+          "models--stable-diffusion-v1-5--stable-diffusion-v1-5"}) {
         std::error_code ec;
         const fs::path snaps = fs::path(hub) / repo / "snapshots";
         for (const auto& e : fs::directory_iterator(snaps, ec)) {
@@ -61,15 +70,19 @@ std::string findTokenizerFor(const std::string& file) {
         }
     }
     for (const auto& c : candidates)
-        if (fs::exists(fs::path(c) / "vocab.json") && fs::exists(fs::path(c) / "merges.txt")) return c;
-    throw EngineError(ErrorKind::ModelLoad, "single-file checkpoint " + file +
-                                                " carries no tokenizer: put the CLIP tokenizer files (vocab.json, merges.txt) in " +
-                                                candidates.front() + "/");
+        if (fs::exists(fs::path(c) / "vocab.json") && fs::exists(fs::path(c) / "merges.txt"))
+            return c;
+    throw EngineError(
+        ErrorKind::ModelLoad,
+        "single-file checkpoint " + file +
+            " carries no tokenizer: put the CLIP tokenizer files (vocab.json, merges.txt) in " +
+            candidates.front() + "/");
 }
 
 }  // namespace
 
-std::unique_ptr<Sd15Pipeline> Sd15Pipeline::open(const std::string& path, const PipelineOptions& options) {
+std::unique_ptr<Sd15Pipeline> Sd15Pipeline::open(const std::string& path,
+                                                 const PipelineOptions& options) {
     std::unique_ptr<Sd15Pipeline> p(new Sd15Pipeline());
     p->device_ = resolveDevice(options.device);
     p->dtype_ = resolveDtype(options.dtype, p->device_, "sd15");
@@ -82,33 +95,39 @@ std::unique_ptr<Sd15Pipeline> Sd15Pipeline::open(const std::string& path, const 
             progress("tokenizer", 0);
             p->tokenizer_.emplace(ClipTokenizer::fromFolder(findTokenizerFor(path)));
             progress("text encoder", 1);
-            p->textEncoder_.emplace(loadClipText(cp, ClipTextConfig::sd15ViTL14(), p->dtype_, p->device_,
-                                                 kSd15SingleFileTextEncoderPrefix, &p->textParameters_));
+            p->textEncoder_.emplace(loadClipText(cp, ClipTextConfig::sd15ViTL14(), p->dtype_,
+                                                 p->device_, kSd15SingleFileTextEncoderPrefix,
+                                                 &p->textParameters_));
             progress("UNet", 2);
             const auto unetConfig = UNet2DConditionConfig::stableDiffusion15();
             p->unet_.emplace(loadUNet2DConditionFromLdm(cp, unetConfig, p->dtype_, p->device_));
             progress("VAE", 3);
-            p->vae_.emplace(loadAutoencoderKL(cp, AutoencoderKLConfig::fromJson(nlohmann::json::parse(kSd15VaeConfig), path),
-                                              p->dtype_, p->device_));
+            p->vae_.emplace(loadAutoencoderKL(
+                cp, AutoencoderKLConfig::fromJson(nlohmann::json::parse(kSd15VaeConfig), path),
+                p->dtype_, p->device_));
             p->schedulerConfig_ = nlohmann::json::parse(kSd15SchedulerConfig);
         } else {
             const ModelFolder folder = ModelFolder::open(path);
             if (folder.family != "sd15")
-                throw EngineError(ErrorKind::ModelLoad, path + " is a " + folder.pipelineClass + " folder, not Stable Diffusion 1.x");
+                throw EngineError(ErrorKind::ModelLoad, path + " is a " + folder.pipelineClass +
+                                                            " folder, not Stable Diffusion 1.x");
             progress("tokenizer", 0);
             p->tokenizer_.emplace(ClipTokenizer::fromFolder(folder.path("tokenizer")));
             progress("text encoder", 1);
             const std::string te = folder.path("text_encoder");
             const Checkpoint teCp = Checkpoint::open(te);
-            p->textEncoder_.emplace(loadClipText(teCp, ClipTextConfig::fromFile((fs::path(te) / "config.json").string()),
-                                                 p->dtype_, p->device_, {}, &p->textParameters_));
+            p->textEncoder_.emplace(loadClipText(
+                teCp, ClipTextConfig::fromFile((fs::path(te) / "config.json").string()), p->dtype_,
+                p->device_, {}, &p->textParameters_));
             progress("UNet", 2);
             p->unet_.emplace(loadUNet2DCondition(folder.path("unet"), p->dtype_, p->device_));
             progress("VAE", 3);
             p->vae_.emplace(loadAutoencoderKL(folder.path("vae"), p->dtype_, p->device_));
-            p->schedulerConfig_ = readJsonFile((fs::path(folder.path("scheduler")) / "scheduler_config.json").string());
+            p->schedulerConfig_ = readSchedulerConfigFile(
+                (fs::path(folder.path("scheduler")) / "scheduler_config.json").string());
         }
-        if (!options.taesdPath.empty()) p->taesd_.emplace(loadTaesdDecoder(options.taesdPath, p->dtype_, p->device_));
+        if (!options.taesdPath.empty())
+            p->taesd_.emplace(loadTaesdDecoder(options.taesdPath, p->dtype_, p->device_));
     });
     p->defaultSampler_ = samplerForClass(p->schedulerConfig_);
     p->unetParameters_ = p->unet_->parameters();
@@ -125,8 +144,12 @@ std::unique_ptr<Sd15Pipeline> Sd15Pipeline::open(const std::string& path, const 
     return p;
 }
 
-std::string Sd15Pipeline::deviceName() const { return device_.str(); }
-std::string Sd15Pipeline::dtypeName() const { return scalarTypeName(dtype_); }
+std::string Sd15Pipeline::deviceName() const {
+    return device_.str();
+}
+std::string Sd15Pipeline::dtypeName() const {
+    return scalarTypeName(dtype_);
+}
 
 std::uint64_t Sd15Pipeline::parameterBytes() const {
     std::uint64_t n = 0;
@@ -142,8 +165,8 @@ std::vector<std::string> Sd15Pipeline::samplers() const {
     return out;
 }
 
-at::Tensor Sd15Pipeline::encodePrompt(const std::string& text, int batch, int clipSkip, GenerationResult* result,
-                                      bool isNegative) const {
+at::Tensor Sd15Pipeline::encodePrompt(const std::string& text, int batch, int clipSkip,
+                                      GenerationResult* result, bool isNegative) const {
     const Tokenized tok = tokenizer_->encode(text);
     if (!isNegative && result) {
         result->promptTokens = static_cast<int>(tok.tokenCount);
@@ -152,41 +175,54 @@ at::Tensor Sd15Pipeline::encodePrompt(const std::string& text, int batch, int cl
     if (tok.truncated && result)
         result->warnings.push_back(std::string(isNegative ? "negative prompt" : "prompt") + " is " +
                                    std::to_string(tok.tokenCount) + " tokens; the last " +
-                                   std::to_string(tok.droppedTokens) + " were cut off (CLIP reads " +
+                                   std::to_string(tok.droppedTokens) +
+                                   " were cut off (CLIP reads " +
                                    std::to_string(tokenizer_->capacity()) + ")");
     const at::Tensor ids = at::tensor(tok.ids, at::kLong).unsqueeze(0).to(device_);
     const at::Tensor embeds = textEncoder_->forward(ids, clipSkip).clipSkipped;
     return embeds.repeat({batch, 1, 1});
 }
 
-void Sd15Pipeline::applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher, GenerationResult& result) {
+void Sd15Pipeline::applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher,
+                              GenerationResult& result) {
     if (loras.empty()) return;
     std::vector<std::pair<LoraFileContents, double>> files;
     for (const auto& l : loras) files.emplace_back(readLoraFile(l.path), l.scale);
-    LoraTargetComponent unet{"unet", {"lora_unet_"}, {"unet.", "lora_unet."}, &unetParameters_, unetLdmNames_, nullptr};
-    LoraTargetComponent te{"text_encoder", {"lora_te_", "lora_te1_"}, {"text_encoder.", "lora_te."}, &textParameters_,
-                           nullptr, nullptr};
+    LoraTargetComponent unet{"unet",           {"lora_unet_"}, {"unet.", "lora_unet."},
+                             &unetParameters_, unetLdmNames_,  nullptr};
+    LoraTargetComponent te{"text_encoder",
+                           {"lora_te_", "lora_te1_"},
+                           {"text_encoder.", "lora_te."},
+                           &textParameters_,
+                           nullptr,
+                           nullptr};
     const auto report = patcher.apply(files, {unet, te});
     if (!report.unmatched.empty()) {
         std::string list;
-        for (std::size_t i = 0; i < report.unmatched.size() && i < 10; ++i) list += (i ? ", " : "") + report.unmatched[i];
+        for (std::size_t i = 0; i < report.unmatched.size() && i < 10; ++i)
+            list += (i ? ", " : "") + report.unmatched[i];
         if (report.unmatched.size() > 10) list += ", ...";
-        result.warnings.push_back(std::to_string(report.unmatched.size()) +
-                                  " LoRA modules match nothing in this model and were not applied: " + list);
+        result.warnings.push_back(
+            std::to_string(report.unmatched.size()) +
+            " LoRA modules match nothing in this model and were not applied: " + list);
     }
 }
 
-GenerationResult Sd15Pipeline::generate(const GenerationRequest& request, const GenerationHooks& hooks) {
+GenerationResult Sd15Pipeline::generate(const GenerationRequest& request,
+                                        const GenerationHooks& hooks) {
     return generate(request, hooks, Sd15Trace{});
 }
 
 GenerationResult Sd15Pipeline::generate(const GenerationRequest& req, const GenerationHooks& hooks,
                                         const Sd15Trace& trace) {
     if (req.width <= 0 || req.height <= 0 || req.width % 8 != 0 || req.height % 8 != 0)
-        throw EngineError(ErrorKind::InvalidRequest, "width and height must be positive multiples of 8 (got " +
-                                                         std::to_string(req.width) + "×" + std::to_string(req.height) + ")");
-    if (req.steps < 1 || req.steps > 1000) throw EngineError(ErrorKind::InvalidRequest, "steps must be 1–1000");
-    if (req.batch < 1 || req.batch > 64) throw EngineError(ErrorKind::InvalidRequest, "batch must be 1–64");
+        throw EngineError(ErrorKind::InvalidRequest,
+                          "width and height must be positive multiples of 8 (got " +
+                              std::to_string(req.width) + "×" + std::to_string(req.height) + ")");
+    if (req.steps < 1 || req.steps > 1000)
+        throw EngineError(ErrorKind::InvalidRequest, "steps must be 1–1000");
+    if (req.batch < 1 || req.batch > 64)
+        throw EngineError(ErrorKind::InvalidRequest, "batch must be 1–64");
     const bool img2img = req.initImage != nullptr;
     if (img2img && !(req.strength > 0.0 && req.strength <= 1.0))
         throw EngineError(ErrorKind::InvalidRequest, "strength must be in (0, 1]");
@@ -198,7 +234,7 @@ GenerationResult Sd15Pipeline::generate(const GenerationRequest& req, const Gene
     };
     LoraPatcher patcher;  // restores the weights when the job ends, however it ends
     translateTorchErrors([&] {
-        at::NoGradGuard noGrad;
+        c10::InferenceMode inference;  // no autograd bookkeeping during a job
         applyLoras(req.loras, patcher, result);
         std::unique_ptr<Scheduler> scheduler =
             makeScheduler(req.sampler.empty() ? defaultSampler_ : req.sampler, schedulerConfig_);
@@ -210,7 +246,8 @@ GenerationResult Sd15Pipeline::generate(const GenerationRequest& req, const Gene
         const bool cfg = req.guidance > 1.0;
         at::Tensor embeds = cond;
         if (cfg) {
-            const at::Tensor uncond = encodePrompt(req.negativePrompt, b, req.clipSkip, &result, true);
+            const at::Tensor uncond =
+                encodePrompt(req.negativePrompt, b, req.clipSkip, &result, true);
             trace("negative_prompt_embeds", uncond);
             embeds = at::cat({uncond, cond});
         }
@@ -226,17 +263,22 @@ GenerationResult Sd15Pipeline::generate(const GenerationRequest& req, const Gene
         at::Tensor latents;
         if (img2img) {
             stage("VAE encode");
-            const at::Tensor image = initImageTensor(*req.initImage, req.width, req.height).to(device_, dtype_);
+            const at::Tensor image =
+                initImageTensor(*req.initImage, req.width, req.height).to(device_, dtype_);
             trace("init_image", image);
             const auto posterior = vae_->encode(image);
             // The reference draws the posterior's eps first, then the noise, from one generator.
             const at::Tensor eps = seededNoise(posterior.mean.sizes(), gen, device_, dtype_);
-            const at::Tensor imageLatents = vae_->toLatent(posterior.sample(eps)).repeat({b, 1, 1, 1});
+            const at::Tensor imageLatents =
+                vae_->toLatent(posterior.sample(eps)).repeat({b, 1, 1, 1});
             trace("image_latents", imageLatents);
             const at::Tensor noise = seededNoise(imageLatents.sizes(), gen, device_, dtype_);
-            begin = img2imgStartIndex(req.steps, req.strength, Img2ImgStartRule::WholeSteps) * scheduler->order();
+            begin = img2imgStartIndex(req.steps, req.strength, Img2ImgStartRule::WholeSteps) *
+                    scheduler->order();
             if (begin >= scheduler->timesteps().size(0))
-                throw EngineError(ErrorKind::InvalidRequest, "strength " + std::to_string(req.strength) + " leaves no step to run");
+                throw EngineError(
+                    ErrorKind::InvalidRequest,
+                    "strength " + std::to_string(req.strength) + " leaves no step to run");
             scheduler->setBeginIndex(begin);
             latents = scheduler->addNoise(imageLatents, noise, begin);
         } else {

@@ -30,12 +30,15 @@ struct Sd15Trace {
 };
 
 class Sd15Pipeline : public ImagePipeline {
-public:
+  public:
     // A diffusers folder (model_index.json) or an original-layout single .safetensors file.
-    static std::unique_ptr<Sd15Pipeline> open(const std::string& path, const PipelineOptions& options);
+    static std::unique_ptr<Sd15Pipeline> open(const std::string& path,
+                                              const PipelineOptions& options);
 
-    GenerationResult generate(const GenerationRequest& request, const GenerationHooks& hooks) override;
-    GenerationResult generate(const GenerationRequest& request, const GenerationHooks& hooks, const Sd15Trace& trace);
+    GenerationResult generate(const GenerationRequest& request,
+                              const GenerationHooks& hooks) override;
+    GenerationResult generate(const GenerationRequest& request, const GenerationHooks& hooks,
+                              const Sd15Trace& trace);
 
     std::string family() const override { return "sd15"; }
     std::string deviceName() const override;
@@ -45,11 +48,12 @@ public:
 
     const ClipTokenizer& tokenizer() const { return *tokenizer_; }
 
-private:
+  private:
     Sd15Pipeline() = default;
-    at::Tensor encodePrompt(const std::string& text, int batch, int clipSkip, GenerationResult* result,
-                            bool isNegative) const;
-    void applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher, GenerationResult& result);
+    at::Tensor encodePrompt(const std::string& text, int batch, int clipSkip,
+                            GenerationResult* result, bool isNegative) const;
+    void applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher,
+                    GenerationResult& result);
 
     at::Device device_ = at::kCPU;
     at::ScalarType dtype_ = at::kFloat;

@@ -1,5 +1,7 @@
 #include "engine/pipelines/sd3_pipeline.h"
 
+#include <c10/core/InferenceMode.h>
+
 #include <chrono>
 #include <filesystem>
 #include <regex>
@@ -10,6 +12,7 @@
 #include "engine/pipelines/image_tensors.h"
 #include "engine/pipelines/model_folder.h"
 #include "engine/runtime/device.h"
+#include "engine/schedulers/scheduler_config.h"
 #include "engine/schedulers/scheduler_factory.h"
 #include "engine/util/json_file.h"
 
@@ -18,13 +21,15 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 ClipTextModel loadClip(const std::string& folder, at::ScalarType dtype, at::Device device,
                        std::map<std::string, at::Tensor>* parameters) {
     const Checkpoint cp = Checkpoint::open(folder);
-    return loadClipText(cp, ClipTextConfig::fromFile((fs::path(folder) / "config.json").string()), dtype, device, {},
-                        parameters);
+    return loadClipText(cp, ClipTextConfig::fromFile((fs::path(folder) / "config.json").string()),
+                        dtype, device, {}, parameters);
 }
 
 // kohya names SD3 modules by the original MMDiT layout (REFERENCE.md, LoRA formats):
@@ -34,12 +39,17 @@ std::vector<std::string> mmditNamesOf(const std::string& module) {
     std::smatch m;
     if (!std::regex_match(module, m, block)) return {};
     const std::string i = m[1], rest = m[2];
-    const std::string x = "joint_blocks." + i + ".x_block.", c = "joint_blocks." + i + ".context_block.";
+    const std::string x = "joint_blocks." + i + ".x_block.",
+                      c = "joint_blocks." + i + ".context_block.";
     static const std::map<std::string, std::pair<bool, std::string>> table = {
-        {"attn.to_out.0", {true, "attn.proj"}},      {"attn.to_add_out", {false, "attn.proj"}},
-        {"ff.net.0.proj", {true, "mlp.fc1"}},         {"ff.net.2", {true, "mlp.fc2"}},
-        {"ff_context.net.0.proj", {false, "mlp.fc1"}}, {"ff_context.net.2", {false, "mlp.fc2"}},
-        {"norm1.linear", {true, "adaLN_modulation.1"}}, {"norm1_context.linear", {false, "adaLN_modulation.1"}},
+        {"attn.to_out.0", {true, "attn.proj"}},
+        {"attn.to_add_out", {false, "attn.proj"}},
+        {"ff.net.0.proj", {true, "mlp.fc1"}},
+        {"ff.net.2", {true, "mlp.fc2"}},
+        {"ff_context.net.0.proj", {false, "mlp.fc1"}},
+        {"ff_context.net.2", {false, "mlp.fc2"}},
+        {"norm1.linear", {true, "adaLN_modulation.1"}},
+        {"norm1_context.linear", {false, "adaLN_modulation.1"}},
     };
     auto it = table.find(rest);
     if (it == table.end()) return {};
@@ -48,15 +58,18 @@ std::vector<std::string> mmditNamesOf(const std::string& module) {
 
 }  // namespace
 
-std::unique_ptr<Sd3Pipeline> Sd3Pipeline::open(const std::string& path, const PipelineOptions& options) {
+std::unique_ptr<Sd3Pipeline> Sd3Pipeline::open(const std::string& path,
+                                               const PipelineOptions& options) {
     std::unique_ptr<Sd3Pipeline> p(new Sd3Pipeline());
     p->device_ = resolveDevice(options.device);
     p->dtype_ = resolveDtype(options.dtype, p->device_, "sd3");
-    // T5-XXL overflows fp16 (README-text.md): bf16 on CUDA when fp16 is asked for, else as the rest.
+    // T5-XXL overflows fp16 (README-text.md): bf16 on CUDA when fp16 is asked for, else as the
+    // rest.
     p->t5Dtype_ = p->dtype_ == at::kHalf ? at::kBFloat16 : p->dtype_;
     const ModelFolder folder = ModelFolder::open(path);
     if (folder.family != "sd3")
-        throw EngineError(ErrorKind::ModelLoad, path + " is a " + folder.pipelineClass + " folder, not Stable Diffusion 3");
+        throw EngineError(ErrorKind::ModelLoad, path + " is a " + folder.pipelineClass +
+                                                    " folder, not Stable Diffusion 3");
     const bool withT5 = options.loadT5 && folder.has("text_encoder_3") && folder.has("tokenizer_3");
     const int count = withT5 ? 6 : 5;
     auto progress = [&](const std::string& what, int i) {
@@ -67,9 +80,11 @@ std::unique_ptr<Sd3Pipeline> Sd3Pipeline::open(const std::string& path, const Pi
         p->tokenizerL_.emplace(ClipTokenizer::fromFolder(folder.path("tokenizer")));
         p->tokenizerG_.emplace(ClipTokenizer::fromFolder(folder.path("tokenizer_2")));
         progress("CLIP-L text encoder", 1);
-        p->clipL_.emplace(loadClip(folder.path("text_encoder"), p->dtype_, p->device_, &p->clipLParameters_));
+        p->clipL_.emplace(
+            loadClip(folder.path("text_encoder"), p->dtype_, p->device_, &p->clipLParameters_));
         progress("CLIP-G text encoder", 2);
-        p->clipG_.emplace(loadClip(folder.path("text_encoder_2"), p->dtype_, p->device_, &p->clipGParameters_));
+        p->clipG_.emplace(
+            loadClip(folder.path("text_encoder_2"), p->dtype_, p->device_, &p->clipGParameters_));
         int next = 3;
         if (withT5) {
             progress("T5 text encoder", next++);
@@ -77,18 +92,25 @@ std::unique_ptr<Sd3Pipeline> Sd3Pipeline::open(const std::string& path, const Pi
             p->t5_ = loadT5Encoder(folder.path("text_encoder_3"), p->t5Dtype_, p->device_);
         }
         progress("transformer", next++);
-        p->transformer_.emplace(loadSD3Transformer(folder.path("transformer"), p->dtype_, p->device_));
+        p->transformer_.emplace(
+            loadSD3Transformer(folder.path("transformer"), p->dtype_, p->device_));
         progress("VAE", next++);
         p->vae_.emplace(loadAutoencoderKL(folder.path("vae"), p->dtype_, p->device_));
-        p->schedulerConfig_ = readJsonFile((fs::path(folder.path("scheduler")) / "scheduler_config.json").string());
-        if (!options.taesdPath.empty()) p->taesd_.emplace(loadTaesdDecoder(options.taesdPath, p->dtype_, p->device_));
+        p->schedulerConfig_ = readSchedulerConfigFile(
+            (fs::path(folder.path("scheduler")) / "scheduler_config.json").string());
+        if (!options.taesdPath.empty())
+            p->taesd_.emplace(loadTaesdDecoder(options.taesdPath, p->dtype_, p->device_));
     });
     p->transformerParameters_ = p->transformer_->parameters();
     return p;
 }
 
-std::string Sd3Pipeline::deviceName() const { return device_.str(); }
-std::string Sd3Pipeline::dtypeName() const { return scalarTypeName(dtype_); }
+std::string Sd3Pipeline::deviceName() const {
+    return device_.str();
+}
+std::string Sd3Pipeline::dtypeName() const {
+    return scalarTypeName(dtype_);
+}
 
 std::uint64_t Sd3Pipeline::parameterBytes() const {
     std::uint64_t n = 0;
@@ -97,8 +119,8 @@ std::uint64_t Sd3Pipeline::parameterBytes() const {
     return n;
 }
 
-Sd3PromptEmbeds Sd3Pipeline::encodePrompt(const std::string& text, GenerationResult* result, bool isNegative,
-                                          const Sd3Trace& trace) const {
+Sd3PromptEmbeds Sd3Pipeline::encodePrompt(const std::string& text, GenerationResult* result,
+                                          bool isNegative, const Sd3Trace& trace) const {
     const std::string prefix = isNegative ? "negative_" : "";
     const Tokenized l = tokenizerL_->encode(text), g = tokenizerG_->encode(text);
     if (result && !isNegative) {
@@ -108,7 +130,8 @@ Sd3PromptEmbeds Sd3Pipeline::encodePrompt(const std::string& text, GenerationRes
     if (result && l.truncated)
         result->warnings.push_back(std::string(isNegative ? "negative prompt" : "prompt") + " is " +
                                    std::to_string(l.tokenCount) + " CLIP tokens; the last " +
-                                   std::to_string(l.droppedTokens) + " were cut off for CLIP (75 fit)" +
+                                   std::to_string(l.droppedTokens) +
+                                   " were cut off for CLIP (75 fit)" +
                                    (t5_ ? "; T5 reads up to 255" : ""));
     const at::Tensor idsL = at::tensor(l.ids, at::kLong).unsqueeze(0).to(device_);
     const at::Tensor idsG = at::tensor(g.ids, at::kLong).unsqueeze(0).to(device_);
@@ -123,15 +146,17 @@ Sd3PromptEmbeds Sd3Pipeline::encodePrompt(const std::string& text, GenerationRes
     const std::int64_t jointDim = transformer_->config().jointAttentionDim;
     at::Tensor clip = at::cat({outL.penultimate, outG.penultimate}, -1);
     if (clip.size(-1) > jointDim)
-        throw EngineError(ErrorKind::ModelLoad, "the CLIP encoders are wider than the transformer's joint dimension");
+        throw EngineError(ErrorKind::ModelLoad,
+                          "the CLIP encoders are wider than the transformer's joint dimension");
     clip = at::constant_pad_nd(clip, {0, jointDim - clip.size(-1)});
     at::Tensor t5;
     if (t5_) {
         const T5Tokens tok = tokenizerT5_->encode(text, t5Length_);
         if (result && tok.truncated)
-            result->warnings.push_back(std::string(isNegative ? "negative prompt" : "prompt") + " is " +
-                                       std::to_string(tok.tokenCount) + " T5 tokens; the last " +
-                                       std::to_string(tok.droppedTokens) + " were cut off");
+            result->warnings.push_back(std::string(isNegative ? "negative prompt" : "prompt") +
+                                       " is " + std::to_string(tok.tokenCount) +
+                                       " T5 tokens; the last " + std::to_string(tok.droppedTokens) +
+                                       " were cut off");
         const at::Tensor ids = at::tensor(tok.ids, at::kLong).unsqueeze(0).to(device_);
         trace(prefix + "t5_input_ids", ids);
         t5 = t5_->forward(ids).to(clip.scalar_type());
@@ -146,13 +171,15 @@ Sd3PromptEmbeds Sd3Pipeline::encodePrompt(const std::string& text, GenerationRes
     return out;
 }
 
-void Sd3Pipeline::applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher, GenerationResult& result) {
+void Sd3Pipeline::applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher,
+                             GenerationResult& result) {
     if (loras.empty()) return;
     std::vector<std::pair<LoraFileContents, double>> files;
     for (const auto& l : loras) files.emplace_back(readLoraFile(l.path), l.scale);
     const std::int64_t inner = transformer_->config().innerDim();
-    LoraTargetComponent transformer{"transformer", {"lora_unet_"}, {"transformer.", "base_model.model."},
-                                    &transformerParameters_, mmditNamesOf, nullptr};
+    LoraTargetComponent transformer{
+        "transformer",           {"lora_unet_"}, {"transformer.", "base_model.model."},
+        &transformerParameters_, mmditNamesOf,   nullptr};
     // kohya fuses q, k and v: one down, the up rows split in three (REFERENCE.md).
     transformer.fusedModules = [inner](const std::string& rest) {
         static const std::regex qkv(R"(joint_blocks_(\d+)_(x|context)_block_attn_qkv)");
@@ -161,37 +188,50 @@ void Sd3Pipeline::applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher&
         if (!std::regex_match(rest, m, qkv)) return out;
         const std::string base = "transformer_blocks." + m[1].str() + ".attn.";
         const bool x = m[2] == "x";
-        const char* names[3] = {x ? "to_q" : "add_q_proj", x ? "to_k" : "add_k_proj", x ? "to_v" : "add_v_proj"};
+        const char* names[3] = {x ? "to_q" : "add_q_proj", x ? "to_k" : "add_k_proj",
+                                x ? "to_v" : "add_v_proj"};
         for (int k = 0; k < 3; ++k) out.push_back({base + names[k], k * inner, (k + 1) * inner});
         return out;
     };
-    LoraTargetComponent clipL{"text_encoder", {"lora_te1_", "lora_te_"}, {"text_encoder."}, &clipLParameters_, nullptr,
-                              nullptr};
-    LoraTargetComponent clipG{"text_encoder_2", {"lora_te2_"}, {"text_encoder_2."}, &clipGParameters_, nullptr, nullptr};
+    LoraTargetComponent clipL{"text_encoder",    {"lora_te1_", "lora_te_"},
+                              {"text_encoder."}, &clipLParameters_,
+                              nullptr,           nullptr};
+    LoraTargetComponent clipG{"text_encoder_2",  {"lora_te2_"}, {"text_encoder_2."},
+                              &clipGParameters_, nullptr,       nullptr};
     const auto report = patcher.apply(files, {transformer, clipL, clipG});
     if (!report.unmatched.empty()) {
         std::string list;
-        for (std::size_t i = 0; i < report.unmatched.size() && i < 10; ++i) list += (i ? ", " : "") + report.unmatched[i];
+        for (std::size_t i = 0; i < report.unmatched.size() && i < 10; ++i)
+            list += (i ? ", " : "") + report.unmatched[i];
         if (report.unmatched.size() > 10) list += ", ...";
-        result.warnings.push_back(std::to_string(report.unmatched.size()) +
-                                  " LoRA modules match nothing in this model and were not applied: " + list);
+        result.warnings.push_back(
+            std::to_string(report.unmatched.size()) +
+            " LoRA modules match nothing in this model and were not applied: " + list);
     }
 }
 
-GenerationResult Sd3Pipeline::generate(const GenerationRequest& request, const GenerationHooks& hooks) {
+GenerationResult Sd3Pipeline::generate(const GenerationRequest& request,
+                                       const GenerationHooks& hooks) {
     return generate(request, hooks, Sd3Trace{});
 }
 
-GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const GenerationHooks& hooks, const Sd3Trace& trace) {
+GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const GenerationHooks& hooks,
+                                       const Sd3Trace& trace) {
     const std::int64_t multiple = 8 * transformer_->config().patchSize;
-    if (req.width <= 0 || req.height <= 0 || req.width % multiple != 0 || req.height % multiple != 0)
-        throw EngineError(ErrorKind::InvalidRequest, "width and height must be positive multiples of " +
-                                                         std::to_string(multiple) + " (got " + std::to_string(req.width) +
-                                                         "×" + std::to_string(req.height) + ")");
-    if (req.steps < 1 || req.steps > 1000) throw EngineError(ErrorKind::InvalidRequest, "steps must be 1–1000");
-    if (req.batch < 1 || req.batch > 64) throw EngineError(ErrorKind::InvalidRequest, "batch must be 1–64");
+    if (req.width <= 0 || req.height <= 0 || req.width % multiple != 0 ||
+        req.height % multiple != 0)
+        throw EngineError(ErrorKind::InvalidRequest,
+                          "width and height must be positive multiples of " +
+                              std::to_string(multiple) + " (got " + std::to_string(req.width) +
+                              "×" + std::to_string(req.height) + ")");
+    if (req.steps < 1 || req.steps > 1000)
+        throw EngineError(ErrorKind::InvalidRequest, "steps must be 1–1000");
+    if (req.batch < 1 || req.batch > 64)
+        throw EngineError(ErrorKind::InvalidRequest, "batch must be 1–64");
     if (!req.sampler.empty() && req.sampler != "flowmatch_euler")
-        throw EngineError(ErrorKind::InvalidRequest, "Stable Diffusion 3 samples with flowmatch_euler only (asked: " + req.sampler + ")");
+        throw EngineError(
+            ErrorKind::InvalidRequest,
+            "Stable Diffusion 3 samples with flowmatch_euler only (asked: " + req.sampler + ")");
     const bool img2img = req.initImage != nullptr;
     if (img2img && !(req.strength > 0.0 && req.strength <= 1.0))
         throw EngineError(ErrorKind::InvalidRequest, "strength must be in (0, 1]");
@@ -204,7 +244,7 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
     };
     LoraPatcher patcher;
     translateTorchErrors([&] {
-        at::NoGradGuard noGrad;
+        c10::InferenceMode inference;  // no autograd bookkeeping during a job
         applyLoras(req.loras, patcher, result);
         auto scheduler = makeScheduler("flowmatch_euler", schedulerConfig_);
 
@@ -228,23 +268,29 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
         result.timings.textEncodeSeconds = since(tText);
 
         const auto tDenoise = Clock::now();
-        const std::vector<int64_t> shape = {b, transformer_->config().inChannels, req.height / 8, req.width / 8};
+        const std::vector<int64_t> shape = {b, transformer_->config().inChannels, req.height / 8,
+                                            req.width / 8};
         at::Generator gen = cpuGenerator(req.seed);
         scheduler->setTimesteps(req.steps);
         int begin = 0;
         at::Tensor latents;
         if (img2img) {
             stage("VAE encode");
-            const at::Tensor image = initImageTensor(*req.initImage, req.width, req.height).to(device_, dtype_);
+            const at::Tensor image =
+                initImageTensor(*req.initImage, req.width, req.height).to(device_, dtype_);
             trace("init_image", image);
             const auto posterior = vae_->encode(image);
             const at::Tensor eps = seededNoise(posterior.mean.sizes(), gen, device_, dtype_);
-            const at::Tensor imageLatents = vae_->toLatent(posterior.sample(eps)).repeat({b, 1, 1, 1});
+            const at::Tensor imageLatents =
+                vae_->toLatent(posterior.sample(eps)).repeat({b, 1, 1, 1});
             trace("image_latents", imageLatents);
             const at::Tensor noise = seededNoise(imageLatents.sizes(), gen, device_, dtype_);
-            begin = img2imgStartIndex(req.steps, req.strength, Img2ImgStartRule::FractionalSteps) * scheduler->order();
+            begin = img2imgStartIndex(req.steps, req.strength, Img2ImgStartRule::FractionalSteps) *
+                    scheduler->order();
             if (begin >= scheduler->timesteps().size(0))
-                throw EngineError(ErrorKind::InvalidRequest, "strength " + std::to_string(req.strength) + " leaves no step to run");
+                throw EngineError(
+                    ErrorKind::InvalidRequest,
+                    "strength " + std::to_string(req.strength) + " leaves no step to run");
             scheduler->setBeginIndex(begin);
             latents = scheduler->addNoise(imageLatents, noise, begin);
         } else {
@@ -273,7 +319,8 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
         if (taesd_) {
             // TAESD3 decodes the VAE's own space.
             loop.previewDecoder = [&](const at::Tensor& x0) {
-                return unitToUint8(taesd_->decode(vae_->fromLatent(x0).to(dtype_)).clamp(0.0, 1.0))[0];
+                return unitToUint8(
+                    taesd_->decode(vae_->fromLatent(x0).to(dtype_)).clamp(0.0, 1.0))[0];
             };
         }
         loop.observe = [&](int i, const at::Tensor& guided, const at::Tensor& after) {

@@ -33,11 +33,14 @@ struct Sd3PromptEmbeds {
 };
 
 class Sd3Pipeline : public ImagePipeline {
-public:
-    static std::unique_ptr<Sd3Pipeline> open(const std::string& folder, const PipelineOptions& options);
+  public:
+    static std::unique_ptr<Sd3Pipeline> open(const std::string& folder,
+                                             const PipelineOptions& options);
 
-    GenerationResult generate(const GenerationRequest& request, const GenerationHooks& hooks) override;
-    GenerationResult generate(const GenerationRequest& request, const GenerationHooks& hooks, const Sd3Trace& trace);
+    GenerationResult generate(const GenerationRequest& request,
+                              const GenerationHooks& hooks) override;
+    GenerationResult generate(const GenerationRequest& request, const GenerationHooks& hooks,
+                              const Sd3Trace& trace);
 
     // encode_prompt of the reference for one text: penultimate CLIP-L ‖ CLIP-G states,
     // zero-padded to the T5 width, then the T5 states (or zeros) on the sequence axis.
@@ -51,9 +54,10 @@ public:
     std::vector<std::string> samplers() const override { return {"flowmatch_euler"}; }
     bool hasT5() const { return t5_ != nullptr; }
 
-private:
+  private:
     Sd3Pipeline() = default;
-    void applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher, GenerationResult& result);
+    void applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher,
+                    GenerationResult& result);
 
     at::Device device_ = at::kCPU;
     at::ScalarType dtype_ = at::kFloat;
