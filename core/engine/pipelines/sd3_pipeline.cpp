@@ -162,8 +162,10 @@ Sd3PromptEmbeds Sd3Pipeline::encodePrompt(const std::string& text, GenerationRes
         t5 = t5_->forward(ids).to(clip.scalar_type());
         trace(prefix + "t5_last_hidden_state", t5);
     } else {
-        // The reference's stand-in without text_encoder_3: zeros of the T5 sequence length.
-        t5 = at::zeros({1, t5Length_, jointDim}, clip.options());
+        // The reference's stand-in without text_encoder_3: zeros as long as the CLIP
+        // sequence (tokenizer.model_max_length, 77), not the T5 length.
+        t5 = at::zeros({1, static_cast<std::int64_t>(tokenizerL_->maxLength()), jointDim},
+                       clip.options());
     }
     Sd3PromptEmbeds out;
     out.embeds = at::cat({clip, t5}, -2);

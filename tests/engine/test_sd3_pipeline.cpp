@@ -1,0 +1,286 @@
+// Stable Diffusion 3 end to end against the reference:
+//  - prompt assembly (golden/sd3_prompt_assembly),
+//  - the loop goldens (golden/sd3_txt2img, sd3_img2img: given embeddings),
+//  - the end-to-end goldens (golden/e2e_sd3_*: prompt text → three encoders → seeded noise →
+//    flow matching → VAE → uint8), with and without T5.
+// Tolerances from fixture README sections 9 and 12.9 and README-text.md (assembly: atol 2e-4,
+// rtol 1e-3).
+#include <QDirIterator>
+#include <QtTest>
+
+#include "engine/errors.h"
+#include "engine/models/autoencoder_kl.h"
+#include "engine/models/sd3_transformer.h"
+#include "engine/pipelines/denoise_loop.h"
+#include "engine/pipelines/image_tensors.h"
+#include "engine/pipelines/sd3_pipeline.h"
+#include "engine/runtime/device.h"
+#include "engine/schedulers/scheduler_config.h"
+#include "engine/schedulers/scheduler_factory.h"
+#include "golden.h"
+#include "test_support.h"
+
+using namespace archival::engine;
+using archival::test::Golden;
+
+namespace {
+
+QStringList goldens(const QString& pattern) {
+    QStringList out;
+    QDirIterator it(archival::test::fixturesDir() + "/golden", {pattern}, QDir::Files);
+    while (it.hasNext()) out << it.next();
+    out.sort();
+    return out;
+}
+
+std::string metaString(const Golden& g, const char* key) {
+    const auto v = g.meta(key);
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_null()) return {};
+    return v.dump();
+}
+
+void expectRelPeak(const at::Tensor& a, const at::Tensor& b, double rel, const QString& what) {
+    QVERIFY2(a.sizes() == b.sizes(), qPrintable(what + ": shape mismatch"));
+    const double peak = b.abs().max().item<double>();
+    const auto c = archival::test::compareClose(a, b, rel * peak, 0.0);
+    QVERIFY2(c.ok, qPrintable(QStringLiteral("%1: max|diff| %2 > %3 × peak %4")
+                                  .arg(what)
+                                  .arg(c.maxAbs)
+                                  .arg(rel)
+                                  .arg(peak)));
+}
+
+void expectPixels(const at::Tensor& a, const at::Tensor& b, const QString& what) {
+    QVERIFY2(a.sizes() == b.sizes(), qPrintable(what + ": shape mismatch"));
+    const at::Tensor d = (a.to(at::kInt) - b.to(at::kInt)).abs();
+    const int worst = d.max().item<int>();
+    const auto off = d.gt(0).sum().item<std::int64_t>();
+    qInfo("%s: %lld of %lld pixels off by one, worst %d", qPrintable(what),
+          static_cast<long long>(off), static_cast<long long>(d.numel()), worst);
+    QVERIFY2(worst <= 1, qPrintable(what + ": a pixel is off by more than one level"));
+    QVERIFY2(off * 200 <= d.numel(),
+             qPrintable(what + ": more than 0.5 % of the pixels are off by one"));
+}
+
+// The folder of the first end-to-end SD3 golden: a complete pipeline with all three encoders.
+std::string sd3PipeFolder() {
+    for (const QString& f : goldens("e2e_sd3_*.safetensors")) {
+        const Golden g(f);
+        return archival::test::fixturesDir().toStdString() + "/" + metaString(g, "model");
+    }
+    return {};
+}
+
+}  // namespace
+
+class TestSd3Pipeline : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void initTestCase() { ARCHIVAL_REQUIRE_FIXTURES(); }
+
+    void promptAssembly() {
+        const QStringList files = goldens("sd3_prompt_assembly*.safetensors");
+        QVERIFY2(!files.isEmpty(), "no prompt assembly golden");
+        const std::string folder = sd3PipeFolder();
+        QVERIFY(!folder.empty());
+        auto pipe = Sd3Pipeline::open(folder, PipelineOptions{"cpu", "fp32"});
+        for (const QString& file : files) {
+            const Golden g(file);
+            const auto prompts = nlohmann::json::parse(metaString(g, "prompts"));
+            const std::string negative = metaString(g, "negative_prompt");
+            for (std::size_t i = 0; i < prompts.size(); ++i) {
+                std::map<std::string, at::Tensor> seen;
+                Sd3Trace trace;
+                trace.record = [&](const std::string& n, const at::Tensor& t) {
+                    seen[n] = t.clone();
+                };
+                const auto pos =
+                    pipe->encodePrompt(prompts[i].get<std::string>(), nullptr, false, trace);
+                const auto neg = pipe->encodePrompt(negative, nullptr, true, trace);
+                const auto row = static_cast<std::int64_t>(i);
+                for (const char* ids : {"clip_l_input_ids", "clip_g_input_ids", "t5_input_ids"}) {
+                    QVERIFY2(at::equal(seen.at(ids)[0], g[ids][row]), ids);
+                    QVERIFY2(at::equal(seen.at(std::string("negative_") + ids)[0],
+                                       g[std::string("negative_") + ids][row]),
+                             ids);
+                }
+                ARCHIVAL_EXPECT_CLOSE(pos.embeds[0], g["prompt_embeds"][row], 2e-4, 1e-3);
+                ARCHIVAL_EXPECT_CLOSE(pos.pooled[0], g["pooled_prompt_embeds"][row], 2e-4, 1e-3);
+                ARCHIVAL_EXPECT_CLOSE(neg.embeds[0], g["negative_prompt_embeds"][row], 2e-4, 1e-3);
+                ARCHIVAL_EXPECT_CLOSE(neg.pooled[0], g["negative_pooled_prompt_embeds"][row], 2e-4,
+                                      1e-3);
+            }
+        }
+    }
+
+    void loopGoldens() {
+        int ran = 0;
+        for (const QString& file : goldens("sd3_*.safetensors")) {
+            const Golden g(file);
+            if (!g.has("step_latents") || !g.has("prompt_embeds")) continue;
+            const std::string fx = archival::test::fixturesDir().toStdString() + "/";
+            const std::string model = fx + metaString(g, "model");
+            const auto transformer =
+                loadSD3Transformer(model + "/transformer", at::kFloat, at::kCPU);
+            const auto vae = loadAutoencoderKL(model + "/vae", at::kFloat, at::kCPU);
+            auto sched = makeScheduler("flowmatch_euler",
+                                       parseSchedulerConfig(metaString(g, "scheduler_config")));
+            const int steps = std::stoi(metaString(g, "steps"));
+            const double guidance = g["guidance_scale"].item<double>();
+            sched->setTimesteps(steps);
+            at::Tensor latents;
+            int begin = 0;
+            if (g.has("noised_latents")) {
+                begin = img2imgStartIndex(steps, g["strength"].item<double>(),
+                                          Img2ImgStartRule::FractionalSteps);
+                sched->setBeginIndex(begin);
+                const auto post = vae.encode(g["init_image"]);
+                ARCHIVAL_EXPECT_CLOSE(post.mean, g["posterior_mean"], 1e-4, 1e-4);
+                ARCHIVAL_EXPECT_CLOSE(vae.toLatent(post.sample(g["posterior_eps"])),
+                                      g["init_latents"], 1e-4, 1e-4);
+                latents = sched->addNoise(g["init_latents"], g["noise"], begin);
+                ARCHIVAL_EXPECT_CLOSE(latents, g["noised_latents"], 1e-5, 1e-5);
+            } else {
+                latents = g["init_noise"];
+                ARCHIVAL_EXPECT_CLOSE(sched->sigmas(), g["sigmas"], 0.0, 1e-5);
+            }
+            ARCHIVAL_EXPECT_CLOSE(sched->timesteps().slice(0, begin), g["timesteps"], 0.0, 1e-5);
+            const at::Tensor embeds = at::cat({g["negative_prompt_embeds"], g["prompt_embeds"]});
+            const at::Tensor pooled =
+                at::cat({g["negative_pooled_prompt_embeds"], g["pooled_prompt_embeds"]});
+            const at::Tensor noisePreds = g["noise_preds"], stepLatents = g["step_latents"];
+            DenoiseLoop loop;
+            loop.scheduler = sched.get();
+            loop.beginIndex = begin;
+            loop.guidance = guidance;
+            loop.model = [&](const at::Tensor& x, int i) {
+                return transformer.forward(x, embeds, pooled,
+                                           sched->timesteps()[i].expand({x.size(0)}));
+            };
+            int checked = 0;
+            loop.observe = [&](int i, const at::Tensor& guided, const at::Tensor& after) {
+                const int k = i - begin;
+                expectRelPeak(guided, noisePreds[k], 2e-4,
+                              QStringLiteral("%1 noise_preds[%2]").arg(file).arg(k));
+                expectRelPeak(after, stepLatents[k], 2e-4,
+                              QStringLiteral("%1 step_latents[%2]").arg(file).arg(k));
+                ++checked;
+            };
+            const at::Tensor final = runDenoiseLoop(loop, latents, {});
+            QCOMPARE(checked, static_cast<int>(stepLatents.size(0)));
+            expectRelPeak(final, g["final_latents"], 2e-4, file + " final_latents");
+            const at::Tensor image = vae.decode(vae.fromLatent(g["final_latents"]));
+            ARCHIVAL_EXPECT_CLOSE(image, g["image"], 1e-4, 1e-4);
+            expectPixels(unitToUint8(decodedToUnit(g["image"])), g["image_u8"], file + " image_u8");
+            ++ran;
+        }
+        QVERIFY2(ran > 0, "no SD3 loop goldens found");
+    }
+
+    void endToEndGoldens() {
+        const QStringList files = goldens("e2e_sd3_*.safetensors");
+        QVERIFY2(!files.isEmpty(), "no SD3 end-to-end goldens found");
+        for (const QString& file : files) {
+            const Golden g(file);
+            const std::string fx = archival::test::fixturesDir().toStdString() + "/";
+            PipelineOptions options{"cpu", "fp32"};
+            options.loadT5 = metaString(g, "text_encoder_3").rfind("absent", 0) != 0;
+            auto pipe = Sd3Pipeline::open(fx + metaString(g, "model"), options);
+            QCOMPARE(pipe->hasT5(), options.loadT5);
+
+            GenerationRequest req;
+            req.prompt = metaString(g, "prompt");
+            req.negativePrompt = metaString(g, "negative_prompt");
+            req.seed = std::stoull(metaString(g, "seed"));
+            req.steps = std::stoi(metaString(g, "steps"));
+            req.guidance = std::stod(metaString(g, "guidance_scale"));
+            req.width = std::stoi(metaString(g, "width"));
+            req.height = std::stoi(metaString(g, "height"));
+
+            std::map<std::string, at::Tensor> seen;
+            Sd3Trace trace;
+            trace.record = [&](const std::string& name, const at::Tensor& t) {
+                seen[name] = t.detach().clone();
+            };
+            int stepsSeen = 0;
+            GenerationHooks hooks;
+            hooks.onStep = [&](const StepProgress& p) {
+                stepsSeen += p.preview && p.preview->width == req.width / 8 ? 1 : 0;
+                return true;
+            };
+            const auto result = pipe->generate(req, hooks, trace);
+
+            for (const auto& [name, entry] : g.checkpoint().entries()) {
+                if (name.find("input_ids") != std::string::npos)
+                    QVERIFY2(at::equal(seen.at(name), g[name]), name.c_str());
+            }
+            for (const char* name :
+                 {"clip_l_hidden_states_penultimate", "clip_g_hidden_states_penultimate",
+                  "clip_l_text_embeds", "clip_g_text_embeds", "t5_last_hidden_state"}) {
+                for (const std::string prefix : {"", "negative_"}) {
+                    if (!g.has(prefix + name)) continue;
+                    ARCHIVAL_EXPECT_CLOSE(seen.at(prefix + name), g[prefix + name], 2e-4, 1e-3);
+                }
+            }
+            ARCHIVAL_EXPECT_CLOSE(seen.at("prompt_embeds"), g["prompt_embeds"], 2e-4, 1e-3);
+            ARCHIVAL_EXPECT_CLOSE(seen.at("pooled_prompt_embeds"), g["pooled_prompt_embeds"], 2e-4,
+                                  1e-3);
+            ARCHIVAL_EXPECT_CLOSE(seen.at("negative_prompt_embeds"), g["negative_prompt_embeds"],
+                                  2e-4, 1e-3);
+            if (!options.loadT5) {
+                // The T5 block of the conditioning is exactly zero.
+                const at::Tensor t5Part = seen.at("prompt_embeds").slice(1, 77);
+                QVERIFY(t5Part.numel() > 0 && t5Part.abs().max().item<double>() == 0.0);
+            }
+            const at::Tensor ref = g["torch_randn_seed_check"],
+                             alt = g["torch_randn_seed_check_cpu_default"];
+            QVERIFY2(
+                at::equal(seen.at("init_latents"), ref) || at::equal(seen.at("init_latents"), alt),
+                "the seeded noise matches neither reference kernel");
+            const at::Tensor stepLatents = g["step_latents"];
+            QCOMPARE(stepsSeen, static_cast<int>(stepLatents.size(0)));
+            for (int k = 0; k < stepLatents.size(0); ++k)
+                expectRelPeak(seen.at("step_latent." + std::to_string(k)), stepLatents[k], 2e-4,
+                              QStringLiteral("%1 step %2").arg(file).arg(k));
+            ARCHIVAL_EXPECT_CLOSE(seen.at("vae_input"), g["vae_input"], 1e-4, 1e-4);
+            ARCHIVAL_EXPECT_CLOSE(seen.at("image"), g["image"], 5e-4, 0.0);
+            const Image& img = result.images.front();
+            const at::Tensor pixels = at::from_blob(const_cast<std::uint8_t*>(img.rgb.data()),
+                                                    {1, img.height, img.width, 3}, at::kByte);
+            expectPixels(pixels, g["image_uint8"], file + " image_uint8");
+            if (!options.loadT5) QVERIFY(!result.warnings.empty());
+        }
+    }
+
+    void cancellationInsideAStepAndTypedErrors() {
+        auto pipe = Sd3Pipeline::open(sd3PipeFolder(), PipelineOptions{"cpu", "fp32"});
+        GenerationRequest req;
+        req.prompt = "x";
+        req.width = 64;
+        req.height = 48;
+        req.steps = 3;
+        CancellationToken token;
+        token.cancel();
+        GenerationHooks hooks;
+        hooks.cancel = &token;
+        try {
+            pipe->generate(req, hooks);
+            QFAIL("a cancelled job ran");
+        } catch (const EngineError& e) {
+            QCOMPARE(e.kind(), ErrorKind::Interrupted);
+        }
+        req.width = 72;  // not a multiple of 16
+        QVERIFY_THROWS_EXCEPTION(EngineError, pipe->generate(req, {}));
+        req.width = 64;
+        req.sampler = "pndm";
+        QVERIFY_THROWS_EXCEPTION(EngineError, pipe->generate(req, {}));
+        req.sampler.clear();
+        req.batch = 2;
+        const auto two = pipe->generate(req, {});
+        QCOMPARE(two.images.size(), size_t(2));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSd3Pipeline)
+#include "test_sd3_pipeline.moc"
