@@ -9,14 +9,21 @@
 
 namespace archival::bench {
 int runLoad(const std::vector<std::string>& args);
-}
+int runSd15(const std::vector<std::string>& args);
+int runSd35(const std::vector<std::string>& args);
+}  // namespace archival::bench
 
 namespace {
 
 void usage(std::ostream& out) {
     out << "usage: archival-bench <command> [options]\n"
            "commands:\n"
-           "  load FILE|FOLDER   safetensors load throughput vs a plain sequential read\n";
+           "  load FILE|FOLDER   safetensors load throughput vs a plain sequential read\n"
+           "  sd15 [--width W --height H --steps N --batch B --device D --dtype T]\n"
+           "                     full-size SD 1.5 with random weights: per-stage times\n"
+           "  sd35 [--layers N --t5-layers N ...]\n"
+           "                     full-size SD 3.5 Large with random weights (optionally fewer "
+           "layers)\n";
 }
 
 }  // namespace
@@ -30,10 +37,15 @@ int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 2, argv + argc);
     try {
         if (command == "load") return archival::bench::runLoad(args);
+        if (command == "sd15") return archival::bench::runSd15(args);
+        if (command == "sd35") return archival::bench::runSd35(args);
     } catch (const archival::engine::EngineError& e) {
         std::cerr << "archival-bench: " << archival::engine::errorKindName(e.kind()) << ": "
                   << e.what() << '\n';
         return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "archival-bench: " << e.what() << '\n';
+        return 2;
     }
     std::cerr << "archival-bench: unknown command '" << command << "'\n";
     usage(std::cerr);

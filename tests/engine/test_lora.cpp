@@ -4,12 +4,16 @@
 #include <QDirIterator>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <functional>
+#include <optional>
 
 #include "engine/errors.h"
 #include "engine/io/checkpoint.h"
 #include "engine/io/safetensors.h"
 #include "engine/io/tensor_loader.h"
 #include "engine/lora/lora_patcher.h"
+#include "engine/models/sd3_transformer.h"
+#include "engine/models/unet2d_condition.h"
 #include "golden.h"
 #include "test_support.h"
 
@@ -109,6 +113,49 @@ class TestLora : public QObject {
             } catch (const std::exception& e) {
                 QFAIL(qPrintable(c.golden + ": " + e.what()));
             }
+    }
+
+    // The merged model's forward pass equals the reference's (`out`), and after removal the
+    // base model's (`out_base`): the LoRA reaches the model through the same tensors.
+    void mergedModelsMatchTheReferenceForward() {
+        ARCHIVAL_REQUIRE_FIXTURES();
+        int ran = 0;
+        for (const auto& c : discover()) {
+            const archival::test::Golden g(c.golden);
+            if (!g.has("out") || !g.has("out_base")) continue;
+            const QString fx = archival::test::fixturesDir() + "/";
+            QString folder = fx + c.model;
+            for (const char* sub : {"/unet", "/transformer"})
+                if (QDir(folder + sub).exists()) folder += sub;
+            std::function<at::Tensor(const std::string&)> forward;
+            std::map<std::string, at::Tensor> params;
+            std::optional<UNet2DCondition> unet;
+            std::optional<SD3Transformer> mmdit;
+            if (g.has("sample")) {
+                unet.emplace(loadUNet2DCondition(folder.toStdString(), at::kFloat, at::kCPU));
+                params = unet->parameters();
+                forward = [&](const std::string& p) {
+                    return unet->forward(g[p + "sample"], g[p + "timestep"],
+                                         g[p + "encoder_hidden_states"]);
+                };
+            } else {
+                mmdit.emplace(loadSD3Transformer(folder.toStdString(), at::kFloat, at::kCPU));
+                params = mmdit->parameters();
+                forward = [&](const std::string& p) {
+                    return mmdit->forward(g[p + "hidden_states"], g[p + "encoder_hidden_states"],
+                                          g[p + "pooled_projections"], g[p + "timestep"]);
+                };
+            }
+            LoraPatcher patcher;
+            patcher.apply({{readLoraFile((fx + c.lora).toStdString()), c.scale}},
+                          {component("model", params)});
+            ARCHIVAL_EXPECT_CLOSE(forward(""), g["out"], 1e-4, 1e-4);
+            if (g.has("odd_out")) ARCHIVAL_EXPECT_CLOSE(forward("odd_"), g["odd_out"], 1e-4, 1e-4);
+            patcher.restore();
+            ARCHIVAL_EXPECT_CLOSE(forward(""), g["out_base"], 1e-4, 1e-4);
+            ++ran;
+        }
+        QVERIFY2(ran > 0, "no LoRA golden with a forward pass found");
     }
 
     void restoreIsBitExactInHalfPrecision() {

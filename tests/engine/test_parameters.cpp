@@ -77,6 +77,28 @@ class TestParameters : public QObject {
         }
     }
 
+    void integerWeightsAreRejected() {
+        QTemporaryDir dir;
+        std::vector<TensorInfo> tensors = {{"proj.weight", DType::I32, {2, 3}},
+                                           {"proj.bias", DType::F32, {2}},
+                                           {"norm.weight", DType::F32, {2}},
+                                           {"norm.bias", DType::F32, {2}}};
+        const std::string header = makeSafetensorsHeader(tensors);
+        archival::test::writeFile(dir.filePath("m.safetensors"),
+                                  QByteArray::fromStdString(header) + QByteArray(36, '\0'));
+        const auto cp = Checkpoint::open(dir.filePath("m.safetensors").toStdString());
+        CheckpointSource src(cp, at::kFloat, at::kCPU);
+        TinyModel m{Scope(src)};
+        try {
+            src.finish();
+            QFAIL("an integer weight was accepted");
+        } catch (const EngineError& e) {
+            QVERIFY2(
+                QString(e.what()).contains("proj.weight (stored as I32, expected a float type)"),
+                e.what());
+        }
+    }
+
     void renameAndPrefixMapOtherLayouts() {
         QTemporaryDir dir;
         const auto cp =

@@ -35,7 +35,7 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
         file->data_ = static_cast<const std::byte*>(p);
         file->mapped_ = true;
     }
-    ::close(fd);  // the mapping stays valid without the descriptor
+    file->fd_ = fd;  // the mapping does not need it; read() does
     return file;
 }
 
@@ -50,6 +50,28 @@ std::shared_ptr<const MappedFile> MappedFile::fromBytes(std::string bytes, std::
 
 MappedFile::~MappedFile() {
     if (mapped_) ::munmap(const_cast<std::byte*>(data_), size_);
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void MappedFile::read(std::uint64_t offset, std::uint64_t size, void* dst) const {
+    if (offset > size_ || size > size_ - offset)
+        throw EngineError(ErrorKind::Internal, "read past the end of " + path_);
+    if (fd_ < 0) {
+        std::memcpy(dst, data_ + offset, size);
+        return;
+    }
+    auto* out = static_cast<char*>(dst);
+    while (size > 0) {
+        const ssize_t n = ::pread(fd_, out, size, static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0)
+            throw EngineError(
+                ErrorKind::Storage,
+                "cannot read " + path_ + ": " + (n < 0 ? std::strerror(errno) : "file shrank"));
+        out += n;
+        offset += static_cast<std::uint64_t>(n);
+        size -= static_cast<std::uint64_t>(n);
+    }
 }
 
 }  // namespace archival::engine

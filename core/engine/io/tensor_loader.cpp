@@ -39,8 +39,15 @@ at::Tensor viewTensor(const Checkpoint::Entry& entry) {
 }
 
 at::Tensor loadTensor(const Checkpoint::Entry& entry, at::ScalarType dtype, at::Device device) {
-    // copy=true: the result never aliases the read-only mapping.
-    return viewTensor(entry).to(device, dtype, /*non_blocking=*/false, /*copy=*/true);
+    // Read the bytes into a fresh tensor (never aliasing the read-only mapping), then cast
+    // and move; reading beats faulting the mapping in page by page.
+    at::Tensor native =
+        at::empty(entry.info->shape, at::TensorOptions().dtype(toScalarType(entry.info->dtype)));
+    const SafetensorsFile& file = *entry.file;
+    file.mapping()->read(file.headerSize() + entry.info->begin, entry.info->byteSize(),
+                         native.data_ptr());
+    if (native.scalar_type() == dtype && device.is_cpu()) return native;
+    return native.to(device, dtype);
 }
 
 }  // namespace archival::engine

@@ -10,8 +10,8 @@
 
 #include <ATen/ATen.h>
 
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

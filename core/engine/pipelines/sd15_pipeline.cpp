@@ -11,6 +11,7 @@
 #include "engine/pipelines/denoise_loop.h"
 #include "engine/pipelines/image_tensors.h"
 #include "engine/pipelines/model_folder.h"
+#include "engine/pipelines/reference_configs.h"
 #include "engine/runtime/device.h"
 #include "engine/schedulers/scheduler_config.h"
 #include "engine/schedulers/scheduler_factory.h"
@@ -24,17 +25,6 @@ using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
-
-// Single-file checkpoints carry no configs: these are the SD 1.5 ones
-// (runwayml/stable-diffusion-v1-5 vae/config.json and scheduler/scheduler_config.json).
-const char* kSd15VaeConfig = R"({"in_channels": 3, "out_channels": 3,
-  "down_block_types": ["DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"],
-  "up_block_types": ["UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"],
-  "block_out_channels": [128, 256, 512, 512], "layers_per_block": 2, "act_fn": "silu", "latent_channels": 4,
-  "norm_num_groups": 32, "sample_size": 512, "scaling_factor": 0.18215})";
-const char* kSd15SchedulerConfig = R"({"_class_name": "PNDMScheduler", "beta_end": 0.012,
-  "beta_schedule": "scaled_linear", "beta_start": 0.00085, "num_train_timesteps": 1000, "set_alpha_to_one": false,
-  "skip_prk_steps": true, "steps_offset": 1, "trained_betas": null, "clip_sample": false})";
 
 // The scheduler a diffusers folder was saved with, as one of our sampler names.
 std::string samplerForClass(const nlohmann::json& config) {
@@ -103,9 +93,9 @@ std::unique_ptr<Sd15Pipeline> Sd15Pipeline::open(const std::string& path,
             p->unet_.emplace(loadUNet2DConditionFromLdm(cp, unetConfig, p->dtype_, p->device_));
             progress("VAE", 3);
             p->vae_.emplace(loadAutoencoderKL(
-                cp, AutoencoderKLConfig::fromJson(nlohmann::json::parse(kSd15VaeConfig), path),
+                cp, AutoencoderKLConfig::fromJson(referenceConfig(ReferenceConfig::Sd15Vae), path),
                 p->dtype_, p->device_));
-            p->schedulerConfig_ = nlohmann::json::parse(kSd15SchedulerConfig);
+            p->schedulerConfig_ = referenceConfig(ReferenceConfig::Sd15Scheduler);
         } else {
             const ModelFolder folder = ModelFolder::open(path);
             if (folder.family != "sd15")

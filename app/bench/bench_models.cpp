@@ -1,0 +1,241 @@
+// `archival-bench sd15` and `archival-bench sd35`: the full-size architectures with random
+// weights (no checkpoint needed), timed stage by stage. Figures only: no test depends on them.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/errors.h"
+#include "engine/models/autoencoder_kl.h"
+#include "engine/models/clip_text.h"
+#include "engine/models/sd3_transformer.h"
+#include "engine/models/t5_encoder.h"
+#include "engine/models/unet2d_condition.h"
+#include "engine/nn/parameters.h"
+#include "engine/pipelines/reference_configs.h"
+#include "engine/preview/latent_preview.h"
+#include "engine/runtime/device.h"
+
+namespace archival::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using engine::ReferenceConfig;
+
+struct Options {
+    int width = 512, height = 512, steps = 2, batch = 1, layers = 0, t5Layers = 2;
+    std::string device = "auto", dtype = "auto";
+};
+
+bool parse(const std::vector<std::string>& args, Options& o, const char* usage) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto next = [&](int& v) {
+            if (i + 1 >= args.size()) return false;
+            v = std::stoi(args[++i]);
+            return true;
+        };
+        bool ok = true;
+        if (a == "--width")
+            ok = next(o.width);
+        else if (a == "--height")
+            ok = next(o.height);
+        else if (a == "--steps")
+            ok = next(o.steps);
+        else if (a == "--batch")
+            ok = next(o.batch);
+        else if (a == "--layers")
+            ok = next(o.layers);
+        else if (a == "--t5-layers")
+            ok = next(o.t5Layers);
+        else if (a == "--device" && i + 1 < args.size())
+            o.device = args[++i];
+        else if (a == "--dtype" && i + 1 < args.size())
+            o.dtype = args[++i];
+        else
+            ok = false;
+        if (!ok) {
+            std::cerr << "usage: " << usage << '\n';
+            return false;
+        }
+    }
+    return true;
+}
+
+double seconds(Clock::time_point a) {
+    return std::chrono::duration<double>(Clock::now() - a).count();
+}
+
+// Waits for queued GPU work so a stage's time is its own.
+void sync(const at::Device& d) {
+    if (d.is_cuda()) at::zeros({1}, at::TensorOptions().device(d)).cpu();
+}
+
+double peakRssGb() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss / 1e6;  // KiB → GB
+}
+
+template <typename F>
+double timed(const at::Device& d, F&& f) {
+    sync(d);
+    const auto t = Clock::now();
+    f();
+    sync(d);
+    return seconds(t);
+}
+
+void header(const char* what, const Options& o, const at::Device& d, at::ScalarType dt) {
+    std::printf(
+        "%s, random weights, %dx%d, batch %d (x2 with CFG), %d steps, %s %s, %d CPU threads\n",
+        what, o.width, o.height, o.batch, o.steps, d.str().c_str(),
+        engine::scalarTypeName(dt).c_str(), at::get_num_threads());
+}
+
+}  // namespace
+
+int runSd15(const std::vector<std::string>& args) {
+    Options o;
+    if (!parse(args, o,
+               "archival-bench sd15 [--width W] [--height H] [--steps N] [--batch B] [--device D] "
+               "[--dtype T]"))
+        return 2;
+    const at::Device dev = engine::resolveDevice(o.device);
+    const at::ScalarType dt = engine::resolveDtype(o.dtype, dev, "sd15");
+    c10::InferenceMode inference;
+    header("SD 1.5 (UNet 860M + VAE 84M + CLIP-L 123M)", o, dev, dt);
+
+    auto t = Clock::now();
+    engine::RandomSource src(1, dt, dev);
+    engine::ClipTextModel clip(engine::ClipTextConfig::sd15ViTL14(),
+                               engine::Scope(src, "text_encoder."));
+    engine::UNet2DCondition unet(engine::UNet2DConditionConfig::stableDiffusion15(),
+                                 engine::Scope(src, "unet."));
+    engine::AutoencoderKL vae(engine::AutoencoderKLConfig::fromJson(
+                                  referenceConfig(ReferenceConfig::Sd15Vae), "sd15 vae"),
+                              engine::Scope(src, "vae."));
+    std::printf("build (random init) %.2f s\n", seconds(t));
+
+    const at::Tensor ids = at::randint(0, 49407, {2 * o.batch, 77}, at::kLong).to(dev);
+    at::Tensor embeds;
+    const double text = timed(dev, [&] { embeds = clip.forward(ids).lastHidden; });
+    at::Tensor x = at::randn({o.batch, 4, o.height / 8, o.width / 8}).to(dev, dt);
+    std::vector<double> steps;
+    for (int s = 0; s < o.steps; ++s) {
+        steps.push_back(timed(dev, [&] {
+            const at::Tensor out =
+                unet.forward(at::cat({x, x}), at::tensor(999 - s * 50, at::kLong), embeds);
+            const auto h = out.chunk(2);
+            x = x - 0.01 * (h[0] + 7.5 * (h[1] - h[0]));
+        }));
+    }
+    const double preview = timed(
+        dev, [&] { engine::projectLatentsToRgb(x.slice(0, 0, 1), engine::LatentFormat::SD15); });
+    at::Tensor image;
+    const double decode = timed(dev, [&] { image = vae.decode(vae.fromLatent(x)); });
+    double best = steps.front(), sum = 0;
+    for (double s : steps) best = std::min(best, s), sum += s;
+    std::printf("text encode (CLIP-L, batch %d)   %.3f s\n", 2 * o.batch, text);
+    std::printf(
+        "UNet step with CFG             %.3f s (mean of %d: %.3f s; first includes warm-up)\n",
+        best, o.steps, sum / o.steps);
+    std::printf("latent preview                 %.5f s (%.3f %% of a step)\n", preview,
+                100.0 * preview / best);
+    std::printf("VAE decode                     %.3f s -> %s\n", decode,
+                c10::str(image.sizes()).c_str());
+    std::printf("peak RSS                       %.2f GB\n", peakRssGb());
+    return 0;
+}
+
+int runSd35(const std::vector<std::string>& args) {
+    Options o;
+    o.width = 1360;
+    o.height = 768;
+    if (!parse(args, o,
+               "archival-bench sd35 [--layers N] [--t5-layers N] [--width W] [--height H] [--steps "
+               "N] [--batch B] "
+               "[--device D] [--dtype T]"))
+        return 2;
+    const at::Device dev = engine::resolveDevice(o.device);
+    const at::ScalarType dt = engine::resolveDtype(o.dtype, dev, "sd3");
+    c10::InferenceMode inference;
+    nlohmann::json tc = referenceConfig(ReferenceConfig::Sd35LargeTransformer);
+    const int fullLayers = tc["num_layers"].get<int>();
+    const int layers = o.layers > 0 ? std::min(o.layers, fullLayers) : fullLayers;
+    tc["num_layers"] = layers;
+    nlohmann::json t5c = referenceConfig(ReferenceConfig::T5Xxl);
+    const int t5Full = t5c["num_layers"].get<int>();
+    const int t5Layers = o.t5Layers > 0 ? std::min(o.t5Layers, t5Full) : t5Full;
+    t5c["num_layers"] = t5Layers;
+    header("SD 3.5 Large (MMDiT 8.1B, CLIP-L, CLIP-G, T5-XXL, 16-ch VAE)", o, dev, dt);
+    std::printf(
+        "transformer layers %d of %d, T5 layers %d of %d%s\n", layers, fullLayers, t5Layers, t5Full,
+        layers < fullLayers || t5Layers < t5Full ? " (reduced: per-layer times extrapolate)" : "");
+    const at::ScalarType t5dt = dt == at::kHalf ? at::kBFloat16 : dt;
+
+    auto t = Clock::now();
+    engine::RandomSource src(1, dt, dev), t5src(2, t5dt, dev);
+    engine::ClipTextModel clipL(
+        engine::ClipTextConfig::fromJson(referenceConfig(ReferenceConfig::ClipLWithProjection),
+                                         "clip-l"),
+        engine::Scope(src, "text_encoder."));
+    engine::ClipTextModel clipG(
+        engine::ClipTextConfig::fromJson(referenceConfig(ReferenceConfig::ClipG), "clip-g"),
+        engine::Scope(src, "text_encoder_2."));
+    engine::T5Encoder t5(engine::T5EncoderConfig::fromJson(t5c, "t5-xxl"),
+                         engine::Scope(t5src, "text_encoder_3."));
+    engine::SD3Transformer mmdit(engine::SD3TransformerConfig::fromJson(tc, "sd3.5-large"),
+                                 engine::Scope(src, "transformer."));
+    engine::AutoencoderKL vae(
+        engine::AutoencoderKLConfig::fromJson(referenceConfig(ReferenceConfig::Sd3Vae), "sd3 vae"),
+        engine::Scope(src, "vae."));
+    std::printf("build (random init) %.2f s\n", seconds(t));
+
+    const int b2 = 2 * o.batch;
+    const at::Tensor ids = at::randint(0, 49407, {b2, 77}, at::kLong).to(dev);
+    const at::Tensor t5ids = at::randint(0, 32000, {b2, 256}, at::kLong).to(dev);
+    at::Tensor embeds, pooled;
+    double clipTime = timed(dev, [&] {
+        const auto l = clipL.forward(ids), g = clipG.forward(ids);
+        at::Tensor c = at::cat({l.penultimate, g.penultimate}, -1);
+        c = at::constant_pad_nd(c, {0, 4096 - c.size(-1)});
+        embeds = c;
+        pooled = at::cat({l.textEmbeds, g.textEmbeds}, -1);
+    });
+    at::Tensor t5out;
+    const double t5Time = timed(dev, [&] { t5out = t5.forward(t5ids); });
+    embeds = at::cat({embeds, t5out.to(embeds.scalar_type())}, 1);
+    at::Tensor x = at::randn({o.batch, 16, o.height / 8, o.width / 8}).to(dev, dt);
+    std::vector<double> steps;
+    for (int s = 0; s < o.steps; ++s) {
+        steps.push_back(timed(dev, [&] {
+            const at::Tensor tt = at::full({b2}, 1000.0 - s * 100.0, at::kFloat).to(dev);
+            const at::Tensor out = mmdit.forward(at::cat({x, x}), embeds, pooled, tt);
+            const auto h = out.chunk(2);
+            x = x - 0.01 * (h[0] + 7.5 * (h[1] - h[0]));
+        }));
+    }
+    at::Tensor image;
+    const double decode = timed(dev, [&] { image = vae.decode(vae.fromLatent(x)); });
+    double best = steps.front();
+    for (double s : steps) best = std::min(best, s);
+    std::printf("text encode CLIP-L + CLIP-G      %.3f s\n", clipTime);
+    std::printf("text encode T5 (%2d layers)       %.3f s (%.3f s per layer -> %.2f s for %d)\n",
+                t5Layers, t5Time, t5Time / t5Layers, t5Time / t5Layers * t5Full, t5Full);
+    std::printf("MMDiT step with CFG (%2d layers)  %.3f s (%.3f s per layer -> %.2f s for %d)\n",
+                layers, best, best / layers, best / layers * fullLayers, fullLayers);
+    std::printf("VAE decode                       %.3f s -> %s\n", decode,
+                c10::str(image.sizes()).c_str());
+    std::printf("peak RSS                         %.2f GB\n", peakRssGb());
+    return 0;
+}
+
+}  // namespace archival::bench
