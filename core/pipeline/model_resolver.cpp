@@ -34,7 +34,7 @@ QString checkComponent(const QDir& root, const QString& component) {
         const QString v = need(QStringLiteral("vocab.json"));
         return v.isEmpty() ? need(QStringLiteral("merges.txt")) : v;
     }
-    const QString config = need(QStringLiteral("config.json"));
+    QString config = need(QStringLiteral("config.json"));
     if (!config.isEmpty()) return config;
     return hasWeights(dir) ? QString() : component + QStringLiteral("/*.safetensors");
 }
@@ -48,7 +48,7 @@ QString hubSnapshot(const QString& hub, const QString& modelId, QStringList& sea
     QFile ref(base + QStringLiteral("/refs/main"));
     if (ref.open(QIODevice::ReadOnly)) {
         const QString rev = QString::fromUtf8(ref.readAll()).trimmed();
-        const QString snap = base + QStringLiteral("/snapshots/") + rev;
+        QString snap = base + QStringLiteral("/snapshots/") + rev;
         if (!rev.isEmpty() && !rev.contains(QLatin1Char('/')) && QFileInfo(snap).isDir())
             return snap;
     }

@@ -198,7 +198,7 @@ class ProgramReader {
         }
         // Random sizes for SD 1.5 stay on multiples of 64, the grid it was trained on.
         const int listMultiple = p.family == QLatin1String("sd15") ? 64 : 16;
-        for (const QJsonValue& entry : list.toArray()) {
+        for (const QJsonValue entry : list.toArray()) {
             const QJsonArray pair = entry.toArray();
             if (!entry.isArray() || pair.size() != 2 || !pair[0].isDouble() ||
                 !pair[1].isDouble()) {
@@ -218,7 +218,7 @@ class ProgramReader {
             bad(QStringLiteral("loras"), QStringLiteral("must be a list"));
             return;
         }
-        for (const QJsonValue& entry : v.toArray()) {
+        for (const QJsonValue entry : v.toArray()) {
             const QJsonObject o = entry.toObject();
             if (!entry.isObject() || !o.value(QStringLiteral("path")).isString() ||
                 o.value(QStringLiteral("path")).toString().isEmpty()) {
