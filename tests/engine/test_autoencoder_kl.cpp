@@ -28,15 +28,14 @@
 using namespace archival::engine;
 using archival::test::Golden;
 
+using archival::test::fixture;
+using archival::test::writeSafetensors;
+
 namespace {
 
 // Fixtures README section 9: single forward passes within |a-b| <= 1e-4 + 1e-4 |b|.
 constexpr double kAtol = 1e-4;
 constexpr double kRtol = 1e-4;
-
-QString fixture(const QString& relative) {
-    return archival::test::fixturesDir() + QLatin1Char('/') + relative;
-}
 
 std::vector<QString> goldenFiles(const QString& pattern) {
     std::vector<QString> files;
@@ -71,26 +70,6 @@ QString vaeFolderOf(const Golden& golden) {
 
 AutoencoderKL loadVae(const QString& folder) {
     return loadAutoencoderKL(folder.toStdString(), at::kFloat, at::kCPU);
-}
-
-// A float32 safetensors file with `tensors` in the order given.
-void writeSafetensors(const QString& path,
-                      const std::vector<std::pair<std::string, at::Tensor>>& tensors) {
-    std::vector<TensorInfo> infos;
-    for (const auto& [name, t] : tensors) {
-        TensorInfo info;
-        info.name = name;
-        info.dtype = DType::F32;
-        info.shape = t.sizes().vec();
-        infos.push_back(info);
-    }
-    QByteArray bytes = QByteArray::fromStdString(makeSafetensorsHeader(infos));
-    for (const auto& [name, t] : tensors) {
-        const at::Tensor c = t.to(at::kFloat).contiguous();
-        bytes.append(reinterpret_cast<const char*>(c.data_ptr<float>()),
-                     static_cast<qsizetype>(c.numel() * sizeof(float)));
-    }
-    QVERIFY(archival::test::writeFile(path, bytes));
 }
 
 // Every tensor of a checkpoint, in name order, as float32.

@@ -19,14 +19,13 @@
 using namespace archival::engine;
 using archival::test::Golden;
 
+using archival::test::fixture;
+using archival::test::writeSafetensors;
+
 namespace {
 
 // README-text.md "Tolerances": float32 on CPU, atol 1e-4, rtol 1e-4 for CLIP outputs.
 constexpr double kAtol = 1e-4, kRtol = 1e-4;
-
-QString fixture(const QString& relative) {
-    return archival::test::fixturesDir() + QLatin1Char('/') + relative;
-}
 
 // The model folders a golden names in its metadata ("models/clip-l-proj-tiny (==
 // models/clip-l-tiny + text_projection)" names two).
@@ -37,31 +36,6 @@ QStringList modelsNamedIn(const nlohmann::json& value) {
     auto it = path.globalMatch(QString::fromStdString(value.get<std::string>()));
     while (it.hasNext()) models << it.next().captured(0);
     return models;
-}
-
-DType diskType(at::ScalarType t) {
-    switch (t) {
-        case at::kHalf:
-            return DType::F16;
-        case at::kLong:
-            return DType::I64;
-        default:
-            return DType::F32;
-    }
-}
-
-// Writes tensors (CPU, F32/F16/I64) as one safetensors file.
-void writeSafetensors(const QString& path,
-                      const std::vector<std::pair<std::string, at::Tensor>>& tensors) {
-    std::vector<TensorInfo> infos;
-    for (const auto& [name, t] : tensors)
-        infos.push_back({name, diskType(t.scalar_type()), t.sizes().vec()});
-    QByteArray bytes = QByteArray::fromStdString(makeSafetensorsHeader(infos));
-    for (const auto& [name, t] : tensors) {
-        const at::Tensor c = t.contiguous();
-        bytes.append(static_cast<const char*>(c.data_ptr()), static_cast<qsizetype>(c.nbytes()));
-    }
-    QVERIFY(archival::test::writeFile(path, bytes));
 }
 
 // Every tensor of a checkpoint, as stored.

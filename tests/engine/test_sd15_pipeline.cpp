@@ -24,21 +24,6 @@ using archival::test::Golden;
 
 namespace {
 
-QStringList goldens(const QString& pattern) {
-    QStringList out;
-    QDirIterator it(archival::test::fixturesDir() + "/golden", {pattern}, QDir::Files);
-    while (it.hasNext()) out << it.next();
-    out.sort();
-    return out;
-}
-
-std::string metaString(const Golden& g, const char* key) {
-    const auto v = g.meta(key);
-    if (v.is_string()) return v.get<std::string>();
-    if (v.is_null()) return {};
-    return v.dump();
-}
-
 std::string samplerName(const nlohmann::json& config) {
     const std::string cls = config.value("_class_name", "");
     if (cls == "PNDMScheduler") return "pndm";
@@ -48,31 +33,6 @@ std::string samplerName(const nlohmann::json& config) {
     if (cls == "DPMSolverMultistepScheduler")
         return config.value("use_karras_sigmas", false) ? "dpmpp_2m_karras" : "dpmpp_2m";
     return cls;
-}
-
-// Relative-to-peak check of the loop goldens: max|a-b| <= rel * max|b|.
-void expectRelPeak(const at::Tensor& a, const at::Tensor& b, double rel, const QString& what) {
-    QVERIFY2(a.sizes() == b.sizes(), qPrintable(what + ": shape mismatch"));
-    const double peak = b.abs().max().item<double>();
-    const auto c = archival::test::compareClose(a, b, rel * peak, 0.0);
-    QVERIFY2(c.ok, qPrintable(QStringLiteral("%1: max|diff| %2 > %3 × peak %4")
-                                  .arg(what)
-                                  .arg(c.maxAbs)
-                                  .arg(rel)
-                                  .arg(peak)));
-}
-
-// uint8 pixels: |a-b| <= 1 everywhere and at most 0.5 % off by one.
-void expectPixels(const at::Tensor& a, const at::Tensor& b, const QString& what) {
-    QVERIFY2(a.sizes() == b.sizes(), qPrintable(what + ": shape mismatch"));
-    const at::Tensor d = (a.to(at::kInt) - b.to(at::kInt)).abs();
-    const int worst = d.max().item<int>();
-    const auto off = d.gt(0).sum().item<std::int64_t>();
-    qInfo("%s: %lld of %lld pixels off by one, worst %d", qPrintable(what),
-          static_cast<long long>(off), static_cast<long long>(d.numel()), worst);
-    QVERIFY2(worst <= 1, qPrintable(what + ": a pixel is off by more than one level"));
-    QVERIFY2(off * 200 <= d.numel(),
-             qPrintable(what + ": more than 0.5 % of the pixels are off by one"));
 }
 
 Image imageFromHwc(const at::Tensor& hwc) {
@@ -94,14 +54,14 @@ class TestSd15Pipeline : public QObject {
     // Section 6: sampling loops from given embeddings on models/sd15-tiny (and the linear-
     // projection UNet for the DPM++ loop).
     void loopGoldens() {
-        const QStringList files = goldens("sd15_*.safetensors");
+        const QStringList files = archival::test::goldenFiles("sd15_*.safetensors");
         int ran = 0;
         for (const QString& file : files) {
             const Golden g(file);
             if (!g.has("step_latents") || !g.has("prompt_embeds")) continue;
             const std::string fx = archival::test::fixturesDir().toStdString() + "/";
             // "models/sd15-tiny", or "unet: models/x, vae: models/y" when the loop mixes folders.
-            const std::string model = metaString(g, "model");
+            const std::string model = archival::test::metaText(g, "model");
             std::string unetFolder = fx + model + "/unet", vaeFolder = fx + model + "/vae";
             if (model.rfind("unet: ", 0) == 0) {
                 const auto comma = model.find(", vae: ");
@@ -110,9 +70,10 @@ class TestSd15Pipeline : public QObject {
             }
             const auto unet = loadUNet2DCondition(unetFolder, at::kFloat, at::kCPU);
             const auto vae = loadAutoencoderKL(vaeFolder, at::kFloat, at::kCPU);
-            const nlohmann::json config = parseSchedulerConfig(metaString(g, "scheduler_config"));
+            const nlohmann::json config =
+                parseSchedulerConfig(archival::test::metaText(g, "scheduler_config"));
             auto sched = makeScheduler(samplerName(config), config);
-            const int steps = std::stoi(metaString(g, "steps"));
+            const int steps = std::stoi(archival::test::metaText(g, "steps"));
             const double guidance = g["guidance_scale"].item<double>();
             sched->setTimesteps(steps);
 
@@ -146,19 +107,23 @@ class TestSd15Pipeline : public QObject {
             int checked = 0;
             loop.observe = [&](int i, const at::Tensor& guided, const at::Tensor& after) {
                 const int k = i - begin;
-                expectRelPeak(guided, noisePreds[k], 2e-4,
-                              QStringLiteral("%1 noise_preds[%2]").arg(file).arg(k));
-                expectRelPeak(after, stepLatents[k], 2e-4,
-                              QStringLiteral("%1 step_latents[%2]").arg(file).arg(k));
+                archival::test::expectCloseToPeak(
+                    guided, noisePreds[k], 2e-4,
+                    QStringLiteral("%1 noise_preds[%2]").arg(file).arg(k));
+                archival::test::expectCloseToPeak(
+                    after, stepLatents[k], 2e-4,
+                    QStringLiteral("%1 step_latents[%2]").arg(file).arg(k));
                 ++checked;
             };
             const at::Tensor final = runDenoiseLoop(loop, latents, {});
             QCOMPARE(checked, static_cast<int>(stepLatents.size(0)));
-            expectRelPeak(final, g["final_latents"], 2e-4, file + " final_latents");
+            archival::test::expectCloseToPeak(final, g["final_latents"], 2e-4,
+                                              file + " final_latents");
             const at::Tensor image = vae.decode(vae.fromLatent(g["final_latents"]));
             ARCHIVAL_EXPECT_CLOSE(image, g["image"], 1e-4, 1e-4);
             ARCHIVAL_EXPECT_CLOSE(decodedToUnit(image), g["image01"], 5e-4, 0.0);
-            expectPixels(unitToUint8(decodedToUnit(g["image"])), g["image_u8"], file + " image_u8");
+            archival::test::expectPixelsClose(unitToUint8(decodedToUnit(g["image"])), g["image_u8"],
+                                              file + " image_u8");
             ++ran;
         }
         QVERIFY2(ran > 0, "no SD 1.5 loop goldens found");
@@ -167,11 +132,11 @@ class TestSd15Pipeline : public QObject {
     // Section 12.5: the seeded CPU noise matches one of the reference's kernel builds exactly.
     void seededNoiseMatchesTheReference() {
         int ran = 0;
-        for (const QString& file : goldens("e2e_sd15_*.safetensors")) {
+        for (const QString& file : archival::test::goldenFiles("e2e_sd15_*.safetensors")) {
             const Golden g(file);
             const at::Tensor ref = g["torch_randn_seed_check"],
                              alt = g["torch_randn_seed_check_cpu_default"];
-            at::Generator gen = cpuGenerator(std::stoull(metaString(g, "seed")));
+            at::Generator gen = cpuGenerator(std::stoull(archival::test::metaText(g, "seed")));
             const at::Tensor ours = seededNoise(ref.sizes(), gen, at::kCPU, at::kFloat);
             QVERIFY2(
                 at::equal(ours, ref) || at::equal(ours, alt),
@@ -183,32 +148,33 @@ class TestSd15Pipeline : public QObject {
 
     // Section 12.9: the full run from the prompt strings.
     void endToEndGoldens() {
-        const QStringList files = goldens("e2e_sd15_*.safetensors");
+        const QStringList files = archival::test::goldenFiles("e2e_sd15_*.safetensors");
         QVERIFY2(!files.isEmpty(), "no SD 1.5 end-to-end goldens found");
         for (const QString& file : files) {
             const Golden g(file);
             const std::string fx = archival::test::fixturesDir().toStdString() + "/";
-            auto pipe =
-                Sd15Pipeline::open(fx + metaString(g, "model"), PipelineOptions{"cpu", "fp32"});
+            auto pipe = Sd15Pipeline::open(fx + archival::test::metaText(g, "model"),
+                                           PipelineOptions{"cpu", "fp32"});
 
             GenerationRequest req;
-            req.prompt = metaString(g, "prompt");
-            req.negativePrompt = metaString(g, "negative_prompt");
-            req.seed = std::stoull(metaString(g, "seed"));
-            req.steps = std::stoi(metaString(g, "steps"));
-            req.guidance = std::stod(metaString(g, "guidance_scale"));
-            req.width = std::stoi(metaString(g, "width"));
-            req.height = std::stoi(metaString(g, "height"));
-            req.sampler = samplerName(parseSchedulerConfig(metaString(g, "scheduler_config")));
+            req.prompt = archival::test::metaText(g, "prompt");
+            req.negativePrompt = archival::test::metaText(g, "negative_prompt");
+            req.seed = std::stoull(archival::test::metaText(g, "seed"));
+            req.steps = std::stoi(archival::test::metaText(g, "steps"));
+            req.guidance = std::stod(archival::test::metaText(g, "guidance_scale"));
+            req.width = std::stoi(archival::test::metaText(g, "width"));
+            req.height = std::stoi(archival::test::metaText(g, "height"));
+            req.sampler =
+                samplerName(parseSchedulerConfig(archival::test::metaText(g, "scheduler_config")));
             Image init;
             if (g.has("init_image_uint8")) {
                 init = imageFromHwc(g["init_image_uint8"]);
                 req.initImage = &init;
-                req.strength = std::stod(metaString(g, "strength"));
+                req.strength = std::stod(archival::test::metaText(g, "strength"));
             }
-            if (!metaString(g, "lora").empty())
-                req.loras.push_back(
-                    {fx + metaString(g, "lora"), std::stod(metaString(g, "lora_scale"))});
+            if (!archival::test::metaText(g, "lora").empty())
+                req.loras.push_back({fx + archival::test::metaText(g, "lora"),
+                                     std::stod(archival::test::metaText(g, "lora_scale"))});
 
             // Tokenizer ids exactly.
             QVERIFY(at::equal(
@@ -246,15 +212,16 @@ class TestSd15Pipeline : public QObject {
             QCOMPARE(stepsSeen, static_cast<int>(stepLatents.size(0)));
             QCOMPARE(previews, stepsSeen);
             for (int k = 0; k < stepLatents.size(0); ++k)
-                expectRelPeak(seen.at("step_latent." + std::to_string(k)), stepLatents[k], 2e-4,
-                              QStringLiteral("%1 step %2").arg(file).arg(k));
+                archival::test::expectCloseToPeak(seen.at("step_latent." + std::to_string(k)),
+                                                  stepLatents[k], 2e-4,
+                                                  QStringLiteral("%1 step %2").arg(file).arg(k));
             ARCHIVAL_EXPECT_CLOSE(seen.at("vae_input"), g["vae_input"], 1e-4, 1e-4);
             ARCHIVAL_EXPECT_CLOSE(seen.at("image"), g["image"], 5e-4, 0.0);
             QCOMPARE(result.images.size(), size_t(1));
             const Image& img = result.images.front();
             const at::Tensor pixels = at::from_blob(const_cast<std::uint8_t*>(img.rgb.data()),
                                                     {1, img.height, img.width, 3}, at::kByte);
-            expectPixels(pixels, g["image_uint8"], file + " image_uint8");
+            archival::test::expectPixelsClose(pixels, g["image_uint8"], file + " image_uint8");
             qInfo("%s: %.2f s (text %.3f, denoise %.2f, decode %.3f)",
                   qPrintable(QFileInfo(file).fileName()), result.timings.totalSeconds,
                   result.timings.textEncodeSeconds, result.timings.denoiseSeconds,

@@ -25,49 +25,12 @@ using archival::test::Golden;
 
 namespace {
 
-QStringList goldens(const QString& pattern) {
-    QStringList out;
-    QDirIterator it(archival::test::fixturesDir() + "/golden", {pattern}, QDir::Files);
-    while (it.hasNext()) out << it.next();
-    out.sort();
-    return out;
-}
-
-std::string metaString(const Golden& g, const char* key) {
-    const auto v = g.meta(key);
-    if (v.is_string()) return v.get<std::string>();
-    if (v.is_null()) return {};
-    return v.dump();
-}
-
-void expectRelPeak(const at::Tensor& a, const at::Tensor& b, double rel, const QString& what) {
-    QVERIFY2(a.sizes() == b.sizes(), qPrintable(what + ": shape mismatch"));
-    const double peak = b.abs().max().item<double>();
-    const auto c = archival::test::compareClose(a, b, rel * peak, 0.0);
-    QVERIFY2(c.ok, qPrintable(QStringLiteral("%1: max|diff| %2 > %3 × peak %4")
-                                  .arg(what)
-                                  .arg(c.maxAbs)
-                                  .arg(rel)
-                                  .arg(peak)));
-}
-
-void expectPixels(const at::Tensor& a, const at::Tensor& b, const QString& what) {
-    QVERIFY2(a.sizes() == b.sizes(), qPrintable(what + ": shape mismatch"));
-    const at::Tensor d = (a.to(at::kInt) - b.to(at::kInt)).abs();
-    const int worst = d.max().item<int>();
-    const auto off = d.gt(0).sum().item<std::int64_t>();
-    qInfo("%s: %lld of %lld pixels off by one, worst %d", qPrintable(what),
-          static_cast<long long>(off), static_cast<long long>(d.numel()), worst);
-    QVERIFY2(worst <= 1, qPrintable(what + ": a pixel is off by more than one level"));
-    QVERIFY2(off * 200 <= d.numel(),
-             qPrintable(what + ": more than 0.5 % of the pixels are off by one"));
-}
-
 // The folder of the first end-to-end SD3 golden: a complete pipeline with all three encoders.
 std::string sd3PipeFolder() {
-    for (const QString& f : goldens("e2e_sd3_*.safetensors")) {
+    for (const QString& f : archival::test::goldenFiles("e2e_sd3_*.safetensors")) {
         const Golden g(f);
-        return archival::test::fixturesDir().toStdString() + "/" + metaString(g, "model");
+        return archival::test::fixturesDir().toStdString() + "/" +
+               archival::test::metaText(g, "model");
     }
     return {};
 }
@@ -80,15 +43,15 @@ class TestSd3Pipeline : public QObject {
     void initTestCase() { ARCHIVAL_REQUIRE_FIXTURES(); }
 
     void promptAssembly() {
-        const QStringList files = goldens("sd3_prompt_assembly*.safetensors");
+        const QStringList files = archival::test::goldenFiles("sd3_prompt_assembly*.safetensors");
         QVERIFY2(!files.isEmpty(), "no prompt assembly golden");
         const std::string folder = sd3PipeFolder();
         QVERIFY(!folder.empty());
         auto pipe = Sd3Pipeline::open(folder, PipelineOptions{"cpu", "fp32"});
         for (const QString& file : files) {
             const Golden g(file);
-            const auto prompts = nlohmann::json::parse(metaString(g, "prompts"));
-            const std::string negative = metaString(g, "negative_prompt");
+            const auto prompts = nlohmann::json::parse(archival::test::metaText(g, "prompts"));
+            const std::string negative = archival::test::metaText(g, "negative_prompt");
             for (std::size_t i = 0; i < prompts.size(); ++i) {
                 std::map<std::string, at::Tensor> seen;
                 Sd3Trace trace;
@@ -116,17 +79,18 @@ class TestSd3Pipeline : public QObject {
 
     void loopGoldens() {
         int ran = 0;
-        for (const QString& file : goldens("sd3_*.safetensors")) {
+        for (const QString& file : archival::test::goldenFiles("sd3_*.safetensors")) {
             const Golden g(file);
             if (!g.has("step_latents") || !g.has("prompt_embeds")) continue;
             const std::string fx = archival::test::fixturesDir().toStdString() + "/";
-            const std::string model = fx + metaString(g, "model");
+            const std::string model = fx + archival::test::metaText(g, "model");
             const auto transformer =
                 loadSD3Transformer(model + "/transformer", at::kFloat, at::kCPU);
             const auto vae = loadAutoencoderKL(model + "/vae", at::kFloat, at::kCPU);
-            auto sched = makeScheduler("flowmatch_euler",
-                                       parseSchedulerConfig(metaString(g, "scheduler_config")));
-            const int steps = std::stoi(metaString(g, "steps"));
+            auto sched = makeScheduler(
+                "flowmatch_euler",
+                parseSchedulerConfig(archival::test::metaText(g, "scheduler_config")));
+            const int steps = std::stoi(archival::test::metaText(g, "steps"));
             const double guidance = g["guidance_scale"].item<double>();
             sched->setTimesteps(steps);
             at::Tensor latents;
@@ -161,42 +125,46 @@ class TestSd3Pipeline : public QObject {
             int checked = 0;
             loop.observe = [&](int i, const at::Tensor& guided, const at::Tensor& after) {
                 const int k = i - begin;
-                expectRelPeak(guided, noisePreds[k], 2e-4,
-                              QStringLiteral("%1 noise_preds[%2]").arg(file).arg(k));
-                expectRelPeak(after, stepLatents[k], 2e-4,
-                              QStringLiteral("%1 step_latents[%2]").arg(file).arg(k));
+                archival::test::expectCloseToPeak(
+                    guided, noisePreds[k], 2e-4,
+                    QStringLiteral("%1 noise_preds[%2]").arg(file).arg(k));
+                archival::test::expectCloseToPeak(
+                    after, stepLatents[k], 2e-4,
+                    QStringLiteral("%1 step_latents[%2]").arg(file).arg(k));
                 ++checked;
             };
             const at::Tensor final = runDenoiseLoop(loop, latents, {});
             QCOMPARE(checked, static_cast<int>(stepLatents.size(0)));
-            expectRelPeak(final, g["final_latents"], 2e-4, file + " final_latents");
+            archival::test::expectCloseToPeak(final, g["final_latents"], 2e-4,
+                                              file + " final_latents");
             const at::Tensor image = vae.decode(vae.fromLatent(g["final_latents"]));
             ARCHIVAL_EXPECT_CLOSE(image, g["image"], 1e-4, 1e-4);
-            expectPixels(unitToUint8(decodedToUnit(g["image"])), g["image_u8"], file + " image_u8");
+            archival::test::expectPixelsClose(unitToUint8(decodedToUnit(g["image"])), g["image_u8"],
+                                              file + " image_u8");
             ++ran;
         }
         QVERIFY2(ran > 0, "no SD3 loop goldens found");
     }
 
     void endToEndGoldens() {
-        const QStringList files = goldens("e2e_sd3_*.safetensors");
+        const QStringList files = archival::test::goldenFiles("e2e_sd3_*.safetensors");
         QVERIFY2(!files.isEmpty(), "no SD3 end-to-end goldens found");
         for (const QString& file : files) {
             const Golden g(file);
             const std::string fx = archival::test::fixturesDir().toStdString() + "/";
             PipelineOptions options{"cpu", "fp32"};
-            options.loadT5 = metaString(g, "text_encoder_3").rfind("absent", 0) != 0;
-            auto pipe = Sd3Pipeline::open(fx + metaString(g, "model"), options);
+            options.loadT5 = archival::test::metaText(g, "text_encoder_3").rfind("absent", 0) != 0;
+            auto pipe = Sd3Pipeline::open(fx + archival::test::metaText(g, "model"), options);
             QCOMPARE(pipe->hasT5(), options.loadT5);
 
             GenerationRequest req;
-            req.prompt = metaString(g, "prompt");
-            req.negativePrompt = metaString(g, "negative_prompt");
-            req.seed = std::stoull(metaString(g, "seed"));
-            req.steps = std::stoi(metaString(g, "steps"));
-            req.guidance = std::stod(metaString(g, "guidance_scale"));
-            req.width = std::stoi(metaString(g, "width"));
-            req.height = std::stoi(metaString(g, "height"));
+            req.prompt = archival::test::metaText(g, "prompt");
+            req.negativePrompt = archival::test::metaText(g, "negative_prompt");
+            req.seed = std::stoull(archival::test::metaText(g, "seed"));
+            req.steps = std::stoi(archival::test::metaText(g, "steps"));
+            req.guidance = std::stod(archival::test::metaText(g, "guidance_scale"));
+            req.width = std::stoi(archival::test::metaText(g, "width"));
+            req.height = std::stoi(archival::test::metaText(g, "height"));
 
             std::map<std::string, at::Tensor> seen;
             Sd3Trace trace;
@@ -241,14 +209,15 @@ class TestSd3Pipeline : public QObject {
             const at::Tensor stepLatents = g["step_latents"];
             QCOMPARE(stepsSeen, static_cast<int>(stepLatents.size(0)));
             for (int k = 0; k < stepLatents.size(0); ++k)
-                expectRelPeak(seen.at("step_latent." + std::to_string(k)), stepLatents[k], 2e-4,
-                              QStringLiteral("%1 step %2").arg(file).arg(k));
+                archival::test::expectCloseToPeak(seen.at("step_latent." + std::to_string(k)),
+                                                  stepLatents[k], 2e-4,
+                                                  QStringLiteral("%1 step %2").arg(file).arg(k));
             ARCHIVAL_EXPECT_CLOSE(seen.at("vae_input"), g["vae_input"], 1e-4, 1e-4);
             ARCHIVAL_EXPECT_CLOSE(seen.at("image"), g["image"], 5e-4, 0.0);
             const Image& img = result.images.front();
             const at::Tensor pixels = at::from_blob(const_cast<std::uint8_t*>(img.rgb.data()),
                                                     {1, img.height, img.width, 3}, at::kByte);
-            expectPixels(pixels, g["image_uint8"], file + " image_uint8");
+            archival::test::expectPixelsClose(pixels, g["image_uint8"], file + " image_uint8");
             if (!options.loadT5) QVERIFY(!result.warnings.empty());
         }
     }

@@ -21,15 +21,13 @@
 using namespace archival::engine;
 using archival::test::Golden;
 
+using archival::test::fixture;
+
 namespace {
 
 // Fixtures README section 9: a single forward pass within |a-b| <= 1e-4 + 1e-4|b|.
 constexpr double kAtol = 1e-4;
 constexpr double kRtol = 1e-4;
-
-QString fixture(const QString& relative) {
-    return archival::test::fixturesDir() + QLatin1Char('/') + relative;
-}
 
 // golden/sd3_transformer*.safetensors, without the intermediates files.
 QStringList goldenFiles(bool intermediates) {

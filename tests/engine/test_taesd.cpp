@@ -10,30 +10,14 @@
 #include "engine/errors.h"
 #include "engine/io/safetensors.h"
 #include "engine/models/taesd.h"
+#include "golden.h"
 #include "test_support.h"
 
 using namespace archival::engine;
 
-namespace {
+using archival::test::writeSafetensors;
 
-// A float32 safetensors file holding `tensors`.
-void writeSafetensors(const QString& path, const std::map<std::string, at::Tensor>& tensors) {
-    std::vector<TensorInfo> infos;
-    for (const auto& [name, t] : tensors) {
-        TensorInfo info;
-        info.name = name;
-        info.dtype = DType::F32;
-        info.shape = t.sizes().vec();
-        infos.push_back(info);
-    }
-    QByteArray bytes = QByteArray::fromStdString(makeSafetensorsHeader(infos));
-    for (const auto& [name, t] : tensors) {
-        const at::Tensor c = t.to(at::kFloat).contiguous();
-        bytes.append(reinterpret_cast<const char*>(c.data_ptr<float>()),
-                     static_cast<qsizetype>(c.numel() * sizeof(float)));
-    }
-    QVERIFY(archival::test::writeFile(path, bytes));
-}
+namespace {
 
 // RandomSource gives biases 0 and weights N(0, 0.02): too small for the output to depend on
 // much. Rescale the convs to He-like magnitudes and give the biases values, so that a
@@ -155,7 +139,8 @@ class TestTaesd : public QObject {
     void notATaesdFile() {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("x.safetensors"));
-        writeSafetensors(path, {{"decoder.layers.0.weight", at::zeros({64, 4, 3, 3})}});
+        writeSafetensors(path, std::map<std::string, at::Tensor>{
+                                   {"decoder.layers.0.weight", at::zeros({64, 4, 3, 3})}});
         try {
             loadTaesdDecoder(path.toStdString(), at::kFloat, at::kCPU);
             QFAIL("a diffusers AutoencoderTiny file loaded as TAESD");

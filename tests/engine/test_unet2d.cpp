@@ -27,15 +27,14 @@
 using namespace archival::engine;
 using archival::test::Golden;
 
+using archival::test::fixture;
+using archival::test::writeSafetensors;
+
 namespace {
 
 // Fixture README section 9: single forward passes, |a-b| <= 1e-4 + 1e-4 |b|.
 constexpr double kAtol = 1e-4;
 constexpr double kRtol = 1e-4;
-
-QString fixture(const QString& relative) {
-    return archival::test::fixturesDir() + QLatin1Char('/') + relative;
-}
 
 // UNet golden files: `golden/*unet.safetensors` that name the model folder they used.
 QStringList discoverGoldenFiles() {
@@ -68,21 +67,6 @@ std::vector<std::string> casePrefixes(const Golden& g) {
 
 QString modelFolderOf(const Golden& g) {
     return fixture(QString::fromStdString(g.meta("model").get<std::string>()));
-}
-
-// Writes tensors (converted to `dtype`) as a safetensors file.
-void writeSafetensors(const QString& path,
-                      const std::vector<std::pair<std::string, at::Tensor>>& tensors,
-                      DType dtype = DType::F32) {
-    std::vector<TensorInfo> infos;
-    for (const auto& [name, t] : tensors) infos.push_back({name, dtype, t.sizes().vec()});
-    QByteArray bytes = QByteArray::fromStdString(makeSafetensorsHeader(infos));
-    for (const auto& [name, t] : tensors) {
-        const at::Tensor c = t.to(at::kCPU, toScalarType(dtype)).contiguous();
-        bytes.append(static_cast<const char*>(c.data_ptr()),
-                     static_cast<qsizetype>(c.numel() * c.element_size()));
-    }
-    QVERIFY(archival::test::writeFile(path, bytes));
 }
 
 // Every tensor of a checkpoint, as float32.

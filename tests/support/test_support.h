@@ -18,6 +18,11 @@ inline QString fixturesDir() {
     return QDir(dir).absolutePath();
 }
 
+// A path inside the fixtures folder.
+inline QString fixture(const QString& relative) {
+    return fixturesDir() + QLatin1Char('/') + relative;
+}
+
 inline bool writeFile(const QString& path, const QByteArray& bytes) {
     QDir().mkpath(QFileInfo(path).absolutePath());
     QFile f(path);

@@ -30,6 +30,14 @@ at::ScalarType toScalarType(DType dtype) {
     throw EngineError(ErrorKind::Internal, "unhandled dtype");
 }
 
+DType fromScalarType(at::ScalarType type) {
+    for (DType d : {DType::F64, DType::F32, DType::F16, DType::BF16, DType::I64, DType::I32,
+                    DType::I16, DType::I8, DType::U8, DType::Bool})
+        if (toScalarType(d) == type) return d;
+    throw EngineError(ErrorKind::InvalidRequest,
+                      std::string("no safetensors dtype for ") + c10::toString(type));
+}
+
 at::Tensor viewTensor(const Checkpoint::Entry& entry) {
     auto keepAlive = entry.file->mapping();
     void* data = const_cast<std::byte*>(entry.file->data(*entry.info));

@@ -9,6 +9,8 @@
 namespace archival::engine {
 
 at::ScalarType toScalarType(DType dtype);
+// The safetensors dtype of a libtorch type; throws InvalidRequest for types it has none for.
+DType fromScalarType(at::ScalarType type);
 
 // A zero-copy view of the mapped bytes. Read-only: never write into it. It keeps the
 // mapping alive for as long as the tensor lives.

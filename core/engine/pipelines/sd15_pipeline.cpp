@@ -176,8 +176,7 @@ at::Tensor Sd15Pipeline::encodePrompt(const std::string& text, int batch, int cl
 void Sd15Pipeline::applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher,
                               GenerationResult& result) {
     if (loras.empty()) return;
-    std::vector<std::pair<LoraFileContents, double>> files;
-    for (const auto& l : loras) files.emplace_back(readLoraFile(l.path), l.scale);
+    const auto files = readLoraRequests(loras);
     LoraTargetComponent unet{"unet",           {"lora_unet_"}, {"unet.", "lora_unet."},
                              &unetParameters_, unetLdmNames_,  nullptr};
     LoraTargetComponent te{"text_encoder",
@@ -186,16 +185,7 @@ void Sd15Pipeline::applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher
                            &textParameters_,
                            nullptr,
                            nullptr};
-    const auto report = patcher.apply(files, {unet, te});
-    if (!report.unmatched.empty()) {
-        std::string list;
-        for (std::size_t i = 0; i < report.unmatched.size() && i < 10; ++i)
-            list += (i ? ", " : "") + report.unmatched[i];
-        if (report.unmatched.size() > 10) list += ", ...";
-        result.warnings.push_back(
-            std::to_string(report.unmatched.size()) +
-            " LoRA modules match nothing in this model and were not applied: " + list);
-    }
+    reportUnmatchedLoras(patcher.apply(files, {unet, te}), result);
 }
 
 GenerationResult Sd15Pipeline::generate(const GenerationRequest& request,
@@ -205,17 +195,8 @@ GenerationResult Sd15Pipeline::generate(const GenerationRequest& request,
 
 GenerationResult Sd15Pipeline::generate(const GenerationRequest& req, const GenerationHooks& hooks,
                                         const Sd15Trace& trace) {
-    if (req.width <= 0 || req.height <= 0 || req.width % 8 != 0 || req.height % 8 != 0)
-        throw EngineError(ErrorKind::InvalidRequest,
-                          "width and height must be positive multiples of 8 (got " +
-                              std::to_string(req.width) + "×" + std::to_string(req.height) + ")");
-    if (req.steps < 1 || req.steps > 1000)
-        throw EngineError(ErrorKind::InvalidRequest, "steps must be 1–1000");
-    if (req.batch < 1 || req.batch > 64)
-        throw EngineError(ErrorKind::InvalidRequest, "batch must be 1–64");
+    checkRequest(req, 8);
     const bool img2img = req.initImage != nullptr;
-    if (img2img && !(req.strength > 0.0 && req.strength <= 1.0))
-        throw EngineError(ErrorKind::InvalidRequest, "strength must be in (0, 1]");
 
     GenerationResult result;
     const auto t0 = Clock::now();
@@ -253,24 +234,10 @@ GenerationResult Sd15Pipeline::generate(const GenerationRequest& req, const Gene
         at::Tensor latents;
         if (img2img) {
             stage("VAE encode");
-            const at::Tensor image =
-                initImageTensor(*req.initImage, req.width, req.height).to(device_, dtype_);
-            trace("init_image", image);
-            const auto posterior = vae_->encode(image);
-            // The reference draws the posterior's eps first, then the noise, from one generator.
-            const at::Tensor eps = seededNoise(posterior.mean.sizes(), gen, device_, dtype_);
-            const at::Tensor imageLatents =
-                vae_->toLatent(posterior.sample(eps)).repeat({b, 1, 1, 1});
-            trace("image_latents", imageLatents);
-            const at::Tensor noise = seededNoise(imageLatents.sizes(), gen, device_, dtype_);
-            begin = img2imgStartIndex(req.steps, req.strength, Img2ImgStartRule::WholeSteps) *
-                    scheduler->order();
-            if (begin >= scheduler->timesteps().size(0))
-                throw EngineError(
-                    ErrorKind::InvalidRequest,
-                    "strength " + std::to_string(req.strength) + " leaves no step to run");
-            scheduler->setBeginIndex(begin);
-            latents = scheduler->addNoise(imageLatents, noise, begin);
+            const StartLatents start = imageToImageStart(
+                *vae_, *scheduler, req, Img2ImgStartRule::WholeSteps, gen, device_, dtype_, trace);
+            latents = start.latents;
+            begin = start.beginIndex;
         } else {
             latents = seededNoise(shape, gen, device_, dtype_) * scheduler->initNoiseSigma();
         }
@@ -301,16 +268,7 @@ GenerationResult Sd15Pipeline::generate(const GenerationRequest& req, const Gene
 
         stage("VAE decode");
         const auto tDecode = Clock::now();
-        const at::Tensor vaeInput = vae_->fromLatent(latents);
-        trace("vae_input", vaeInput);
-        // Large pictures decode in tiles: the full-size activations of a 1024² decode alone
-        // take several GB.
-        const bool tiled = latents.size(2) * latents.size(3) > 128 * 128;
-        const at::Tensor decoded = tiled ? vae_->tiledDecode(vaeInput) : vae_->decode(vaeInput);
-        trace("vae_decoded", decoded);
-        const at::Tensor unit = decodedToUnit(decoded);
-        trace("image", unit);
-        result.images = uint8ToImages(unitToUint8(unit));
+        result.images = decodeToImages(*vae_, latents, trace);
         result.timings.decodeSeconds = since(tDecode);
     });
     result.previewMethod = taesd_ ? "TAESD" : "latent projection";

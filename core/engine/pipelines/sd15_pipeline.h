@@ -17,17 +17,12 @@
 #include "engine/models/clip_text.h"
 #include "engine/models/taesd.h"
 #include "engine/models/unet2d_condition.h"
+#include "engine/pipelines/pipeline_stages.h"
 #include "engine/tokenizers/clip_tokenizer.h"
 
 namespace archival::engine {
 
-// Intermediate tensors of one run, for tests that compare against the reference step by step.
-struct Sd15Trace {
-    std::function<void(const std::string& name, const at::Tensor& value)> record;
-    void operator()(const std::string& name, const at::Tensor& value) const {
-        if (record) record(name, value);
-    }
-};
+using Sd15Trace = PipelineTrace;
 
 class Sd15Pipeline : public ImagePipeline {
   public:

@@ -176,8 +176,7 @@ Sd3PromptEmbeds Sd3Pipeline::encodePrompt(const std::string& text, GenerationRes
 void Sd3Pipeline::applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher,
                              GenerationResult& result) {
     if (loras.empty()) return;
-    std::vector<std::pair<LoraFileContents, double>> files;
-    for (const auto& l : loras) files.emplace_back(readLoraFile(l.path), l.scale);
+    const auto files = readLoraRequests(loras);
     const std::int64_t inner = transformer_->config().innerDim();
     LoraTargetComponent transformer{
         "transformer",           {"lora_unet_"}, {"transformer.", "base_model.model."},
@@ -200,16 +199,7 @@ void Sd3Pipeline::applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher&
                               nullptr,           nullptr};
     LoraTargetComponent clipG{"text_encoder_2",  {"lora_te2_"}, {"text_encoder_2."},
                               &clipGParameters_, nullptr,       nullptr};
-    const auto report = patcher.apply(files, {transformer, clipL, clipG});
-    if (!report.unmatched.empty()) {
-        std::string list;
-        for (std::size_t i = 0; i < report.unmatched.size() && i < 10; ++i)
-            list += (i ? ", " : "") + report.unmatched[i];
-        if (report.unmatched.size() > 10) list += ", ...";
-        result.warnings.push_back(
-            std::to_string(report.unmatched.size()) +
-            " LoRA modules match nothing in this model and were not applied: " + list);
-    }
+    reportUnmatchedLoras(patcher.apply(files, {transformer, clipL, clipG}), result);
 }
 
 GenerationResult Sd3Pipeline::generate(const GenerationRequest& request,
@@ -220,23 +210,12 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& request,
 GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const GenerationHooks& hooks,
                                        const Sd3Trace& trace) {
     const std::int64_t multiple = 8 * transformer_->config().patchSize;
-    if (req.width <= 0 || req.height <= 0 || req.width % multiple != 0 ||
-        req.height % multiple != 0)
-        throw EngineError(ErrorKind::InvalidRequest,
-                          "width and height must be positive multiples of " +
-                              std::to_string(multiple) + " (got " + std::to_string(req.width) +
-                              "×" + std::to_string(req.height) + ")");
-    if (req.steps < 1 || req.steps > 1000)
-        throw EngineError(ErrorKind::InvalidRequest, "steps must be 1–1000");
-    if (req.batch < 1 || req.batch > 64)
-        throw EngineError(ErrorKind::InvalidRequest, "batch must be 1–64");
+    checkRequest(req, static_cast<int>(multiple));
     if (!req.sampler.empty() && req.sampler != "flowmatch_euler")
         throw EngineError(
             ErrorKind::InvalidRequest,
             "Stable Diffusion 3 samples with flowmatch_euler only (asked: " + req.sampler + ")");
     const bool img2img = req.initImage != nullptr;
-    if (img2img && !(req.strength > 0.0 && req.strength <= 1.0))
-        throw EngineError(ErrorKind::InvalidRequest, "strength must be in (0, 1]");
     transformer_->checkLatentSize(req.height / 8, req.width / 8);
 
     GenerationResult result;
@@ -278,23 +257,11 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
         at::Tensor latents;
         if (img2img) {
             stage("VAE encode");
-            const at::Tensor image =
-                initImageTensor(*req.initImage, req.width, req.height).to(device_, dtype_);
-            trace("init_image", image);
-            const auto posterior = vae_->encode(image);
-            const at::Tensor eps = seededNoise(posterior.mean.sizes(), gen, device_, dtype_);
-            const at::Tensor imageLatents =
-                vae_->toLatent(posterior.sample(eps)).repeat({b, 1, 1, 1});
-            trace("image_latents", imageLatents);
-            const at::Tensor noise = seededNoise(imageLatents.sizes(), gen, device_, dtype_);
-            begin = img2imgStartIndex(req.steps, req.strength, Img2ImgStartRule::FractionalSteps) *
-                    scheduler->order();
-            if (begin >= scheduler->timesteps().size(0))
-                throw EngineError(
-                    ErrorKind::InvalidRequest,
-                    "strength " + std::to_string(req.strength) + " leaves no step to run");
-            scheduler->setBeginIndex(begin);
-            latents = scheduler->addNoise(imageLatents, noise, begin);
+            const StartLatents start =
+                imageToImageStart(*vae_, *scheduler, req, Img2ImgStartRule::FractionalSteps, gen,
+                                  device_, dtype_, trace);
+            latents = start.latents;
+            begin = start.beginIndex;
         } else {
             // The SD3 pipeline does not scale its starting noise.
             latents = seededNoise(shape, gen, device_, dtype_);
@@ -334,14 +301,7 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
 
         stage("VAE decode");
         const auto tDecode = Clock::now();
-        const at::Tensor vaeInput = vae_->fromLatent(latents);
-        trace("vae_input", vaeInput);
-        const bool tiled = latents.size(2) * latents.size(3) > 128 * 128;
-        const at::Tensor decoded = tiled ? vae_->tiledDecode(vaeInput) : vae_->decode(vaeInput);
-        trace("vae_decoded", decoded);
-        const at::Tensor unit = decodedToUnit(decoded);
-        trace("image", unit);
-        result.images = uint8ToImages(unitToUint8(unit));
+        result.images = decodeToImages(*vae_, latents, trace);
         result.timings.decodeSeconds = since(tDecode);
     });
     if (!t5_) result.warnings.push_back("ran without the T5 text encoder (zeros in its place)");

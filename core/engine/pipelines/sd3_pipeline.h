@@ -18,13 +18,13 @@
 #include "engine/models/sd3_transformer.h"
 #include "engine/models/t5_encoder.h"
 #include "engine/models/taesd.h"
-#include "engine/pipelines/sd15_pipeline.h"
+#include "engine/pipelines/pipeline_stages.h"
 #include "engine/tokenizers/clip_tokenizer.h"
 #include "engine/tokenizers/t5_tokenizer.h"
 
 namespace archival::engine {
 
-using Sd3Trace = Sd15Trace;
+using Sd3Trace = PipelineTrace;
 
 // SD3's text conditioning for one prompt (batch of one).
 struct Sd3PromptEmbeds {

@@ -1,6 +1,8 @@
 #include "golden.h"
 
 #include <QDir>
+#include <QDirIterator>
+#include <QtTest>
 #include <sstream>
 
 #include "engine/io/tensor_loader.h"
@@ -38,6 +40,67 @@ nlohmann::json Golden::meta(const std::string& key) const {
     } catch (const nlohmann::json::exception&) {
         return it->second;
     }
+}
+
+void writeSafetensors(const QString& path,
+                      const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                      std::optional<engine::DType> dtype) {
+    std::vector<engine::TensorInfo> infos;
+    std::vector<at::Tensor> data;
+    for (const auto& [name, t] : tensors) {
+        const engine::DType d = dtype ? *dtype : engine::fromScalarType(t.scalar_type());
+        infos.push_back({name, d, t.sizes().vec()});
+        data.push_back(t.to(at::kCPU, engine::toScalarType(d)).contiguous());
+    }
+    QByteArray bytes = QByteArray::fromStdString(engine::makeSafetensorsHeader(infos));
+    for (const auto& c : data)
+        bytes.append(static_cast<const char*>(c.data_ptr()), static_cast<qsizetype>(c.nbytes()));
+    QVERIFY2(writeFile(path, bytes), qPrintable("cannot write " + path));
+}
+
+void writeSafetensors(const QString& path, const std::map<std::string, at::Tensor>& tensors,
+                      std::optional<engine::DType> dtype) {
+    writeSafetensors(
+        path, std::vector<std::pair<std::string, at::Tensor>>(tensors.begin(), tensors.end()),
+        dtype);
+}
+
+QStringList goldenFiles(const QString& pattern) {
+    QStringList out;
+    QDirIterator it(fixturesDir() + "/golden", {pattern}, QDir::Files);
+    while (it.hasNext()) out << it.next();
+    out.sort();
+    return out;
+}
+
+std::string metaText(const Golden& g, const char* key) {
+    const auto v = g.meta(key);
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_null()) return {};
+    return v.dump();
+}
+
+void expectCloseToPeak(const at::Tensor& a, const at::Tensor& b, double rel, const QString& what) {
+    QVERIFY2(a.sizes() == b.sizes(), qPrintable(what + ": shape mismatch"));
+    const double peak = b.abs().max().item<double>();
+    const auto c = compareClose(a, b, rel * peak, 0.0);
+    QVERIFY2(c.ok, qPrintable(QStringLiteral("%1: max|diff| %2 > %3 × peak %4")
+                                  .arg(what)
+                                  .arg(c.maxAbs)
+                                  .arg(rel)
+                                  .arg(peak)));
+}
+
+void expectPixelsClose(const at::Tensor& a, const at::Tensor& b, const QString& what) {
+    QVERIFY2(a.sizes() == b.sizes(), qPrintable(what + ": shape mismatch"));
+    const at::Tensor d = (a.to(at::kInt) - b.to(at::kInt)).abs();
+    const int worst = d.max().item<int>();
+    const auto off = d.gt(0).sum().item<std::int64_t>();
+    qInfo("%s: %lld of %lld pixels off by one, worst %d", qPrintable(what),
+          static_cast<long long>(off), static_cast<long long>(d.numel()), worst);
+    QVERIFY2(worst <= 1, qPrintable(what + ": a pixel is off by more than one level"));
+    QVERIFY2(off * 200 <= d.numel(),
+             qPrintable(what + ": more than 0.5 % of the pixels are off by one"));
 }
 
 std::string Closeness::describe() const {

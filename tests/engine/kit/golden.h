@@ -5,8 +5,13 @@
 #include <ATen/ATen.h>
 
 #include <QString>
+#include <QStringList>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/io/checkpoint.h"
 
@@ -33,6 +38,23 @@ struct Closeness {
     bool ok = false;
     std::string describe() const;
 };
+
+// Writes tensors as one safetensors file, each in its own dtype or all cast to `dtype`.
+void writeSafetensors(const QString& path,
+                      const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                      std::optional<engine::DType> dtype = std::nullopt);
+void writeSafetensors(const QString& path, const std::map<std::string, at::Tensor>& tensors,
+                      std::optional<engine::DType> dtype = std::nullopt);
+
+// The golden files in fixtures/golden matching a wildcard, sorted.
+QStringList goldenFiles(const QString& pattern);
+// A __metadata__ value as text ("" when absent; JSON values re-serialised).
+std::string metaText(const Golden& golden, const char* key);
+// Loop goldens (fixture README 12.9): max|a - b| <= rel · max|b|.
+void expectCloseToPeak(const at::Tensor& actual, const at::Tensor& expected, double rel,
+                       const QString& what);
+// uint8 pixels (fixture README 12.9): |a - b| <= 1 everywhere, at most 0.5 % off by one.
+void expectPixelsClose(const at::Tensor& actual, const at::Tensor& expected, const QString& what);
 
 // Elementwise |a - b| <= atol + rtol |b|.
 Closeness compareClose(const at::Tensor& actual, const at::Tensor& expected, double atol,
