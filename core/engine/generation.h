@@ -94,9 +94,18 @@ struct PipelineOptions {
     std::string device = "auto";  // "auto", "cpu", "cuda", "cuda:N"
     std::string dtype =
         "auto";  // "auto" (CUDA: bf16 for SD3, fp16 for SD 1.5; CPU: fp32), "fp32", "fp16", "bf16"
-    bool loadT5 = true;     // SD3: false runs without T5 (zeros), for small machines
+    bool loadT5 = true;  // SD3: false runs without T5 (zeros), for small machines
+    // SD3: free the text encoders (T5-XXL alone is ~9.5 GB in bf16) once a job's prompt is
+    // encoded, and load them again for the next job: slower jobs, less resident memory.
+    bool releaseTextEncoders = false;
     std::string taesdPath;  // optional TAESD/TAESD3 decoder weights for previews
     std::function<void(const std::string& component, int index, int count)> onLoad;
+};
+
+// A loaded part of a pipeline and the memory its weights take.
+struct ResidentComponent {
+    std::string name;  // "unet", "transformer", "text_encoder_3", ...
+    std::uint64_t bytes = 0;
 };
 
 class ImagePipeline {
@@ -110,6 +119,8 @@ class ImagePipeline {
     virtual std::string deviceName() const = 0;  // "cpu", "cuda:0"
     virtual std::string dtypeName() const = 0;
     virtual std::uint64_t parameterBytes() const = 0;
+    // What is loaded right now (text encoders may be released between jobs).
+    virtual std::vector<ResidentComponent> residentComponents() const = 0;
     virtual std::vector<std::string> samplers() const = 0;
 };
 

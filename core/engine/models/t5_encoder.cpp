@@ -278,7 +278,8 @@ at::Tensor T5Encoder::forward(const at::Tensor& ids, const Hooks& hooks) const {
 // Loading
 
 std::unique_ptr<T5Encoder> loadT5Encoder(const std::string& folder, at::ScalarType dtype,
-                                         at::Device device) {
+                                         at::Device device,
+                                         std::map<std::string, at::Tensor>* parameters) {
     // Refuse before reading gigabytes of weights.
     requireUsableDtype(dtype, "T5 encoder " + folder);
     namespace fs = std::filesystem;
@@ -299,6 +300,7 @@ std::unique_ptr<T5Encoder> loadT5Encoder(const std::string& folder, at::ScalarTy
     source.ignoreUnused([=](const std::string& name) { return name == tiedName; });
     auto model = std::make_unique<T5Encoder>(config, Scope(source));
     source.finish();
+    if (parameters) *parameters = source.taken();
     return model;
 }
 

@@ -19,6 +19,8 @@
 
 #include <ATen/ATen.h>
 
+#include <map>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -128,7 +130,9 @@ class T5Encoder {
 // `encoder.embed_tokens.weight` is accepted (and used when `shared.weight` is absent).
 // Throws EngineError(InvalidRequest) for float16 before reading any weight,
 // EngineError(ModelLoad) naming every missing / unexpected / mis-shaped tensor.
+// `parameters`, when given, receives every loaded weight by name.
 std::unique_ptr<T5Encoder> loadT5Encoder(const std::string& folder, at::ScalarType dtype,
-                                         at::Device device = at::kCPU);
+                                         at::Device device = at::kCPU,
+                                         std::map<std::string, at::Tensor>* parameters = nullptr);
 
 }  // namespace archival::engine

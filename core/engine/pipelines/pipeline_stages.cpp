@@ -1,6 +1,7 @@
 #include "engine/pipelines/pipeline_stages.h"
 
 #include "engine/errors.h"
+#include "engine/io/checkpoint.h"
 #include "engine/pipelines/image_tensors.h"
 #include "engine/runtime/device.h"
 
@@ -60,6 +61,20 @@ StartLatents imageToImageStart(const AutoencoderKL& vae, Scheduler& scheduler,
     scheduler.setBeginIndex(out.beginIndex);
     out.latents = scheduler.addNoise(imageLatents, noise, out.beginIndex);
     return out;
+}
+
+std::uint64_t weightBytes(const std::map<std::string, at::Tensor>& weights) {
+    std::uint64_t n = 0;
+    for (const auto& [name, t] : weights) n += t.nbytes();
+    return n;
+}
+
+std::uint64_t checkpointBytesAs(const std::string& path, at::ScalarType dtype) {
+    const Checkpoint cp = Checkpoint::open(path);
+    std::uint64_t n = 0;
+    for (const auto& [name, e] : cp.entries())
+        n += static_cast<std::uint64_t>(e.info->numel()) * c10::elementSize(dtype);
+    return n;
 }
 
 std::vector<Image> decodeToImages(const AutoencoderKL& vae, const at::Tensor& latents,

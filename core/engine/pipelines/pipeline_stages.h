@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +45,11 @@ StartLatents imageToImageStart(const AutoencoderKL& vae, Scheduler& scheduler,
                                const GenerationRequest& request, Img2ImgStartRule rule,
                                at::Generator& generator, at::Device device, at::ScalarType dtype,
                                const PipelineTrace& trace);
+
+// Bytes of a set of weights, and of a checkpoint's weights once cast to `dtype` (for parts
+// whose loader keeps no named list, e.g. the VAE).
+std::uint64_t weightBytes(const std::map<std::string, at::Tensor>& weights);
+std::uint64_t checkpointBytesAs(const std::string& path, at::ScalarType dtype);
 
 // Final latents → pictures (VAE decode, tiled for large images).
 std::vector<Image> decodeToImages(const AutoencoderKL& vae, const at::Tensor& latents,

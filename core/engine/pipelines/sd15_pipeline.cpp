@@ -96,6 +96,10 @@ std::unique_ptr<Sd15Pipeline> Sd15Pipeline::open(const std::string& path,
                 cp, AutoencoderKLConfig::fromJson(referenceConfig(ReferenceConfig::Sd15Vae), path),
                 p->dtype_, p->device_));
             p->schedulerConfig_ = referenceConfig(ReferenceConfig::Sd15Scheduler);
+            for (const auto& [name, e] : cp.entries())
+                if (name.rfind("first_stage_model.", 0) == 0)
+                    p->vaeBytes_ +=
+                        static_cast<std::uint64_t>(e.info->numel()) * c10::elementSize(p->dtype_);
         } else {
             const ModelFolder folder = ModelFolder::open(path);
             if (folder.family != "sd15")
@@ -113,6 +117,7 @@ std::unique_ptr<Sd15Pipeline> Sd15Pipeline::open(const std::string& path,
             p->unet_.emplace(loadUNet2DCondition(folder.path("unet"), p->dtype_, p->device_));
             progress("VAE", 3);
             p->vae_.emplace(loadAutoencoderKL(folder.path("vae"), p->dtype_, p->device_));
+            p->vaeBytes_ = checkpointBytesAs(folder.path("vae"), p->dtype_);
             p->schedulerConfig_ = readSchedulerConfigFile(
                 (fs::path(folder.path("scheduler")) / "scheduler_config.json").string());
         }
@@ -143,9 +148,14 @@ std::string Sd15Pipeline::dtypeName() const {
 
 std::uint64_t Sd15Pipeline::parameterBytes() const {
     std::uint64_t n = 0;
-    for (const auto& [k, t] : unetParameters_) n += t.nbytes();
-    for (const auto& [k, t] : textParameters_) n += t.nbytes();
+    for (const auto& c : residentComponents()) n += c.bytes;
     return n;
+}
+
+std::vector<ResidentComponent> Sd15Pipeline::residentComponents() const {
+    return {{"text_encoder", weightBytes(textParameters_)},
+            {"unet", weightBytes(unetParameters_)},
+            {"vae", vaeBytes_}};
 }
 
 std::vector<std::string> Sd15Pipeline::samplers() const {

@@ -39,6 +39,7 @@ class Sd15Pipeline : public ImagePipeline {
     std::string deviceName() const override;
     std::string dtypeName() const override;
     std::uint64_t parameterBytes() const override;
+    std::vector<ResidentComponent> residentComponents() const override;
     std::vector<std::string> samplers() const override;
 
     const ClipTokenizer& tokenizer() const { return *tokenizer_; }
@@ -60,6 +61,7 @@ class Sd15Pipeline : public ImagePipeline {
     nlohmann::json schedulerConfig_;
     std::string defaultSampler_;
     std::map<std::string, at::Tensor> unetParameters_, textParameters_;
+    std::uint64_t vaeBytes_ = 0;
     std::function<std::vector<std::string>(const std::string&)> unetLdmNames_;
 };
 

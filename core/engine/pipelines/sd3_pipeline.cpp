@@ -79,30 +79,58 @@ std::unique_ptr<Sd3Pipeline> Sd3Pipeline::open(const std::string& path,
         progress("tokenizers", 0);
         p->tokenizerL_.emplace(ClipTokenizer::fromFolder(folder.path("tokenizer")));
         p->tokenizerG_.emplace(ClipTokenizer::fromFolder(folder.path("tokenizer_2")));
-        progress("CLIP-L text encoder", 1);
-        p->clipL_.emplace(
-            loadClip(folder.path("text_encoder"), p->dtype_, p->device_, &p->clipLParameters_));
-        progress("CLIP-G text encoder", 2);
-        p->clipG_.emplace(
-            loadClip(folder.path("text_encoder_2"), p->dtype_, p->device_, &p->clipGParameters_));
-        int next = 3;
+        p->textEncoderL_ = folder.path("text_encoder");
+        p->textEncoderG_ = folder.path("text_encoder_2");
+        int next = 1;
         if (withT5) {
-            progress("T5 text encoder", next++);
             p->tokenizerT5_.emplace(T5Tokenizer::fromFolder(folder.path("tokenizer_3")));
-            p->t5_ = loadT5Encoder(folder.path("text_encoder_3"), p->t5Dtype_, p->device_);
+            p->textEncoderT5_ = folder.path("text_encoder_3");
         }
+        progress(withT5 ? "text encoders (CLIP-L, CLIP-G, T5)" : "text encoders (CLIP-L, CLIP-G)",
+                 next++);
+        p->loadTextEncoders();
+        next += withT5 ? 2 : 1;
         progress("transformer", next++);
         p->transformer_.emplace(
             loadSD3Transformer(folder.path("transformer"), p->dtype_, p->device_));
         progress("VAE", next++);
         p->vae_.emplace(loadAutoencoderKL(folder.path("vae"), p->dtype_, p->device_));
+        p->vaeBytes_ = checkpointBytesAs(folder.path("vae"), p->dtype_);
         p->schedulerConfig_ = readSchedulerConfigFile(
             (fs::path(folder.path("scheduler")) / "scheduler_config.json").string());
         if (!options.taesdPath.empty())
             p->taesd_.emplace(loadTaesdDecoder(options.taesdPath, p->dtype_, p->device_));
     });
     p->transformerParameters_ = p->transformer_->parameters();
+    p->releaseAfterEncoding_ = options.releaseTextEncoders;
+    if (p->releaseAfterEncoding_) p->releaseTextEncoders();
     return p;
+}
+
+void Sd3Pipeline::loadTextEncoders() {
+    if (!clipL_) clipL_.emplace(loadClip(textEncoderL_, dtype_, device_, &clipLParameters_));
+    if (!clipG_) clipG_.emplace(loadClip(textEncoderG_, dtype_, device_, &clipGParameters_));
+    if (!t5_ && !textEncoderT5_.empty())
+        t5_ = loadT5Encoder(textEncoderT5_, t5Dtype_, device_, &t5Parameters_);
+}
+
+void Sd3Pipeline::releaseTextEncoders() {
+    clipL_.reset();
+    clipG_.reset();
+    t5_.reset();
+    clipLParameters_.clear();
+    clipGParameters_.clear();
+    t5Parameters_.clear();
+}
+
+std::vector<ResidentComponent> Sd3Pipeline::residentComponents() const {
+    std::vector<ResidentComponent> out;
+    if (clipL_) out.push_back({"text_encoder", weightBytes(clipLParameters_)});
+    if (clipG_) out.push_back({"text_encoder_2", weightBytes(clipGParameters_)});
+    if (t5_) out.push_back({"text_encoder_3", weightBytes(t5Parameters_)});
+    out.push_back({"transformer", weightBytes(transformerParameters_)});
+    out.push_back({"vae", vaeBytes_});
+    return out;
 }
 
 std::string Sd3Pipeline::deviceName() const {
@@ -114,13 +142,15 @@ std::string Sd3Pipeline::dtypeName() const {
 
 std::uint64_t Sd3Pipeline::parameterBytes() const {
     std::uint64_t n = 0;
-    for (const auto* m : {&transformerParameters_, &clipLParameters_, &clipGParameters_})
-        for (const auto& [k, t] : *m) n += t.nbytes();
+    for (const auto& c : residentComponents()) n += c.bytes;
     return n;
 }
 
 Sd3PromptEmbeds Sd3Pipeline::encodePrompt(const std::string& text, GenerationResult* result,
                                           bool isNegative, const Sd3Trace& trace) const {
+    if (!clipL_ || !clipG_)
+        throw EngineError(ErrorKind::Internal,
+                          "SD3 text encoders are not loaded (released after the last job)");
     const std::string prefix = isNegative ? "negative_" : "";
     const Tokenized l = tokenizerL_->encode(text), g = tokenizerG_->encode(text);
     if (result && !isNegative) {
@@ -226,6 +256,7 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
     LoraPatcher patcher;
     translateTorchErrors([&] {
         c10::InferenceMode inference;  // no autograd bookkeeping during a job
+        loadTextEncoders();            // after a release
         applyLoras(req.loras, patcher, result);
         auto scheduler = makeScheduler("flowmatch_euler", schedulerConfig_);
 
@@ -246,6 +277,7 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
         }
         embeds = embeds.to(dtype_);
         pooled = pooled.to(dtype_);
+        if (releaseAfterEncoding_) releaseTextEncoders();
         result.timings.textEncodeSeconds = since(tText);
 
         const auto tDenoise = Clock::now();
@@ -304,7 +336,8 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
         result.images = decodeToImages(*vae_, latents, trace);
         result.timings.decodeSeconds = since(tDecode);
     });
-    if (!t5_) result.warnings.push_back("ran without the T5 text encoder (zeros in its place)");
+    if (textEncoderT5_.empty())
+        result.warnings.push_back("ran without the T5 text encoder (zeros in its place)");
     result.previewMethod = taesd_ ? "TAESD" : "latent projection";
     result.timings.totalSeconds = since(t0);
     return result;

@@ -51,13 +51,17 @@ class Sd3Pipeline : public ImagePipeline {
     std::string deviceName() const override;
     std::string dtypeName() const override;
     std::uint64_t parameterBytes() const override;
+    std::vector<ResidentComponent> residentComponents() const override;
     std::vector<std::string> samplers() const override { return {"flowmatch_euler"}; }
-    bool hasT5() const { return t5_ != nullptr; }
+    bool hasT5() const { return !textEncoderT5_.empty(); }
 
   private:
     Sd3Pipeline() = default;
     void applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher,
                     GenerationResult& result);
+    // Loads CLIP-L, CLIP-G and (when wanted and present) T5; again after a release.
+    void loadTextEncoders();
+    void releaseTextEncoders();
 
     at::Device device_ = at::kCPU;
     at::ScalarType dtype_ = at::kFloat;
@@ -71,7 +75,11 @@ class Sd3Pipeline : public ImagePipeline {
     std::optional<AutoencoderKL> vae_;
     std::optional<TaesdDecoder> taesd_;
     nlohmann::json schedulerConfig_;
-    std::map<std::string, at::Tensor> transformerParameters_, clipLParameters_, clipGParameters_;
+    std::map<std::string, at::Tensor> transformerParameters_, clipLParameters_, clipGParameters_,
+        t5Parameters_;
+    std::string textEncoderL_, textEncoderG_, textEncoderT5_;  // folders, for reloading
+    bool releaseAfterEncoding_ = false;
+    std::uint64_t vaeBytes_ = 0;
 };
 
 }  // namespace archival::engine
