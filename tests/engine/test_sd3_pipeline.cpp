@@ -6,6 +6,7 @@
 // Tolerances from fixture README sections 9 and 12.9 and README-text.md (assembly: atol 2e-4,
 // rtol 1e-3).
 #include <QDirIterator>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include "engine/errors.h"
@@ -255,6 +256,68 @@ class TestSd3Pipeline : public QObject {
         const auto reference = a->generate(req, {});
         QCOMPARE(first.images.front().rgb, reference.images.front().rgb);
         QCOMPARE(second.images.front().rgb, reference.images.front().rgb);
+    }
+
+    // kohya names SD3 modules by the original MMDiT layout and fuses q/k/v: a kohya file and
+    // the PEFT file it is equivalent to (PEFT merging is checked against the reference in
+    // test_lora) must give the same picture.
+    void kohyaSd3LoraEqualsItsPeftTwin() {
+        const std::string folder = sd3PipeFolder();
+        const auto config = SD3TransformerConfig::fromFile(folder + "/transformer/config.json");
+        const std::int64_t d = config.innerDim(), r = 2;
+        at::manual_seed(3);
+        auto rnd = [](std::int64_t a, std::int64_t b) { return at::randn({a, b}) * 0.5; };
+        const at::Tensor qkvDown = rnd(r, d), qkvUp = rnd(3 * d, r);
+        const at::Tensor projDown = rnd(r, d), projUp = rnd(d, r);
+        const at::Tensor fcDown = rnd(r, d), fcUp = rnd(4 * d, r);
+        const at::Tensor alpha = at::tensor(static_cast<float>(r));  // multiplier 1, as PEFT's
+        QTemporaryDir dir;
+        const QString kohya = dir.filePath("kohya.safetensors"),
+                      peft = dir.filePath("peft.safetensors");
+        archival::test::writeSafetensors(
+            kohya,
+            std::vector<std::pair<std::string, at::Tensor>>{
+                {"lora_unet_joint_blocks_0_x_block_attn_qkv.lora_down.weight", qkvDown},
+                {"lora_unet_joint_blocks_0_x_block_attn_qkv.lora_up.weight", qkvUp},
+                {"lora_unet_joint_blocks_0_x_block_attn_qkv.alpha", alpha},
+                {"lora_unet_joint_blocks_0_context_block_attn_proj.lora_down.weight", projDown},
+                {"lora_unet_joint_blocks_0_context_block_attn_proj.lora_up.weight", projUp},
+                {"lora_unet_joint_blocks_0_context_block_attn_proj.alpha", alpha},
+                {"lora_unet_joint_blocks_1_x_block_mlp_fc1.lora_down.weight", fcDown},
+                {"lora_unet_joint_blocks_1_x_block_mlp_fc1.lora_up.weight", fcUp},
+                {"lora_unet_joint_blocks_1_x_block_mlp_fc1.alpha", alpha}});
+        const std::string a = "transformer.transformer_blocks.0.attn.";
+        archival::test::writeSafetensors(
+            peft, std::vector<std::pair<std::string, at::Tensor>>{
+                      {a + "to_q.lora_A.weight", qkvDown},
+                      {a + "to_q.lora_B.weight", qkvUp.slice(0, 0, d)},
+                      {a + "to_k.lora_A.weight", qkvDown},
+                      {a + "to_k.lora_B.weight", qkvUp.slice(0, d, 2 * d)},
+                      {a + "to_v.lora_A.weight", qkvDown},
+                      {a + "to_v.lora_B.weight", qkvUp.slice(0, 2 * d, 3 * d)},
+                      {a + "to_add_out.lora_A.weight", projDown},
+                      {a + "to_add_out.lora_B.weight", projUp},
+                      {"transformer.transformer_blocks.1.ff.net.0.proj.lora_A.weight", fcDown},
+                      {"transformer.transformer_blocks.1.ff.net.0.proj.lora_B.weight", fcUp}});
+
+        auto pipe = Sd3Pipeline::open(folder, PipelineOptions{"cpu", "fp32"});
+        GenerationRequest req;
+        req.prompt = "painting of singapore";
+        req.width = 64;
+        req.height = 48;
+        req.steps = 2;
+        req.seed = 11;
+        const auto plain = pipe->generate(req, {});
+        req.loras = {{kohya.toStdString(), 0.7}};
+        const auto withKohya = pipe->generate(req, {});
+        QVERIFY(withKohya.warnings.empty());
+        req.loras = {{peft.toStdString(), 0.7}};
+        const auto withPeft = pipe->generate(req, {});
+        QVERIFY(withKohya.images.front().rgb != plain.images.front().rgb);
+        QCOMPARE(withKohya.images.front().rgb, withPeft.images.front().rgb);
+        req.loras.clear();
+        QCOMPARE(pipe->generate(req, {}).images.front().rgb,
+                 plain.images.front().rgb);  // removed exactly
     }
 
     void cancellationInsideAStepAndTypedErrors() {
