@@ -54,7 +54,7 @@ install_python_packages() {
 
 configure_and_build() {
     local torch_prefix
-    torch_prefix=$("$VENV/bin/python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
+    torch_prefix=$("$VENV/bin/python" -W ignore -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
     if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
         log "Configuring $BUILD_TYPE build in $(basename "$BUILD_DIR")"
         cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja \
