@@ -96,7 +96,7 @@ class TestSd15Pipeline : public QObject {
                 latents = g["init_noise"] * sched->initNoiseSigma();
             }
             const at::Tensor embeds = at::cat({g["negative_prompt_embeds"], g["prompt_embeds"]});
-            const at::Tensor noisePreds = g["noise_preds"], stepLatents = g["step_latents"];
+            const at::Tensor stepLatents = g["step_latents"];
             DenoiseLoop loop;
             loop.scheduler = sched.get();
             loop.beginIndex = begin;
@@ -105,16 +105,7 @@ class TestSd15Pipeline : public QObject {
                 return unet.forward(x, sched->timesteps()[i], embeds);
             };
             int checked = 0;
-            loop.observe = [&](int i, const at::Tensor& guided, const at::Tensor& after) {
-                const int k = i - begin;
-                archival::test::expectCloseToPeak(
-                    guided, noisePreds[k], 2e-4,
-                    QStringLiteral("%1 noise_preds[%2]").arg(file).arg(k));
-                archival::test::expectCloseToPeak(
-                    after, stepLatents[k], 2e-4,
-                    QStringLiteral("%1 step_latents[%2]").arg(file).arg(k));
-                ++checked;
-            };
+            loop.observe = archival::test::loopStepChecker(g, begin, file, &checked);
             const at::Tensor final = runDenoiseLoop(loop, latents, {});
             QCOMPARE(checked, static_cast<int>(stepLatents.size(0)));
             archival::test::expectCloseToPeak(final, g["final_latents"], 2e-4,
@@ -156,14 +147,7 @@ class TestSd15Pipeline : public QObject {
             auto pipe = Sd15Pipeline::open(fx + archival::test::metaText(g, "model"),
                                            PipelineOptions{"cpu", "fp32"});
 
-            GenerationRequest req;
-            req.prompt = archival::test::metaText(g, "prompt");
-            req.negativePrompt = archival::test::metaText(g, "negative_prompt");
-            req.seed = std::stoull(archival::test::metaText(g, "seed"));
-            req.steps = std::stoi(archival::test::metaText(g, "steps"));
-            req.guidance = std::stod(archival::test::metaText(g, "guidance_scale"));
-            req.width = std::stoi(archival::test::metaText(g, "width"));
-            req.height = std::stoi(archival::test::metaText(g, "height"));
+            GenerationRequest req = archival::test::requestFromGolden(g);
             req.sampler =
                 samplerName(parseSchedulerConfig(archival::test::metaText(g, "scheduler_config")));
             Image init;

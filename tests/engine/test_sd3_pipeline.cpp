@@ -114,7 +114,7 @@ class TestSd3Pipeline : public QObject {
             const at::Tensor embeds = at::cat({g["negative_prompt_embeds"], g["prompt_embeds"]});
             const at::Tensor pooled =
                 at::cat({g["negative_pooled_prompt_embeds"], g["pooled_prompt_embeds"]});
-            const at::Tensor noisePreds = g["noise_preds"], stepLatents = g["step_latents"];
+            const at::Tensor stepLatents = g["step_latents"];
             DenoiseLoop loop;
             loop.scheduler = sched.get();
             loop.beginIndex = begin;
@@ -124,16 +124,7 @@ class TestSd3Pipeline : public QObject {
                                            sched->timesteps()[i].expand({x.size(0)}));
             };
             int checked = 0;
-            loop.observe = [&](int i, const at::Tensor& guided, const at::Tensor& after) {
-                const int k = i - begin;
-                archival::test::expectCloseToPeak(
-                    guided, noisePreds[k], 2e-4,
-                    QStringLiteral("%1 noise_preds[%2]").arg(file).arg(k));
-                archival::test::expectCloseToPeak(
-                    after, stepLatents[k], 2e-4,
-                    QStringLiteral("%1 step_latents[%2]").arg(file).arg(k));
-                ++checked;
-            };
+            loop.observe = archival::test::loopStepChecker(g, begin, file, &checked);
             const at::Tensor final = runDenoiseLoop(loop, latents, {});
             QCOMPARE(checked, static_cast<int>(stepLatents.size(0)));
             archival::test::expectCloseToPeak(final, g["final_latents"], 2e-4,
@@ -158,14 +149,7 @@ class TestSd3Pipeline : public QObject {
             auto pipe = Sd3Pipeline::open(fx + archival::test::metaText(g, "model"), options);
             QCOMPARE(pipe->hasT5(), options.loadT5);
 
-            GenerationRequest req;
-            req.prompt = archival::test::metaText(g, "prompt");
-            req.negativePrompt = archival::test::metaText(g, "negative_prompt");
-            req.seed = std::stoull(archival::test::metaText(g, "seed"));
-            req.steps = std::stoi(archival::test::metaText(g, "steps"));
-            req.guidance = std::stod(archival::test::metaText(g, "guidance_scale"));
-            req.width = std::stoi(archival::test::metaText(g, "width"));
-            req.height = std::stoi(archival::test::metaText(g, "height"));
+            GenerationRequest req = archival::test::requestFromGolden(g);
 
             std::map<std::string, at::Tensor> seen;
             Sd3Trace trace;

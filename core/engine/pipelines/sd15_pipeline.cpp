@@ -139,19 +139,6 @@ std::unique_ptr<Sd15Pipeline> Sd15Pipeline::open(const std::string& path,
     return p;
 }
 
-std::string Sd15Pipeline::deviceName() const {
-    return device_.str();
-}
-std::string Sd15Pipeline::dtypeName() const {
-    return scalarTypeName(dtype_);
-}
-
-std::uint64_t Sd15Pipeline::parameterBytes() const {
-    std::uint64_t n = 0;
-    for (const auto& c : residentComponents()) n += c.bytes;
-    return n;
-}
-
 std::vector<ResidentComponent> Sd15Pipeline::residentComponents() const {
     return {{"text_encoder", weightBytes(textParameters_)},
             {"unet", weightBytes(unetParameters_)},

@@ -17,6 +17,7 @@
 #include "engine/models/clip_text.h"
 #include "engine/models/taesd.h"
 #include "engine/models/unet2d_condition.h"
+#include "engine/pipelines/loaded_pipeline.h"
 #include "engine/pipelines/pipeline_stages.h"
 #include "engine/tokenizers/clip_tokenizer.h"
 
@@ -24,7 +25,7 @@ namespace archival::engine {
 
 using Sd15Trace = PipelineTrace;
 
-class Sd15Pipeline : public ImagePipeline {
+class Sd15Pipeline : public LoadedPipeline {
   public:
     // A diffusers folder (model_index.json) or an original-layout single .safetensors file.
     static std::unique_ptr<Sd15Pipeline> open(const std::string& path,
@@ -36,9 +37,6 @@ class Sd15Pipeline : public ImagePipeline {
                               const Sd15Trace& trace);
 
     std::string family() const override { return "sd15"; }
-    std::string deviceName() const override;
-    std::string dtypeName() const override;
-    std::uint64_t parameterBytes() const override;
     std::vector<ResidentComponent> residentComponents() const override;
     std::vector<std::string> samplers() const override;
 
@@ -51,8 +49,6 @@ class Sd15Pipeline : public ImagePipeline {
     void applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher,
                     GenerationResult& result);
 
-    at::Device device_ = at::kCPU;
-    at::ScalarType dtype_ = at::kFloat;
     std::optional<ClipTokenizer> tokenizer_;
     std::optional<ClipTextModel> textEncoder_;
     std::optional<UNet2DCondition> unet_;

@@ -133,19 +133,6 @@ std::vector<ResidentComponent> Sd3Pipeline::residentComponents() const {
     return out;
 }
 
-std::string Sd3Pipeline::deviceName() const {
-    return device_.str();
-}
-std::string Sd3Pipeline::dtypeName() const {
-    return scalarTypeName(dtype_);
-}
-
-std::uint64_t Sd3Pipeline::parameterBytes() const {
-    std::uint64_t n = 0;
-    for (const auto& c : residentComponents()) n += c.bytes;
-    return n;
-}
-
 Sd3PromptEmbeds Sd3Pipeline::encodePrompt(const std::string& text, GenerationResult* result,
                                           bool isNegative, const Sd3Trace& trace) const {
     if (!clipL_ || !clipG_)

@@ -18,6 +18,7 @@
 #include "engine/models/sd3_transformer.h"
 #include "engine/models/t5_encoder.h"
 #include "engine/models/taesd.h"
+#include "engine/pipelines/loaded_pipeline.h"
 #include "engine/pipelines/pipeline_stages.h"
 #include "engine/tokenizers/clip_tokenizer.h"
 #include "engine/tokenizers/t5_tokenizer.h"
@@ -32,7 +33,7 @@ struct Sd3PromptEmbeds {
     at::Tensor pooled;  // [1, CLIP-L projection + CLIP-G projection]
 };
 
-class Sd3Pipeline : public ImagePipeline {
+class Sd3Pipeline : public LoadedPipeline {
   public:
     static std::unique_ptr<Sd3Pipeline> open(const std::string& folder,
                                              const PipelineOptions& options);
@@ -48,9 +49,6 @@ class Sd3Pipeline : public ImagePipeline {
                                  const Sd3Trace& trace = {}) const;
 
     std::string family() const override { return "sd3"; }
-    std::string deviceName() const override;
-    std::string dtypeName() const override;
-    std::uint64_t parameterBytes() const override;
     std::vector<ResidentComponent> residentComponents() const override;
     std::vector<std::string> samplers() const override { return {"flowmatch_euler"}; }
     bool hasT5() const { return !textEncoderT5_.empty(); }
@@ -63,8 +61,6 @@ class Sd3Pipeline : public ImagePipeline {
     void loadTextEncoders();
     void releaseTextEncoders();
 
-    at::Device device_ = at::kCPU;
-    at::ScalarType dtype_ = at::kFloat;
     at::ScalarType t5Dtype_ = at::kFloat;
     int t5Length_ = 256;
     std::optional<ClipTokenizer> tokenizerL_, tokenizerG_;

@@ -103,6 +103,33 @@ void expectPixelsClose(const at::Tensor& a, const at::Tensor& b, const QString& 
              qPrintable(what + ": more than 0.5 % of the pixels are off by one"));
 }
 
+engine::GenerationRequest requestFromGolden(const Golden& g) {
+    engine::GenerationRequest req;
+    req.prompt = metaText(g, "prompt");
+    req.negativePrompt = metaText(g, "negative_prompt");
+    req.seed = std::stoull(metaText(g, "seed"));
+    req.steps = std::stoi(metaText(g, "steps"));
+    req.guidance = std::stod(metaText(g, "guidance_scale"));
+    req.width = std::stoi(metaText(g, "width"));
+    req.height = std::stoi(metaText(g, "height"));
+    return req;
+}
+
+std::function<void(int, const at::Tensor&, const at::Tensor&)> loopStepChecker(const Golden& g,
+                                                                               int begin,
+                                                                               const QString& what,
+                                                                               int* checked) {
+    const at::Tensor noisePreds = g["noise_preds"], stepLatents = g["step_latents"];
+    return [=](int i, const at::Tensor& guided, const at::Tensor& after) {
+        const int k = i - begin;
+        expectCloseToPeak(guided, noisePreds[k], 2e-4,
+                          QStringLiteral("%1 noise_preds[%2]").arg(what).arg(k));
+        expectCloseToPeak(after, stepLatents[k], 2e-4,
+                          QStringLiteral("%1 step_latents[%2]").arg(what).arg(k));
+        ++*checked;
+    };
+}
+
 std::string Closeness::describe() const {
     std::ostringstream out;
     out << "max|diff| " << maxAbs << (ok ? " (within tolerance)" : " (OUT of tolerance by ");

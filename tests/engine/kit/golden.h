@@ -6,6 +6,7 @@
 
 #include <QString>
 #include <QStringList>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/generation.h"
 #include "engine/io/checkpoint.h"
 
 namespace archival::test {
@@ -55,6 +57,15 @@ void expectCloseToPeak(const at::Tensor& actual, const at::Tensor& expected, dou
                        const QString& what);
 // uint8 pixels (fixture README 12.9): |a - b| <= 1 everywhere, at most 0.5 % off by one.
 void expectPixelsClose(const at::Tensor& actual, const at::Tensor& expected, const QString& what);
+
+// The request an end-to-end golden ran (prompt, negative, seed, steps, guidance, size).
+engine::GenerationRequest requestFromGolden(const Golden& golden);
+// A DenoiseLoop observer that checks every step's guided model output and latents
+// (`noise_preds`, `step_latents`, from step `begin` on) within rel · peak; counts steps.
+std::function<void(int, const at::Tensor&, const at::Tensor&)> loopStepChecker(const Golden& golden,
+                                                                               int begin,
+                                                                               const QString& what,
+                                                                               int* checked);
 
 // Elementwise |a - b| <= atol + rtol |b|.
 Closeness compareClose(const at::Tensor& actual, const at::Tensor& expected, double atol,

@@ -1,0 +1,17 @@
+#include "engine/pipelines/loaded_pipeline.h"
+
+#include "engine/runtime/device.h"
+
+namespace archival::engine {
+
+std::string LoadedPipeline::dtypeName() const {
+    return scalarTypeName(dtype_);
+}
+
+std::uint64_t LoadedPipeline::parameterBytes() const {
+    std::uint64_t n = 0;
+    for (const auto& c : residentComponents()) n += c.bytes;
+    return n;
+}
+
+}  // namespace archival::engine
