@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "adapters/cli/generate_command.h"
 #include "adapters/cli/program_table.h"
 #include "model_locations_settings.h"
 #include "pipeline/model_resolver.h"
@@ -49,15 +50,25 @@ int main(int argc, char** argv) {
     QStringList args;
     for (int i = 0; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
 
+    // Commands with options of their own parse their own arguments.
+    if (args.size() > 1 && args[1] == QLatin1String("generate")) {
+        QCoreApplication app(argc, argv);
+        setIdentity();
+        return archival::adapters::runGenerateCommand(args.mid(2));
+    }
+
     QCommandLineParser parser;
     parser.setApplicationDescription(
         QStringLiteral("Archival Studio: image generation for exhibitions.\n\n"
                        "Without a command the studio window opens.\n"
                        "Commands:\n"
-                       "  programs   print the program table"));
+                       "  programs   print the program table\n"
+                       "  generate   make images from a program and a prompt "
+                       "(generate --help)"));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("programs (optional)"));
+    parser.addPositionalArgument(QStringLiteral("command"),
+                                 QStringLiteral("programs | generate (optional)"));
     setIdentity();
 
     if (!parser.parse(args)) return usageError(parser.errorText(), parser);

@@ -1,22 +1,13 @@
 #include "model_locations_settings.h"
 
 #include <QSettings>
-#include <QVariantMap>
+
+#include "pipeline/studio_settings.h"
 
 namespace archival::app {
 
 pipeline::ModelLocations modelLocationsFromSettings() {
-    QSettings settings;
-    pipeline::ModelLocations loc;
-    const QVariantMap paths = settings.value(QStringLiteral("models/explicitPaths")).toMap();
-    for (auto it = paths.begin(); it != paths.end(); ++it)
-        loc.explicitPaths.insert(it.key(), it.value().toString());
-    loc.modelRoots = settings.value(QStringLiteral("models/roots")).toStringList();
-    loc.huggingFaceHub = settings
-                             .value(QStringLiteral("models/huggingFaceHub"),
-                                    pipeline::ModelLocations::defaultHubCache())
-                             .toString();
-    return loc;
+    return pipeline::modelLocationsFromSettings(QSettings());
 }
 
 }  // namespace archival::app

@@ -124,6 +124,22 @@ class ImagePipeline {
     virtual std::vector<std::string> samplers() const = 0;
 };
 
+// Memory of a device: what the pipeline factory budgets against and what the studio shows.
+struct DeviceMemory {
+    std::string device;  // "cpu", "cuda:0"
+    bool cuda = false;
+    std::uint64_t totalBytes = 0;  // CPU: MemTotal; CUDA: the card's memory
+    std::uint64_t freeBytes = 0;   // CPU: MemAvailable; CUDA: total minus what torch reserved
+    std::uint64_t allocatedBytes = 0;  // CUDA caching allocator: in tensors now
+    std::uint64_t reservedBytes = 0;   // CUDA caching allocator: held from the driver
+    std::uint64_t peakAllocatedBytes = 0;
+};
+
+// "auto" resolves as openPipeline does. Never throws: an unknown device reads as zeros.
+DeviceMemory deviceMemory(const std::string& deviceSpec);
+// Returns cached, unused CUDA memory to the driver (no-op on CPU).
+void releaseCachedDeviceMemory();
+
 // Loads a diffusers-layout folder (model_index.json decides the family) or, for SD 1.5,
 // a single-file original-layout .safetensors checkpoint.
 std::unique_ptr<ImagePipeline> openPipeline(const std::string& path,

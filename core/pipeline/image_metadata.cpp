@@ -37,7 +37,8 @@ QJsonObject ImageMetadata::toJson() const {
                                           {"total_s", totalSeconds}}},
                   {"app_version", appVersion},
                   {"timestamp", timestamp.toUTC().toString(Qt::ISODateWithMs)},
-                  {"index_in_batch", indexInBatch}};
+                  {"index_in_batch", indexInBatch},
+                  {"batch_size", batchSize}};
     if (strength > 0) o.insert("strength", strength);
     return o;
 }
@@ -70,6 +71,7 @@ ImageMetadata ImageMetadata::fromJson(const QJsonObject& o) {
     m.appVersion = o.value("app_version").toString();
     m.timestamp = QDateTime::fromString(o.value("timestamp").toString(), Qt::ISODateWithMs);
     m.indexInBatch = o.value("index_in_batch").toInt();
+    m.batchSize = o.value("batch_size").toInt(1);
     return m;
 }
 
@@ -86,6 +88,8 @@ QString ImageMetadata::a1111Parameters() const {
              .arg(modelId);
     if (!modelHash.isEmpty()) s += QStringLiteral(", Model hash: ") + modelHash;
     if (strength > 0) s += QStringLiteral(", Denoising strength: %1").arg(strength);
+    if (batchSize > 1)
+        s += QStringLiteral(", Batch size: %1, Batch pos: %2").arg(batchSize).arg(indexInBatch);
     return s;
 }
 

@@ -34,6 +34,7 @@ struct ImageMetadata {
     QString appVersion;
     QDateTime timestamp;
     int indexInBatch = 0;
+    int batchSize = 1;  // images drawn together from one seed (index_in_batch among them)
 
     QJsonObject toJson() const;
     static ImageMetadata fromJson(const QJsonObject& obj);

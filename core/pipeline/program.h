@@ -31,6 +31,8 @@ struct Program {
     QString seedPolicy;  // "random" or "fixed"
     qint64 seed = -1;    // with "fixed"
     QString source;      // "built-in" or the user file it came from
+    QString modelPath;   // where the model lives, when a programs file says so
+                         // ("model_locations"); empty: found by the model resolver
 
     // The prompt as sent to the model.
     QString applyTemplate(const QString& prompt) const;

@@ -2,9 +2,11 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QSet>
 #include <QStandardPaths>
 #include <algorithm>
@@ -30,8 +32,13 @@ const QStringList kSd3Samplers = {QStringLiteral("flowmatch_euler")};
 // Collects the issues of one program while reading its fields.
 class ProgramReader {
   public:
-    ProgramReader(QString source, QString id, QJsonObject obj, QList<ProgramIssue>& issues)
-        : source_(std::move(source)), id_(std::move(id)), obj_(std::move(obj)), issues_(issues) {}
+    ProgramReader(QString source, QString id, QJsonObject obj, QString baseDir,
+                  QList<ProgramIssue>& issues)
+        : source_(std::move(source)),
+          id_(std::move(id)),
+          obj_(std::move(obj)),
+          baseDir_(std::move(baseDir)),
+          issues_(issues) {}
 
     bool read(Program& p) {
         for (auto it = obj_.begin(); it != obj_.end(); ++it)
@@ -233,7 +240,14 @@ class ProgramReader {
                     return;
                 }
             }
-            LoraRef ref{o.value(QStringLiteral("path")).toString(), 1.0};
+            QString error;
+            LoraRef ref{
+                expandProgramPath(o.value(QStringLiteral("path")).toString(), baseDir_, &error),
+                1.0};
+            if (!error.isEmpty()) {
+                bad(QStringLiteral("loras"), error);
+                return;
+            }
             if (o.contains(QStringLiteral("scale"))) {
                 const QJsonValue s = o.value(QStringLiteral("scale"));
                 if (!s.isDouble() || std::abs(s.toDouble()) > 4.0) {
@@ -250,13 +264,45 @@ class ProgramReader {
     QString source_;
     QString id_;
     QJsonObject obj_;
+    QString baseDir_;
     QList<ProgramIssue>& issues_;
     bool ok_ = true;
 };
 
+// "model_locations": {"model id": "folder"} tells where a file's models live, so a programs
+// file can travel with its models (tests point it at the fixture models).
+void readModelLocations(const QJsonObject& root, const QString& source, const QString& baseDir,
+                        QList<ProgramIssue>& issues, QMap<QString, QString>& out) {
+    const QJsonValue v = root.value(QStringLiteral("model_locations"));
+    if (v.isUndefined()) return;
+    if (!v.isObject()) {
+        issues.append({source,
+                       {},
+                       QStringLiteral("model_locations"),
+                       QStringLiteral("must be an object of model id -> folder")});
+        return;
+    }
+    const QJsonObject locations = v.toObject();
+    for (auto it = locations.begin(); it != locations.end(); ++it) {
+        QString error;
+        const QString path = it.value().isString()
+                                 ? expandProgramPath(it.value().toString(), baseDir, &error)
+                                 : QString();
+        if (!it.value().isString()) error = QStringLiteral("must be a path");
+        if (!error.isEmpty()) {
+            issues.append({source,
+                           {},
+                           QStringLiteral("model_locations"),
+                           QStringLiteral("%1: %2").arg(it.key(), error)});
+            continue;
+        }
+        out.insert(it.key(), path);
+    }
+}
+
 // Reads one file's programs; file-level problems become issues too.
-QList<Program> readFile(const QByteArray& json, const QString& source,
-                        QList<ProgramIssue>& issues) {
+QList<Program> readFile(const QByteArray& json, const QString& source, const QString& baseDir,
+                        QList<ProgramIssue>& issues, QMap<QString, QString>& modelLocations) {
     QJsonParseError err{};
     const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
     if (err.error != QJsonParseError::NoError) {
@@ -277,9 +323,11 @@ QList<Program> readFile(const QByteArray& json, const QString& source,
         return {};
     }
     for (auto it = root.begin(); it != root.end(); ++it) {
-        if (it.key() != QLatin1String("programs") && it.key() != QLatin1String("format"))
+        if (it.key() != QLatin1String("programs") && it.key() != QLatin1String("format") &&
+            it.key() != QLatin1String("model_locations"))
             issues.append({source, {}, it.key(), QStringLiteral("unknown top-level field")});
     }
+    readModelLocations(root, source, baseDir, issues, modelLocations);
     if (root.contains(QStringLiteral("format")) &&
         root.value(QStringLiteral("format")).toInt() != 1)
         issues.append({source,
@@ -299,7 +347,8 @@ QList<Program> readFile(const QByteArray& json, const QString& source,
             continue;
         }
         Program p;
-        if (ProgramReader(source, it.key(), it.value().toObject(), issues).read(p)) out.append(p);
+        if (ProgramReader(source, it.key(), it.value().toObject(), baseDir, issues).read(p))
+            out.append(p);
     }
     return out;
 }
@@ -345,9 +394,12 @@ ProgramRegistry ProgramRegistry::load(const QString& userFile) {
 ProgramRegistry ProgramRegistry::fromJson(const QByteArray& builtin, const QByteArray& user,
                                           const QString& userSource) {
     ProgramRegistry r;
-    r.programs_ = readFile(builtin, QStringLiteral("built-in"), r.issues_);
+    r.programs_ =
+        readFile(builtin, QStringLiteral("built-in"), QString(), r.issues_, r.modelLocations_);
     if (!user.isEmpty()) {
-        for (const Program& p : readFile(user, userSource, r.issues_)) {
+        const QFileInfo userInfo(userSource);
+        const QString baseDir = userInfo.exists() ? userInfo.absolutePath() : QDir::currentPath();
+        for (const Program& p : readFile(user, userSource, baseDir, r.issues_, r.modelLocations_)) {
             auto it = std::find_if(r.programs_.begin(), r.programs_.end(),
                                    [&](const Program& q) { return q.id == p.id; });
             if (it != r.programs_.end())
@@ -356,9 +408,34 @@ ProgramRegistry ProgramRegistry::fromJson(const QByteArray& builtin, const QByte
                 r.programs_.append(p);
         }
     }
+    for (Program& p : r.programs_) p.modelPath = r.modelLocations_.value(p.model);
     std::sort(r.programs_.begin(), r.programs_.end(),
               [](const Program& a, const Program& b) { return a.id < b.id; });
     return r;
+}
+
+QString expandProgramPath(const QString& raw, const QString& baseDir, QString* error) {
+    static const QRegularExpression variable(QStringLiteral("\\$\\{([A-Za-z_][A-Za-z0-9_]*)\\}"));
+    QString out;
+    qsizetype last = 0;
+    auto it = variable.globalMatch(raw);
+    while (it.hasNext()) {
+        const auto m = it.next();
+        const QByteArray name = m.captured(1).toLocal8Bit();
+        if (!qEnvironmentVariableIsSet(name.constData())) {
+            if (error)
+                *error = QStringLiteral("the path %1 names ${%2}, which is not set")
+                             .arg(raw, m.captured(1));
+            return {};
+        }
+        out += raw.mid(last, m.capturedStart() - last) + qEnvironmentVariable(name.constData());
+        last = m.capturedEnd();
+    }
+    out += raw.mid(last);
+    if (out == QLatin1String("~") || out.startsWith(QLatin1String("~/")))
+        out = QDir::homePath() + out.mid(1);
+    if (QDir::isRelativePath(out) && !baseDir.isEmpty()) out = QDir(baseDir).filePath(out);
+    return QDir::cleanPath(out);
 }
 
 const Program* ProgramRegistry::find(const QString& id) const {

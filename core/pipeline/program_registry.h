@@ -6,6 +6,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QMap>
 #include <QString>
 
 #include "pipeline/program.h"
@@ -33,10 +34,18 @@ class ProgramRegistry {
     const QList<Program>& programs() const { return programs_; }
     const Program* find(const QString& id) const;
     const QList<ProgramIssue>& issues() const { return issues_; }
+    // Model id -> folder, from the files' "model_locations" (paths expanded).
+    const QMap<QString, QString>& modelLocations() const { return modelLocations_; }
 
   private:
     QList<Program> programs_;
     QList<ProgramIssue> issues_;
+    QMap<QString, QString> modelLocations_;
 };
+
+// A path from a programs file: "${NAME}" takes the environment variable NAME (an unset one
+// is an error), "~/" the home folder; a relative result is taken from `baseDir`.
+// Returns an empty string and sets `error` when it cannot be expanded.
+QString expandProgramPath(const QString& raw, const QString& baseDir, QString* error);
 
 }  // namespace archival::pipeline

@@ -1,0 +1,74 @@
+// Device memory readings for the pipeline factory's budget and the studio's memory panel.
+#include <fstream>
+#include <sstream>
+
+#include "engine/generation.h"
+#include "engine/runtime/device.h"
+
+// CUDA statistics need the CUDA headers next to a CUDA build of libtorch; a CPU-only build
+// (or a machine without the toolkit) reports CPU memory only.
+#if __has_include(<c10/cuda/CUDACachingAllocator.h>) && __has_include(<cuda_runtime_api.h>)
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAFunctions.h>
+#define ARCHIVAL_CUDA_STATS 1
+#endif
+
+namespace archival::engine {
+namespace {
+
+// /proc/meminfo values are in kB.
+std::uint64_t meminfoBytes(const std::string& key) {
+    std::ifstream in("/proc/meminfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.compare(0, key.size() + 1, key + ":") != 0) continue;
+        std::istringstream fields(line.substr(key.size() + 1));
+        std::uint64_t kb = 0;
+        fields >> kb;
+        return kb * 1024;
+    }
+    return 0;
+}
+
+}  // namespace
+
+DeviceMemory deviceMemory(const std::string& deviceSpec) {
+    DeviceMemory m;
+    try {
+        const at::Device device = resolveDevice(deviceSpec);
+        m.device = device.str();
+        if (device.is_cuda()) {
+            m.cuda = true;
+#ifdef ARCHIVAL_CUDA_STATS
+            const auto index = device.has_index() ? device.index() : c10::cuda::current_device();
+            using c10::CachingAllocator::StatType;
+            const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(index);
+            const auto all = static_cast<std::size_t>(StatType::AGGREGATE);
+            m.allocatedBytes = stats.allocated_bytes[all].current;
+            m.reservedBytes = stats.reserved_bytes[all].current;
+            m.peakAllocatedBytes = stats.allocated_bytes[all].peak;
+            std::size_t freeBytes = 0, totalBytes = 0;
+            if (cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess) {
+                m.totalBytes = totalBytes;
+                // What torch holds but does not use is free for our purposes.
+                m.freeBytes = freeBytes + (m.reservedBytes - m.allocatedBytes);
+            }
+#endif
+            return m;
+        }
+    } catch (const std::exception&) {
+        m.device = deviceSpec;
+        return m;
+    }
+    m.totalBytes = meminfoBytes("MemTotal");
+    m.freeBytes = meminfoBytes("MemAvailable");
+    return m;
+}
+
+void releaseCachedDeviceMemory() {
+#ifdef ARCHIVAL_CUDA_STATS
+    if (at::hasCUDA()) c10::cuda::CUDACachingAllocator::emptyCache();
+#endif
+}
+
+}  // namespace archival::engine

@@ -1,0 +1,86 @@
+#include "pipeline/job_plan.h"
+
+#include <QRandomGenerator>
+
+namespace archival::pipeline {
+namespace {
+
+Error invalid(const QString& message) {
+    return {ErrorCode::InvalidRequest, message};
+}
+
+}  // namespace
+
+ImageMetadata JobPlan::baseMetadata() const {
+    ImageMetadata m;
+    m.programId = program.id;
+    m.promptTyped = promptTyped;
+    m.promptSent = promptSent;
+    m.negativePrompt = negativePrompt;
+    m.seed = seed;
+    m.steps = steps;
+    m.guidance = guidance;
+    m.sampler = sampler;
+    m.width = size.width();
+    m.height = size.height();
+    m.modelId = program.model;
+    m.loras = program.loras;
+    m.strength = strength;
+    return m;
+}
+
+std::optional<Error> planJob(const Program& program, const JobRequest& request, JobPlan* plan) {
+    const QString prompt = request.prompt.trimmed();
+    if (prompt.isEmpty()) return invalid(QStringLiteral("the prompt is empty"));
+    if (request.prompt.size() > kMaxPromptCharacters)
+        return invalid(QStringLiteral("the prompt has %1 characters; at most %2 are accepted")
+                           .arg(request.prompt.size())
+                           .arg(kMaxPromptCharacters));
+    if (request.count < 1 || request.count > kMaxImagesPerJob)
+        return invalid(QStringLiteral("a job makes 1 to %1 images, not %2")
+                           .arg(kMaxImagesPerJob)
+                           .arg(request.count));
+    const bool img2img = program.kind == QLatin1String("image-to-image");
+    if (img2img && request.initImage.isNull())
+        return invalid(
+            QStringLiteral("program %1 reworks an image: choose an init image").arg(program.id));
+    if (!img2img && !request.initImage.isNull())
+        return invalid(
+            QStringLiteral("program %1 is text-to-image and takes no init image").arg(program.id));
+
+    JobPlan p;
+    p.program = program;
+    p.promptTyped = request.prompt;
+    p.promptSent = program.applyTemplate(request.prompt);
+    p.negativePrompt = request.negativePrompt.value_or(program.negativePrompt);
+    if (request.seed)
+        p.seed = *request.seed;
+    else if (program.seedPolicy == QLatin1String("fixed") && program.seed >= 0)
+        p.seed = static_cast<quint64>(program.seed);
+    else
+        p.seed = QRandomGenerator::global()->bounded(Q_UINT64_C(1) << 32);  // short to type
+
+    p.steps = request.steps.value_or(program.steps);
+    if (p.steps < 1 || p.steps > 150)
+        return invalid(QStringLiteral("steps must be 1 to 150, not %1").arg(p.steps));
+    p.guidance = request.guidance.value_or(program.guidance);
+    if (!(p.guidance >= 0.0 && p.guidance <= 30.0))
+        return invalid(QStringLiteral("guidance must be 0 to 30, not %1").arg(p.guidance));
+    p.size = request.size.value_or(program.sizeForSeed(p.seed));
+    const int multiple = program.family == QLatin1String("sd3") ? 16 : 8;
+    if (p.size.width() < multiple || p.size.height() < multiple || p.size.width() > 4096 ||
+        p.size.height() > 4096 || p.size.width() % multiple || p.size.height() % multiple)
+        return invalid(QStringLiteral("size %1x%2: width and height must be at most 4096 and "
+                                      "multiples of %3 for this model")
+                           .arg(p.size.width())
+                           .arg(p.size.height())
+                           .arg(multiple));
+    p.sampler = program.sampler;
+    p.strength = img2img ? program.strength : 0.0;
+    p.count = request.count;
+    p.initImage = request.initImage;
+    *plan = p;
+    return std::nullopt;
+}
+
+}  // namespace archival::pipeline
