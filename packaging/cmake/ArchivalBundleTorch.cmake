@@ -16,12 +16,17 @@ file(GET_RUNTIME_DEPENDENCIES
 if(_archival_unresolved)
     message(FATAL_ERROR "archival-studio needs libraries that were not found: ${_archival_unresolved}")
 endif()
+# A soname found in two places (e.g. libgomp.so.1: the wheel's copy through libtorch's RPATH,
+# the system's for other libraries) is loaded once, from the wheel as in the build tree: carry
+# the wheel's copy.
+set(_archival_candidates ${_archival_resolved} ${ARCHIVAL_BUNDLE_EXTRA_LIBRARIES})
 foreach(_name IN LISTS _archival_conflict_FILENAMES)
-    message(FATAL_ERROR "two different ${_name} would be loaded: ${_archival_conflict_${_name}}")
+    message(STATUS "${_name} found in several places, carrying the wheel's: ${_archival_conflict_${_name}}")
+    list(APPEND _archival_candidates ${_archival_conflict_${_name}})
 endforeach()
 
 set(_archival_carried "")
-foreach(_lib IN LISTS _archival_resolved ARCHIVAL_BUNDLE_EXTRA_LIBRARIES)
+foreach(_lib IN LISTS _archival_candidates)
     get_filename_component(_real "${_lib}" REALPATH)
     string(FIND "${_real}" "${ARCHIVAL_BUNDLE_FROM}/" _at)
     if(_at EQUAL 0)

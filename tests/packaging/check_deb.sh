@@ -18,7 +18,7 @@
 set -euo pipefail
 BUILD=$(cd "$1" && pwd) SRC=$(cd "$2" && pwd) VERSION=$3 APPID=$4 ICON_SIZES=$5
 WORK=$BUILD/packaging-test
-ROOT=$(mktemp -d "${TMPDIR:-/tmp}/archival-deb-root.XXXXXX")
+ROOT=$(cd "$(mktemp -d "${TMPDIR:-/tmp}/archival-deb-root.XXXXXX")" && pwd -P)
 cleanup() {
     rm -rf "$ROOT" "$WORK/_CPack_Packages"
     [ -n "${ARCHIVAL_KEEP_PACKAGE:-}" ] || rm -rf "$WORK"
@@ -53,7 +53,7 @@ field() { dpkg-deb -f "$deb" "$1"; }
 field Maintainer | grep -Eq '^[^<>]+ <[^@<> ]+@[^@<> ]+>$' || fail "Maintainer: '$(field Maintainer)'"
 description=$(field Description)
 [ "$(printf '%s\n' "$description" | wc -l)" -ge 3 ] || fail "Description has no long text: $description"
-grep -Eq '^ *postinst' "$WORK/info.txt" && grep -Eq '^ *postrm' "$WORK/info.txt" \
+grep -Eq '[[:space:]]postinst[[:space:]]' "$WORK/info.txt" && grep -Eq '[[:space:]]postrm[[:space:]]' "$WORK/info.txt" \
     || fail "postinst/postrm missing from the control archive"
 depends=$(field Depends)
 echo "Depends: $depends"
@@ -128,8 +128,9 @@ check_libs() {  # every dependency found, inside ROOT or in the system
     [ -z "$bad" ] || fail "$(basename "$file") resolves outside the package or the system: $bad"
 }
 check_libs "$program"
-"${clean_env[@]}" ldd "$program" | grep -q "=> $ROOT/usr/lib/archival-studio/libtorch_cpu.so " \
-    || fail "libtorch_cpu.so does not come from the package"
+torch_cpu=$("${clean_env[@]}" ldd "$program" | sed -n 's/^\s*libtorch_cpu\.so => \(.*\) (0x[0-9a-f]*)$/\1/p')
+[ -n "$torch_cpu" ] && [ "$(realpath "$torch_cpu")" = "$ROOT/usr/lib/archival-studio/libtorch_cpu.so" ] \
+    || fail "libtorch_cpu.so does not come from the package: '$torch_cpu'"
 for lib in "$ROOT"/usr/lib/archival-studio/*.so*; do check_libs "$lib"; done
 [ "$failures" -eq 0 ] && pass "every library resolves inside the package or the system"
 

@@ -53,6 +53,17 @@ commands=$(printf '%s\n' "$help" | sed -n '/^Commands:/,/^$/p' | sed -n 's/^  \(
 for c in $commands generate serve batch programs; do
     grep -qx "\.SS $c" "$man" && pass "man page documents '$c'" || fail "man page has no section for '$c'"
 done
+# ...and every long option a command's own --help lists appears in that command's section.
+for c in $commands; do
+    chelp=$("$PROGRAM" "$c" --help 2>/dev/null) || continue
+    section=$(sed -n "/^\.SS $c\$/,/^\.S[SH] /p" "$man")
+    for opt in $(printf '%s\n' "$chelp" | grep -oE '^ +(-[a-zA-Z], )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | sort -u); do
+        [ "$opt" = --help ] && continue
+        escaped=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
+        printf '%s\n' "$section" | grep -q -- "$escaped" \
+            && pass "man page documents '$c $opt'" || fail "man page section '$c' lacks $opt"
+    done
+done
 
 # --- systemd units ----------------------------------------------------------------------------
 if command -v systemd-analyze >/dev/null; then
