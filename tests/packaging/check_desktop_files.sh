@@ -53,11 +53,15 @@ commands=$(printf '%s\n' "$help" | sed -n '/^Commands:/,/^$/p' | sed -n 's/^  \(
 for c in $commands generate serve batch programs; do
     grep -qx "\.SS $c" "$man" && pass "man page documents '$c'" || fail "man page has no section for '$c'"
 done
-# ...and every long option a command's own --help lists appears in that command's section.
+# ...and every long option a command's own --help lists (besides the program's global ones)
+# appears in that command's section.
+long_options() { grep -oE '^ +(-[a-zA-Z], )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | sort -u; }
+global_options=$(printf '%s\n' "$help" | long_options)
 for c in $commands; do
     chelp=$("$PROGRAM" "$c" --help 2>/dev/null) || continue
     section=$(sed -n "/^\.SS $c\$/,/^\.S[SH] /p" "$man")
-    for opt in $(printf '%s\n' "$chelp" | grep -oE '^ +(-[a-zA-Z], )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | sort -u); do
+    for opt in $(printf '%s\n' "$chelp" | long_options); do
+        printf '%s\n' "$global_options" | grep -qx -- "$opt" && continue
         [ "$opt" = --help ] && continue
         escaped=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
         printf '%s\n' "$section" | grep -q -- "$escaped" \
