@@ -104,6 +104,10 @@ grep -qx 'User=archival-studio' "$PKG/systemd/system/archival-studio.service" \
 grep -q '^u archival-studio ' "$PKG/systemd/archival-studio.sysusers" \
     || fail "sysusers.d file does not create the archival-studio user"
 
+for script in postinst postrm; do
+    sh -n "$PKG/debian/$script" && pass "$script: shell syntax" || fail "$script: shell syntax error"
+done
+
 # --- icon -------------------------------------------------------------------------------------
 svg=$SRC/resources/icons/archival-studio.svg
 if python3 -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); sys.exit(r.tag != "{http://www.w3.org/2000/svg}svg" or r.get("viewBox") != "0 0 128 128")' "$svg"; then
