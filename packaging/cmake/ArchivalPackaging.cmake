@@ -66,7 +66,21 @@ if(ARCHIVAL_PACKAGE_TORCH)
         set(ARCHIVAL_BUNDLE_DESTINATION \"${ARCHIVAL_PRIVATE_LIBDIR}\")"
         COMPONENT Runtime)
     install(SCRIPT "${ARCHIVAL_PACKAGING_DIR}/cmake/ArchivalBundleTorch.cmake" COMPONENT Runtime)
+    # The licences of the carried wheels (torch, nvidia-*), as their dist-info holds them.
+    file(GLOB _archival_wheel_infos LIST_DIRECTORIES true
+        "${ARCHIVAL_TORCH_WHEELS_ROOT}/torch-*.dist-info"
+        "${ARCHIVAL_TORCH_WHEELS_ROOT}/nvidia_*.dist-info")
+    foreach(info IN LISTS _archival_wheel_infos)
+        get_filename_component(wheel "${info}" NAME)
+        string(REGEX REPLACE "\\.dist-info$" "" wheel "${wheel}")
+        file(GLOB_RECURSE licences "${info}/LICENSE*" "${info}/License*" "${info}/NOTICE*")
+        foreach(licence IN LISTS licences)
+            install(FILES "${licence}"
+                    DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/archival-studio/third-party/${wheel}" COMPONENT Runtime)
+        endforeach()
+    endforeach()
 endif()
+install(FILES "${ARCHIVAL_PACKAGING_DIR}/debian/copyright" DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/archival-studio")
 
 # ---- desktop integration ---------------------------------------------------------------------
 install(FILES "${ARCHIVAL_PACKAGING_DIR}/desktop/${ARCHIVAL_APP_ID}.desktop"

@@ -53,8 +53,11 @@ field() { dpkg-deb -f "$deb" "$1"; }
 field Maintainer | grep -Eq '^[^<>]+ <[^@<> ]+@[^@<> ]+>$' || fail "Maintainer: '$(field Maintainer)'"
 description=$(field Description)
 [ "$(printf '%s\n' "$description" | wc -l)" -ge 3 ] || fail "Description has no long text: $description"
-grep -Eq '[[:space:]]postinst[[:space:]]' "$WORK/info.txt" && grep -Eq '[[:space:]]postrm[[:space:]]' "$WORK/info.txt" \
-    || fail "postinst/postrm missing from the control archive"
+dpkg-deb -e "$deb" "$WORK/control" || die "dpkg-deb -e failed"
+for script in postinst postrm; do
+    [ -x "$WORK/control/$script" ] || { fail "$script missing from the control archive (or not executable)"; continue; }
+    sh -n "$WORK/control/$script" || fail "$script: shell syntax error"
+done
 depends=$(field Depends)
 echo "Depends: $depends"
 echo "Installed-Size: $(field Installed-Size) KiB"
@@ -93,6 +96,7 @@ expect=(
     /usr/lib/systemd/system/archival-studio.service
     /usr/lib/systemd/user/archival-studio.service
     /usr/lib/sysusers.d/archival-studio.conf
+    /usr/share/doc/archival-studio/copyright
 )
 for size in $ICON_SIZES; do expect+=("/usr/share/icons/hicolor/${size}x${size}/apps/$APPID.png"); done
 # The compiled translations the build made (the same rule as the install step).
@@ -103,6 +107,10 @@ done < <(cd "$BUILD" && find . -name '*.qm' -not -path './_CPack_Packages/*' -no
 for path in "${expect[@]}"; do
     grep -qxF "$path" "$WORK/paths.txt" || fail "missing from the package: $path"
 done
+grep -Eq '^/usr/share/doc/archival-studio/third-party/torch-[^/]+/LICENSE$' "$WORK/paths.txt" \
+    || fail "the carried libtorch's licence is not in /usr/share/doc/archival-studio/third-party/"
+grep -Eq '^/usr/share/doc/archival-studio/third-party/nvidia_cudnn_cu[0-9]+-[^/]+/.*License' "$WORK/paths.txt" \
+    || fail "the carried cuDNN's licence is not in /usr/share/doc/archival-studio/third-party/"
 carried=$(grep -c '^/usr/lib/archival-studio/.' "$WORK/paths.txt" || true)
 echo "carried libraries: $carried"
 [ "$failures" -eq 0 ] && pass "contents (${#expect[@]} expected paths present)"
@@ -154,6 +162,8 @@ out=$(desktop-file-validate "$ROOT/usr/share/applications/$APPID.desktop" 2>&1) 
     && pass "desktop-file-validate (installed)" || fail "desktop-file-validate (installed): $out"
 out=$(appstreamcli validate --no-net "$ROOT/usr/share/metainfo/$APPID.metainfo.xml" 2>&1) \
     && pass "appstreamcli validate (installed)" || fail "appstreamcli validate (installed): $out"
+out=$(appstreamcli validate-tree --no-net "$ROOT" 2>&1) \
+    && pass "appstreamcli validate-tree (installed root)" || fail "appstreamcli validate-tree: $out"
 out=$(zcat "$ROOT/usr/share/man/man1/archival-studio.1.gz" | groff -man -ww -z 2>&1) && [ -z "$out" ] \
     && pass "man page (installed) renders without warnings" || fail "installed man page: $out"
 for size in $ICON_SIZES; do
@@ -163,6 +173,18 @@ for size in $ICON_SIZES; do
     [ "$dims" = "${size}x${size}" ] || fail "icon ${size}x${size} is $dims"
 done
 [ "$failures" -eq 0 ] && pass "icons: SVG and PNG $ICON_SIZES"
+# The service user the postinst creates, from the packaged sysusers.d file.
+if command -v systemd-sysusers >/dev/null; then
+    mkdir -p "$ROOT/etc"
+    if out=$(systemd-sysusers --root="$ROOT" "$ROOT/usr/lib/sysusers.d/archival-studio.conf" 2>&1) \
+        && grep -q '^archival-studio:x:[0-9]*:[0-9]*:[^:]*:/var/lib/archival-studio:' "$ROOT/etc/passwd"; then
+        pass "sysusers.d creates the archival-studio user"
+    else
+        fail "sysusers.d file: $out"
+    fi
+else
+    echo "note: systemd-sysusers not installed, service user not checked"
+fi
 
 [ "$failures" -eq 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }
 echo "package checks passed"
