@@ -174,7 +174,7 @@ for size in $ICON_SIZES; do
 done
 [ "$failures" -eq 0 ] && pass "icons: SVG and PNG $ICON_SIZES"
 # The service user the postinst creates, from the packaged sysusers.d file.
-if command -v systemd-sysusers >/dev/null; then
+if command -v systemd-sysusers >/dev/null && [ "$(id -u)" -eq 0 ]; then
     mkdir -p "$ROOT/etc"
     if out=$(systemd-sysusers --root="$ROOT" "$ROOT/usr/lib/sysusers.d/archival-studio.conf" 2>&1) \
         && grep -q '^archival-studio:x:[0-9]*:[0-9]*:[^:]*:/var/lib/archival-studio:' "$ROOT/etc/passwd"; then
@@ -183,7 +183,7 @@ if command -v systemd-sysusers >/dev/null; then
         fail "sysusers.d file: $out"
     fi
 else
-    echo "note: systemd-sysusers not installed, service user not checked"
+    echo "note: systemd-sysusers not installed or not root, service user not checked"
 fi
 
 [ "$failures" -eq 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }
