@@ -51,9 +51,9 @@ if(ARCHIVAL_PACKAGE_TORCH)
     get_filename_component(ARCHIVAL_TORCH_WHEELS_ROOT "${ARCHIVAL_TORCH_LIBDIR}/../.." REALPATH)
     set(_archival_dlopened "")
     if(ARCHIVAL_PACKAGE_CUDA_DLOPENED)
-        # cuDNN's front library loads its sub-libraries; torch's jiterator and cuDNN's
-        # runtime-compiled engines load NVRTC. (libtorch_cuda_linalg/cuSOLVER are left out:
-        # the engine uses no linear-algebra kernels.)
+        # cuDNN's front library loads its sub-libraries; libtorch_cuda (jiterator) and
+        # cuDNN's runtime-compiled engines load NVRTC, which loads its builtins.
+        # (libtorch_cuda_linalg/cuSOLVER are left out: the engine uses no linear algebra.)
         file(GLOB _archival_dlopened
             "${ARCHIVAL_TORCH_WHEELS_ROOT}/nvidia/cudnn/lib/libcudnn_*.so.*"
             "${ARCHIVAL_TORCH_WHEELS_ROOT}/nvidia/cuda_nvrtc/lib/libnvrtc.so.*"
