@@ -12,25 +12,32 @@
 #     clean environment (no LD_LIBRARY_PATH); the installed desktop file, metainfo and man page
 #     pass their validators
 # Prints the cpack time and the package size. The .deb is deleted afterwards unless
-# ARCHIVAL_KEEP_PACKAGE is set (it is then left in BUILD_DIR/packaging-test/).
+# ARCHIVAL_KEEP_PACKAGE is set (it is then left in BUILD_DIR/packaging-test/run.*/).
 #
 # usage: check_deb.sh BUILD_DIR SOURCE_DIR VERSION APP_ID "ICON_SIZES"
 set -euo pipefail
 BUILD=$(cd "$1" && pwd) SRC=$(cd "$2" && pwd) VERSION=$3 APPID=$4 ICON_SIZES=$5
-WORK=$BUILD/packaging-test
+# One folder per run, so that two test runs in the same build tree do not collide.
+mkdir -p "$BUILD/packaging-test"
+WORK=$(mktemp -d "$BUILD/packaging-test/run.XXXXXX")
 ROOT=$(cd "$(mktemp -d "${TMPDIR:-/tmp}/archival-deb-root.XXXXXX")" && pwd -P)
 cleanup() {
     rm -rf "$ROOT" "$WORK/_CPack_Packages"
-    [ -n "${ARCHIVAL_KEEP_PACKAGE:-}" ] || rm -rf "$WORK"
+    if [ -n "${ARCHIVAL_KEEP_PACKAGE:-}" ]; then
+        echo "package kept in $WORK"
+    else
+        rm -rf "$WORK"
+        rmdir "$BUILD/packaging-test" 2>/dev/null || true
+    fi
 }
 trap cleanup EXIT
+trap "exit 143" TERM INT
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 die() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
 # --- build the package ------------------------------------------------------------------------
-rm -rf "$WORK" && mkdir -p "$WORK"
 t0=$(date +%s)
 if ! (cd "$BUILD" && cpack --config CPackConfig.cmake -B "$WORK") > "$WORK/cpack.log" 2>&1; then
     cat "$WORK/cpack.log" >&2
@@ -119,7 +126,7 @@ echo "carried libraries: $carried"
 t2=$(date +%s)
 dpkg -x "$deb" "$ROOT" || die "dpkg -x failed"
 echo "dpkg -x: $(( $(date +%s) - t2 )) s"
-rm -f "$deb"   # not needed any more; frees its space before the checks below
+[ -n "${ARCHIVAL_KEEP_PACKAGE:-}" ] || rm -f "$deb"   # frees its space before the checks below
 program=$ROOT/usr/bin/archival-studio
 readelf -d "$program" | grep -Eq 'R(UN)?PATH.*\[\$ORIGIN/\.\./lib/archival-studio\]' \
     || fail "installed program's RUNPATH is not \$ORIGIN/../lib/archival-studio: $(readelf -d "$program" | grep -E 'R(UN)?PATH')"
