@@ -1,40 +1,134 @@
 #pragma once
-// The studio window. At this stage: the registry's programs with their settings, and an
-// honest account of which models were found and where (or where we looked). Only what
-// works is shown; generation panels arrive with the pipeline service.
+// The curator's window. Programs and per-run overrides on the left, the prompt editor below,
+// the live preview (beside the init image for image-to-image programs) in the middle, the
+// gallery and memory on the right. Everything generates through the pipeline service
+// (behind StudioBackend); the GUI thread only shows what the service reports.
 
-#include <QList>
+#include <QHash>
 #include <QMainWindow>
+#include <memory>
 
+#include "pipeline/generation_job.h"
 #include "pipeline/model_resolver.h"
-#include "pipeline/program_registry.h"
+#include "ui/studio_settings.h"
 
+class QAction;
+class QDockWidget;
 class QLabel;
-class QListWidget;
-class QFormLayout;
+class QProgressBar;
+class QSplitter;
+class QToolButton;
+
+namespace archival::pipeline {
+class PromptTokenCounter;
+}
 
 namespace archival::ui {
+
+class GalleryPanel;
+class ImageSaver;
+class InitImagePanel;
+class MemoryPanel;
+class PreviewView;
+class ProgramPanel;
+class PromptEditor;
+class StudioBackend;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
   public:
-    MainWindow(pipeline::ProgramRegistry registry, QList<pipeline::ModelResolution> models,
-               QWidget* parent = nullptr);
+    // Settings come from QSettings (StudioSettings::load()).
+    explicit MainWindow(StudioBackend* backend, QWidget* parent = nullptr);
+    ~MainWindow() override;
 
-    // For tests and the status line.
-    QListWidget* programList() const { return programList_; }
+    // Submits the current prompt with the selected program; false (and the reason shown)
+    // when it cannot be run as set up.
+    bool generate();
+    void cancel();
+    // Applies new settings now: model folders, device, previews, output folder.
+    void applySettings(const StudioSettings& settings);
+    void openSettings();
+    // "Use these settings again" for an image's metadata.
+    void reuse(const pipeline::ImageMetadata& metadata);
+    // Docks back where they start on a first run, sized for this screen.
+    void resetLayout();
+
+    bool isBusy() const { return currentJob_ != 0; }
+    pipeline::JobId currentJob() const { return currentJob_; }
+    const StudioSettings& settings() const { return settings_; }
+    QString statusText() const;
+    QString errorText() const;  // the error banner; empty when none
     QString modelStatusText() const;
 
-  private:
-    void showProgram(int row);
-    const pipeline::ModelResolution* resolutionFor(const QString& modelId) const;
+    ProgramPanel* programPanel() const { return programPanel_; }
+    PromptEditor* promptEditor() const { return promptEditor_; }
+    PreviewView* preview() const { return preview_; }
+    InitImagePanel* initImagePanel() const { return initPanel_; }
+    GalleryPanel* gallery() const { return gallery_; }
+    MemoryPanel* memoryPanel() const { return memory_; }
+    QAction* generateAction() const { return generateAction_; }
+    QAction* cancelAction() const { return cancelAction_; }
 
-    pipeline::ProgramRegistry registry_;
+  Q_SIGNALS:
+    // A job's images are on disk and in the gallery.
+    void imagesSaved(const QStringList& paths);
+
+  protected:
+    void closeEvent(QCloseEvent* event) override;
+
+  private:
+    void buildActions();
+    void buildDocks();
+    void restoreLayout();
+    void saveLayout() const;
+    void resolveModels();
+    void programSelected(const QString& id);
+    void showError(const QString& html);
+    void clearError();
+    void setStatus(const QString& text);
+    void setBusy(bool busy);
+
+    void onStarted(pipeline::JobId job);
+    void onStage(pipeline::JobId job, const QString& stage, int index, int count);
+    void onProgress(pipeline::JobId job, int step, int total, const QImage& preview);
+    void onFinished(pipeline::JobId job, const pipeline::JobResult& result);
+    void onFailed(pipeline::JobId job, const pipeline::Error& error);
+    void onCancelled(pipeline::JobId job);
+
+    StudioBackend* backend_;
+    StudioSettings settings_;
     QList<pipeline::ModelResolution> models_;
-    QListWidget* programList_ = nullptr;
-    QFormLayout* details_ = nullptr;
-    QLabel* modelsLabel_ = nullptr;
-    QLabel* issuesLabel_ = nullptr;
+    QHash<QString, std::shared_ptr<pipeline::PromptTokenCounter>> counters_;  // by folder
+    pipeline::JobId currentJob_ = 0;
+    QStringList savedThisJob_;
+    int imagesToSave_ = 0;
+
+    ProgramPanel* programPanel_ = nullptr;
+    PromptEditor* promptEditor_ = nullptr;
+    PreviewView* preview_ = nullptr;
+    InitImagePanel* initPanel_ = nullptr;
+    GalleryPanel* gallery_ = nullptr;
+    MemoryPanel* memory_ = nullptr;
+    ImageSaver* saver_ = nullptr;
+    QSplitter* centralSplit_ = nullptr;
+    QLabel* errorBanner_ = nullptr;
+    QToolButton* errorClose_ = nullptr;
+    QLabel* statusLabel_ = nullptr;
+    QProgressBar* progressBar_ = nullptr;
+    QList<QDockWidget*> docks_;
+    QDockWidget* programDock_ = nullptr;
+    QDockWidget* promptDock_ = nullptr;
+    QDockWidget* galleryDock_ = nullptr;
+    QDockWidget* memoryDock_ = nullptr;
+
+    QAction* generateAction_ = nullptr;
+    QAction* cancelAction_ = nullptr;
+    QAction* zoomFitAction_ = nullptr;
+    QAction* zoomActualAction_ = nullptr;
+    QAction* settingsAction_ = nullptr;
+    QAction* clearCacheAction_ = nullptr;
+    QAction* resetLayoutAction_ = nullptr;
+    QAction* quitAction_ = nullptr;
 };
 
 }  // namespace archival::ui

@@ -1,0 +1,114 @@
+#pragma once
+// Helpers for the window tests: isolated settings, the accessibility walk, screenshots into
+// the build folder, and an event-loop latency probe.
+
+#include <QAbstractButton>
+#include <QAbstractItemView>
+#include <QAbstractSlider>
+#include <QAbstractSpinBox>
+#include <QAccessible>
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QScrollBar>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTabBar>
+#include <QTextEdit>
+#include <QTimer>
+#include <QWidget>
+
+namespace archival::test {
+
+// Settings and standard folders of a test never touch the user's: Qt's test mode moves
+// them under ~/.qttest; each test starts from empty settings.
+inline void isolateSettings() {
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("ArchivalStudioTests"));
+    QCoreApplication::setApplicationName(QStringLiteral("archival-studio-ui-tests"));
+    QSettings().clear();
+}
+
+inline bool isControl(const QWidget* w) {
+    if (qobject_cast<const QScrollBar*>(w)) return false;  // part of its scroll area
+    return qobject_cast<const QAbstractButton*>(w) || qobject_cast<const QAbstractSpinBox*>(w) ||
+           qobject_cast<const QComboBox*>(w) || qobject_cast<const QLineEdit*>(w) ||
+           qobject_cast<const QPlainTextEdit*>(w) || qobject_cast<const QTextEdit*>(w) ||
+           qobject_cast<const QAbstractItemView*>(w) || qobject_cast<const QAbstractSlider*>(w) ||
+           qobject_cast<const QTabBar*>(w) || qobject_cast<const QProgressBar*>(w);
+}
+
+// Qt's own parts of a composite widget (a combo box's line edit, a dock's float button)
+// carry "qt_" names and are named by Qt itself.
+inline bool isQtInternal(const QWidget* w, const QWidget* root) {
+    for (const QWidget* p = w; p && p != root; p = p->parentWidget())
+        if (p->objectName().startsWith(QLatin1String("qt_"))) return true;
+    if (const auto* combo = qobject_cast<const QComboBox*>(w->parentWidget()))
+        if (combo->lineEdit() == w) return true;
+    // A line edit's clear button is named by the line edit.
+    return qobject_cast<const QLineEdit*>(w->parentWidget()) != nullptr;
+}
+
+// Every control under `root` whose accessible name (as assistive technology reads it) is
+// empty, described by class and object name.
+inline QStringList controlsWithoutAccessibleName(QWidget* root) {
+    QStringList out;
+    for (QWidget* w : root->findChildren<QWidget*>()) {
+        if (!isControl(w) || isQtInternal(w, root)) continue;
+        QAccessibleInterface* iface = QAccessible::queryAccessibleInterface(w);
+        const QString name = iface ? iface->text(QAccessible::Name) : QString();
+        if (name.trimmed().isEmpty())
+            out << QStringLiteral("%1 \"%2\" (parent %3)")
+                       .arg(QString::fromLatin1(w->metaObject()->className()), w->objectName(),
+                            w->parentWidget() ? w->parentWidget()->objectName() : QString());
+    }
+    return out;
+}
+
+// Screenshots for a reviewer: <working folder>/screenshots/<name>.png (the test's build
+// folder under CTest).
+inline QString saveScreenshot(QWidget* w, const QString& name) {
+    QDir().mkpath(QStringLiteral("screenshots"));
+    const QString path = QDir(QStringLiteral("screenshots")).absoluteFilePath(name + ".png");
+    return w->grab().toImage().save(path) ? path : QString();
+}
+
+// Measures how late a 5 ms timer fires on the GUI thread: the worst lateness is how long
+// the event loop was blocked.
+class EventLoopLatencyProbe : public QObject {
+  public:
+    explicit EventLoopLatencyProbe(QObject* parent = nullptr) : QObject(parent) {
+        timer_.setTimerType(Qt::PreciseTimer);
+        timer_.setInterval(kIntervalMs);
+        QObject::connect(&timer_, &QTimer::timeout, this, [this] {
+            const qint64 now = clock_.elapsed();
+            if (last_ >= 0) worst_ = qMax(worst_, now - last_ - kIntervalMs);
+            last_ = now;
+            ++ticks_;
+        });
+    }
+    void start() {
+        clock_.start();
+        last_ = -1;
+        worst_ = 0;
+        ticks_ = 0;
+        timer_.start();
+    }
+    void stop() { timer_.stop(); }
+    qint64 worstLatencyMs() const { return worst_; }
+    int ticks() const { return ticks_; }
+
+  private:
+    static constexpr int kIntervalMs = 5;
+    QTimer timer_;
+    QElapsedTimer clock_;
+    qint64 last_ = -1;
+    qint64 worst_ = 0;
+    int ticks_ = 0;
+};
+
+}  // namespace archival::test

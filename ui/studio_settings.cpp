@@ -1,0 +1,57 @@
+#include "ui/studio_settings.h"
+
+#include <QDir>
+#include <QSettings>
+
+#include "pipeline/studio_settings.h"
+
+namespace archival::ui {
+
+StudioSettings StudioSettings::load() {
+    const QSettings settings;
+    return load(settings);
+}
+
+StudioSettings StudioSettings::load(const QSettings& s) {
+    StudioSettings out;
+    out.factory = pipeline::factorySettingsFromSettings(s);
+    out.service = pipeline::serviceSettingsFromSettings(s);
+    out.outputFolder = pipeline::outputFolderFromSettings(s);
+    out.language = s.value(QStringLiteral("ui/language")).toString();
+    out.r2Account = s.value(QStringLiteral("r2/account")).toString();
+    out.r2Bucket = s.value(QStringLiteral("r2/bucket")).toString();
+    out.r2Prefix = s.value(QStringLiteral("r2/prefix")).toString();
+    out.hostAddress = s.value(QStringLiteral("host/address"), out.hostAddress).toString();
+    out.hostPort = s.value(QStringLiteral("host/port"), out.hostPort).toInt();
+    return out;
+}
+
+void StudioSettings::save() const {
+    QSettings settings;
+    save(settings);
+}
+
+void StudioSettings::save(QSettings& s) const {
+    pipeline::saveFactorySettings(s, factory);
+    pipeline::saveServiceSettings(s, service);
+    s.setValue(QStringLiteral("output/folder"), outputFolder);
+    s.setValue(QStringLiteral("ui/language"), language);
+    s.setValue(QStringLiteral("r2/account"), r2Account);
+    s.setValue(QStringLiteral("r2/bucket"), r2Bucket);
+    s.setValue(QStringLiteral("r2/prefix"), r2Prefix);
+    s.setValue(QStringLiteral("host/address"), hostAddress);
+    s.setValue(QStringLiteral("host/port"), hostPort);
+    s.sync();
+}
+
+QStringList modelsInHubCache(const QString& hubFolder) {
+    QStringList out;
+    if (hubFolder.isEmpty()) return out;
+    const auto entries = QDir(hubFolder).entryList({QStringLiteral("models--*")},
+                                                   QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
+    for (const QString& e : entries)
+        out << e.mid(8).split(QStringLiteral("--")).join(QLatin1Char('/'));
+    return out;
+}
+
+}  // namespace archival::ui
