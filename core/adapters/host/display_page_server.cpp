@@ -1,0 +1,84 @@
+#include "adapters/host/display_page_server.h"
+
+#include <QFile>
+#include <QHttpServer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponse>
+#include <QJsonObject>
+#include <QSslConfiguration>
+
+#include "adapters/host/exhibition_host.h"
+#include "adapters/host/host_protocol.h"
+
+namespace archival::adapters::host {
+
+namespace {
+
+// The page is static: nothing secret in it (the token stays in the kiosk's URL).
+QHttpServerResponse pageFile(const QString& name, const QByteArray& mime) {
+    QFile f(QStringLiteral(":/archival/display/") + name);
+    if (!f.open(QIODevice::ReadOnly))
+        return QHttpServerResponse(QHttpServerResponse::StatusCode::NotFound);
+    QHttpServerResponse response(mime, f.readAll());
+    response.setHeader("Cache-Control", "no-store");
+    response.setHeader("X-Content-Type-Options", "nosniff");
+    response.setHeader("Content-Security-Policy",
+                       "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' blob: "
+                       "data:; style-src 'self'; script-src 'self'");
+    return response;
+}
+
+QHttpServerResponse jsonError(const QString& code, const QString& message,
+                              QHttpServerResponse::StatusCode status) {
+    return QHttpServerResponse(
+        QJsonObject{{QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), code},
+                                                          {QStringLiteral("message"), message}}}},
+        status);
+}
+
+}  // namespace
+
+DisplayPageServer::DisplayPageServer(ExhibitionHost* host)
+    : host_(host), server_(std::make_unique<QHttpServer>()) {
+    using Method = QHttpServerRequest::Method;
+    server_->route(QStringLiteral("/"), Method::Get, [] {
+        return pageFile(QStringLiteral("index.html"), "text/html; charset=utf-8");
+    });
+    server_->route(QStringLiteral("/display.js"), Method::Get, [] {
+        return pageFile(QStringLiteral("display.js"), "text/javascript; charset=utf-8");
+    });
+    server_->route(QStringLiteral("/display.css"), Method::Get, [] {
+        return pageFile(QStringLiteral("display.css"), "text/css; charset=utf-8");
+    });
+    server_->route(QStringLiteral("/api/v1/host"), Method::Get, [this] {
+        return QHttpServerResponse(
+            QJsonObject{{QStringLiteral("protocol"), kProtocolVersion},
+                        {QStringLiteral("websocket_port"), int(host_->port())},
+                        {QStringLiteral("tls"), host_->settings().tlsEnabled()},
+                        {QStringLiteral("token_required"), host_->settings().tokenRequired()}});
+    });
+    server_->setMissingHandler(
+        [](const QHttpServerRequest& request, QHttpServerResponder&& responder) {
+            jsonError(QStringLiteral("not_found"),
+                      QStringLiteral("no such resource: %1").arg(request.url().path()),
+                      QHttpServerResponse::StatusCode::NotFound)
+                .write(std::move(responder));
+        });
+}
+
+DisplayPageServer::~DisplayPageServer() = default;
+
+bool DisplayPageServer::listen(const QHostAddress& address, quint16 port,
+                               const QSslConfiguration* tls) {
+    if (tls) server_->sslSetup(*tls);
+    port_ = server_->listen(address, port);
+    if (port_ == 0) {
+        error_ = QStringLiteral("cannot serve the display page on %1:%2 (port taken?)")
+                     .arg(address.toString())
+                     .arg(port);
+        return false;
+    }
+    return true;
+}
+
+}  // namespace archival::adapters::host

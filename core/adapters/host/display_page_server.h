@@ -1,0 +1,34 @@
+#pragma once
+// The host's HTTP side (QHttpServer): the display page for kiosk browsers, compiled in from
+// resources/display/, and a small JSON description of the host the page reads to find the
+// WebSocket. Listens on a sibling port of the WebSocket server.
+
+#include <QHostAddress>
+#include <QObject>
+#include <QString>
+#include <memory>
+
+class QHttpServer;
+class QSslConfiguration;
+
+namespace archival::adapters::host {
+
+class DisplayPageServer {
+  public:
+    explicit DisplayPageServer(class ExhibitionHost* host);
+    ~DisplayPageServer();
+
+    // Listens on `port` (0: any free one); `tls` set: HTTPS with that configuration.
+    bool listen(const QHostAddress& address, quint16 port, const QSslConfiguration* tls);
+    quint16 port() const { return port_; }
+    QString errorString() const { return error_; }
+    QHttpServer* server() const { return server_.get(); }
+
+  private:
+    ExhibitionHost* host_;
+    std::unique_ptr<QHttpServer> server_;
+    quint16 port_ = 0;
+    QString error_;
+};
+
+}  // namespace archival::adapters::host

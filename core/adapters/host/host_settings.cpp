@@ -1,0 +1,83 @@
+#include "adapters/host/host_settings.h"
+
+#include <QHash>
+#include <functional>
+
+namespace archival::adapters::host {
+
+bool HostLimits::set(const QString& assignment, QString* error) {
+    const int eq = assignment.indexOf(QLatin1Char('='));
+    const QString name = assignment.left(eq).trimmed();
+    const QString valueText = eq < 0 ? QString() : assignment.mid(eq + 1).trimmed();
+    const QHash<QString, std::function<void(qint64)>> fields = {
+        {QStringLiteral("max-message-bytes"), [this](qint64 v) { maxMessageBytes = int(v); }},
+        {QStringLiteral("hard-message-bytes"), [this](qint64 v) { hardMessageBytes = int(v); }},
+        {QStringLiteral("max-prompt-chars"), [this](qint64 v) { maxPromptChars = int(v); }},
+        {QStringLiteral("max-clients"), [this](qint64 v) { maxClients = int(v); }},
+        {QStringLiteral("max-jobs-per-client"), [this](qint64 v) { maxJobsPerClient = int(v); }},
+        {QStringLiteral("messages-per-second"), [this](qint64 v) { messagesPerSecond = int(v); }},
+        {QStringLiteral("flood-factor"), [this](qint64 v) { floodFactor = int(v); }},
+        {QStringLiteral("send-buffer-bytes"), [this](qint64 v) { sendBufferBytes = v; }},
+        {QStringLiteral("auth-timeout-ms"), [this](qint64 v) { authTimeoutMs = int(v); }},
+    };
+    const auto it = fields.find(name);
+    if (eq < 0 || it == fields.end()) {
+        *error = QStringLiteral("unknown limit '%1' (expected NAME=VALUE, NAME one of %2)")
+                     .arg(name, QStringList(fields.keys()).join(QStringLiteral(", ")));
+        return false;
+    }
+    bool ok = false;
+    const qint64 value = valueText.toLongLong(&ok);
+    if (!ok || value < 1 || value > std::numeric_limits<int>::max()) {
+        *error =
+            QStringLiteral("limit %1 needs a positive whole number, got '%2'").arg(name, valueText);
+        return false;
+    }
+    it.value()(value);
+    return true;
+}
+
+bool HostSettings::isLoopback() const {
+    return address.isLoopback();
+}
+
+bool HostSettings::tokenRequired() const {
+    if (!isLoopback()) return true;
+    return requireTokenOnLoopback && !token.isEmpty();
+}
+
+int HostSettings::httpPortFor(quint16 boundWebSocketPort) const {
+    if (httpPort != -2) return httpPort;
+    return boundWebSocketPort == 0 || boundWebSocketPort == 65535 ? 0 : boundWebSocketPort + 1;
+}
+
+bool parseListenAddress(const QString& text, QHostAddress* address, quint16* port, QString* error) {
+    QString host = QStringLiteral("127.0.0.1");
+    QString portText = text.trimmed();
+    const int colon = portText.lastIndexOf(QLatin1Char(':'));
+    if (colon >= 0) {
+        host = portText.left(colon);
+        portText = portText.mid(colon + 1);
+        if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+            host = host.mid(1, host.size() - 2);
+        if (host.isEmpty()) host = QStringLiteral("127.0.0.1");
+    }
+    bool ok = false;
+    const uint p = portText.toUInt(&ok);
+    if (!ok || p > 65535) {
+        *error = QStringLiteral("'%1': the port must be a number from 0 to 65535").arg(text);
+        return false;
+    }
+    QHostAddress a;
+    if (host == QLatin1String("localhost"))
+        a = QHostAddress::LocalHost;
+    else if (!a.setAddress(host)) {
+        *error = QStringLiteral("'%1': '%2' is not an IP address").arg(text, host);
+        return false;
+    }
+    *address = a;
+    *port = quint16(p);
+    return true;
+}
+
+}  // namespace archival::adapters::host

@@ -1,0 +1,60 @@
+#pragma once
+// How the exhibition host listens and what it allows. Defaults are safe for a studio on a
+// desk: loopback only, no token needed there, origins limited to the host's own page.
+
+#include <QHostAddress>
+#include <QString>
+#include <QStringList>
+
+namespace archival::adapters::host {
+
+// Every limit a client can run into. Going over one gets a typed `error` event; only abuse
+// (a frame above `hardMessageBytes`, a flood far above `messagesPerSecond`) closes the
+// connection.
+struct HostLimits {
+    int maxMessageBytes = 16 * 1024;       // larger text frames: error "message_too_large"
+    int hardMessageBytes = 1024 * 1024;    // larger frames: close 1009 (Qt enforces it)
+    int maxPromptChars = 1000;             // error "prompt_too_long"
+    int maxClients = 64;                   // one more: error "too_many_clients", close 4013
+    int maxJobsPerClient = 4;              // queued + running: error "too_many_jobs"
+    int messagesPerSecond = 20;            // more: error "rate_limited", message ignored
+    int floodFactor = 5;                   // > factor x the rate in one second: close 1008
+    qint64 sendBufferBytes = 1024 * 1024;  // previews are dropped above this backlog
+    int authTimeoutMs = 5000;              // a token-required client must say hello by then
+
+    // "messages-per-second=100" -> sets the field; false (and `error`) for an unknown name
+    // or a bad value. Names: max-message-bytes, hard-message-bytes, max-prompt-chars,
+    // max-clients, max-jobs-per-client, messages-per-second, flood-factor,
+    // send-buffer-bytes, auth-timeout-ms.
+    bool set(const QString& assignment, QString* error);
+};
+
+struct HostSettings {
+    QHostAddress address = QHostAddress::LocalHost;
+    quint16 port = 8787;  // WebSocket; 0 picks a free port
+    // The display page and HTTP API: -1 off, 0 a free port, else this port. Default: the
+    // WebSocket port + 1 (see httpPortFor()).
+    int httpPort = -2;
+    QString token;                        // required from every client when non-empty
+    bool requireTokenOnLoopback = false;  // loopback binds accept clients without a token
+                                          // unless this is set (and a token is given)
+    // Browser origins allowed besides the host's own display page ("*" allows any).
+    // Clients that send no Origin header (not browsers) are not affected.
+    QStringList allowedOrigins;
+    QString tlsCertificateFile;  // PEM; both set: wss:// and https://
+    QString tlsKeyFile;
+    bool cancelRunningOnDisconnect = true;  // unless another display watches the job
+    HostLimits limits;
+
+    bool isLoopback() const;
+    bool tlsEnabled() const { return !tlsCertificateFile.isEmpty() && !tlsKeyFile.isEmpty(); }
+    // Whether clients must present `token`: always off loopback, on loopback only if asked.
+    bool tokenRequired() const;
+    int httpPortFor(quint16 boundWebSocketPort) const;
+};
+
+// "127.0.0.1:8787", "0.0.0.0:9000", "[::1]:8787", ":9000" (loopback), "9000"; false and a
+// message when it does not parse.
+bool parseListenAddress(const QString& text, QHostAddress* address, quint16* port, QString* error);
+
+}  // namespace archival::adapters::host

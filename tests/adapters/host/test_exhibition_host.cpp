@@ -1,0 +1,546 @@
+// The exhibition host in-process: real QWebSocket clients against a host whose generator is
+// scripted by the test, so every event and its order can be checked exactly.
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QRandomGenerator>
+#include <QTcpSocket>
+#include <QtTest>
+
+#include "adapters/host/exhibition_host.h"
+#include "scripted_job_backend.h"
+#include "test_client.h"
+
+using namespace archival::adapters::host;
+using archival::test::ScriptedJobBackend;
+using archival::test::TestClient;
+
+namespace {
+
+constexpr int kWaitMs = 5000;
+
+HostSettings loopbackSettings() {
+    HostSettings s;
+    s.address = QHostAddress::LocalHost;
+    s.port = 0;
+    s.httpPort = 0;
+    return s;
+}
+
+QImage solid(int w, int h, QColor color) {
+    QImage image(w, h, QImage::Format_RGB888);
+    image.fill(color);
+    return image;
+}
+
+QJsonObject hello(const QString& role, const QString& name = {}, const QString& token = {}) {
+    QJsonObject o{{"type", "hello"}, {"protocol", 1}, {"role", role}};
+    if (!name.isEmpty()) o.insert("name", name);
+    if (!token.isEmpty()) o.insert("token", token);
+    return o;
+}
+
+}  // namespace
+
+class TestExhibitionHost : public QObject {
+    Q_OBJECT
+
+    struct Fixture {
+        ScriptedJobBackend backend;
+        std::unique_ptr<ExhibitionHost> host;
+        explicit Fixture(HostSettings settings = loopbackSettings()) {
+            host = std::make_unique<ExhibitionHost>(std::move(settings), &backend);
+        }
+        QUrl url(const QString& query = {}) const {
+            QUrl u(QStringLiteral("ws://127.0.0.1:%1/").arg(host->port()));
+            if (!query.isEmpty()) u.setQuery(query);
+            return u;
+        }
+    };
+
+    // Opens a client, says hello, waits for welcome.
+    static void attach(Fixture& f, TestClient& c, const QString& role, const QString& name = {}) {
+        QVERIFY(c.open(f.url()));
+        c.sendJson(hello(role, name));
+        QTRY_VERIFY_WITH_TIMEOUT(!c.ofType("welcome").isEmpty(), kWaitMs);
+    }
+
+  private Q_SLOTS:
+    void legacyCommandQueuesADisplayJob() {
+        Fixture f;
+        QVERIFY2(f.host->start(), qPrintable(f.host->errorString()));
+        TestClient c;
+        QVERIFY(c.open(f.url()));
+        c.send(QStringLiteral("P0:machine learning summit"));
+        QTRY_COMPARE_WITH_TIMEOUT(c.ofType("queued").size(), 1, kWaitMs);
+        QCOMPARE(f.backend.requests.size(), 1);
+        const auto& r = f.backend.requests.first();
+        QCOMPARE(r.programId, QStringLiteral("P0"));
+        QCOMPARE(r.prompt, QStringLiteral("machine learning summit"));
+        QCOMPARE(r.priority, archival::pipeline::JobPriority::Display);
+        QCOMPARE(r.owner, QStringLiteral("ws:c1"));
+        const QJsonObject q = c.ofType("queued").first();
+        QCOMPARE(q.value("job").toInt(), 1);
+        QCOMPARE(q.value("position").toInt(), 0);
+        QCOMPARE(q.value("owner").toString(), QStringLiteral("c1"));
+    }
+
+    void welcomeNamesVersionAndPrograms() {
+        Fixture f;
+        QVERIFY(f.host->start());
+        TestClient c;
+        QVERIFY(c.open(f.url()));
+        c.sendJson({{"type", "hello"},
+                    {"protocol", 1},
+                    {"role", "display"},
+                    {"name", "Screen 1"},
+                    {"id", "h1"}});
+        QTRY_COMPARE_WITH_TIMEOUT(c.ofType("welcome").size(), 1, kWaitMs);
+        const QJsonObject w = c.ofType("welcome").first();
+        QCOMPARE(w.value("protocol").toInt(), 1);
+        QCOMPARE(w.value("request_id").toString(), QStringLiteral("h1"));
+        QCOMPARE(w.value("subscribe").toString(), QStringLiteral("all"));
+        QCOMPARE(w.value("programs").toArray().first().toObject().value("id").toString(),
+                 QStringLiteral("P0"));
+        QTRY_COMPARE_WITH_TIMEOUT(f.host->clients().size(), 1, kWaitMs);
+        QCOMPARE(f.host->clients().first().name, QStringLiteral("Screen 1"));
+    }
+
+    void everyWatchingDisplayGetsProgressPreviewsAndTheFinal() {
+        Fixture f;
+        QVERIFY(f.host->start());
+        TestClient displayA, legacyB, controller, otherController;
+        attach(f, displayA, "display", "A");
+        QVERIFY(legacyB.open(f.url()));  // never says hello: watches all jobs
+        attach(f, controller, "controller");
+        attach(f, otherController, "controller");
+        controller.sendJson({{"type", "generate"},
+                             {"program", "P0"},
+                             {"prompt", "a harbour"},
+                             {"seed", 3},
+                             {"id", "r1"}});
+        QTRY_COMPARE_WITH_TIMEOUT(displayA.ofType("queued").size(), 1, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(controller.ofType("queued").size(), 1, kWaitMs);
+        QCOMPARE(controller.ofType("queued").first().value("request_id").toString(),
+                 QStringLiteral("r1"));
+        QVERIFY(!displayA.ofType("queued").first().contains("request_id"));
+        QCOMPARE(*f.backend.requests.first().seed, quint64(3));
+
+        const auto job = f.backend.live.first();
+        f.backend.start(job);
+        for (int step = 1; step <= 4; ++step)
+            f.backend.step(job, step, 4, solid(8, 6, QColor(step * 50, 0, 0)));
+        f.backend.finish(job, solid(64, 48, Qt::blue));
+
+        for (TestClient* c : {&displayA, &legacyB, &controller}) {
+            QTRY_COMPARE_WITH_TIMEOUT(c->headers(FrameKind::Final).size(), 1, kWaitMs);
+            QCOMPARE(c->ofType("started").size(), 1);
+            const auto progress = c->ofType("progress");
+            QCOMPARE(progress.size(), 4);
+            QCOMPARE(progress.last().value("step").toInt(), 4);
+            QCOMPARE(progress.last().value("total").toInt(), 4);
+            QVERIFY(progress.last().value("eta").isDouble());
+            const auto previews = c->headers(FrameKind::Preview);
+            QCOMPARE(previews.size(), 4);
+            QCOMPARE(previews.first().job, job);
+            QCOMPARE(previews.first().format, ImageFormat::Jpeg);
+            QCOMPARE(previews.last().step, 4u);
+            const auto completed = c->ofType("completed");
+            QCOMPARE(completed.size(), 1);
+            QCOMPARE(completed.first().value("width").toInt(), 64);
+            QCOMPARE(completed.first().value("format").toString(), QStringLiteral("png"));
+            QCOMPARE(completed.first().value("metadata").toObject().value("seed").toString(),
+                     QStringLiteral("42"));  // 64-bit seeds travel as text
+            // The final frame is the PNG the event announced.
+            QByteArray finalFrame;
+            for (const auto& fr : c->frames) {
+                ImageFrameHeader h;
+                if (decodeImageFrameHeader(fr, &h) && h.kind == FrameKind::Final) finalFrame = fr;
+            }
+            const QByteArray png = finalFrame.mid(kImageFrameHeaderBytes);
+            QCOMPARE(png.size(), completed.first().value("bytes").toInt());
+            QImage image;
+            QVERIFY(image.loadFromData(png, "PNG"));
+            QCOMPARE(image.size(), QSize(64, 48));
+            QCOMPARE(image.pixelColor(10, 10), QColor(Qt::blue));
+        }
+        QCOMPARE(controller.ofType("completed").first().value("request_id").toString(),
+                 QStringLiteral("r1"));
+        // A controller watching only its own jobs hears nothing of this one.
+        QCOMPARE(otherController.ofType("progress").size(), 0);
+        QCOMPARE(otherController.frames.size(), 0);
+        QVERIFY(f.host->activeJobs().isEmpty());
+    }
+
+    void queuedEmittedInsideSubmitStillReachesTheClient() {
+        Fixture f;
+        f.backend.queuedInsideSubmit = true;
+        QVERIFY(f.host->start());
+        TestClient c;
+        QVERIFY(c.open(f.url()));
+        c.send(QStringLiteral("P3:a sketch"));
+        QTRY_COMPARE_WITH_TIMEOUT(c.ofType("queued").size(), 1, kWaitMs);
+    }
+
+    void cancelOwnJobsOnly() {
+        Fixture f;
+        QVERIFY(f.host->start());
+        TestClient a, b;
+        attach(f, a, "controller");
+        attach(f, b, "controller");
+        a.send(QStringLiteral("P0:one"));
+        a.send(QStringLiteral("P0:two"));
+        QTRY_COMPARE_WITH_TIMEOUT(a.ofType("queued").size(), 2, kWaitMs);
+        const int first = a.ofType("queued").at(0).value("job").toInt();
+        b.sendJson({{"type", "cancel"}, {"job", first}, {"id", 9}});
+        QTRY_COMPARE_WITH_TIMEOUT(b.ofType("error").size(), 1, kWaitMs);
+        QCOMPARE(b.ofType("error").first().value("code").toString(),
+                 QStringLiteral("not_your_job"));
+        QCOMPARE(b.ofType("error").first().value("request_id").toInt(), 9);
+        b.sendJson({{"type", "cancel"}, {"job", 999}});
+        QTRY_COMPARE_WITH_TIMEOUT(b.ofType("error").size(), 2, kWaitMs);
+        QCOMPARE(b.ofType("error").last().value("code").toString(), QStringLiteral("unknown_job"));
+
+        a.sendJson({{"type", "cancel"}, {"job", first}});
+        QTRY_COMPARE_WITH_TIMEOUT(a.ofType("cancelled").size(), 1, kWaitMs);
+        QCOMPARE(a.ofType("cancelling").first().value("jobs").toArray().size(), 1);
+        QCOMPARE(a.ofType("cancelled").first().value("job").toInt(), first);
+        a.sendJson({{"type", "cancel"}, {"job", "mine"}});
+        QTRY_COMPARE_WITH_TIMEOUT(a.ofType("cancelled").size(), 2, kWaitMs);
+        QVERIFY(f.backend.live.isEmpty());
+        QVERIFY(f.host->activeJobs().isEmpty());
+    }
+
+    void disconnectCancelsQueuedAndUnwatchedRunningJobs() {
+        Fixture f;
+        QVERIFY(f.host->start());
+        auto* c = new TestClient;
+        attach(f, *c, "controller");
+        c->send(QStringLiteral("P0:one"));
+        c->send(QStringLiteral("P0:two"));
+        QTRY_COMPARE_WITH_TIMEOUT(c->ofType("queued").size(), 2, kWaitMs);
+        f.backend.start(f.backend.live.first());
+        QTRY_COMPARE_WITH_TIMEOUT(c->ofType("started").size(), 1, kWaitMs);
+        c->socket.close();
+        delete c;
+        QTRY_COMPARE_WITH_TIMEOUT(f.backend.cancelledJobs.size(), 2, kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(f.host->activeJobs().isEmpty(), kWaitMs);
+    }
+
+    void runningJobSurvivesWhileAnotherDisplayWatches() {
+        Fixture f;
+        QVERIFY(f.host->start());
+        TestClient display;
+        attach(f, display, "display");
+        auto* controller = new TestClient;
+        attach(f, *controller, "controller");
+        controller->send(QStringLiteral("P0:one"));
+        controller->send(QStringLiteral("P0:two"));
+        QTRY_COMPARE_WITH_TIMEOUT(display.ofType("queued").size(), 2, kWaitMs);
+        const auto running = f.backend.live.first();
+        const auto waiting = f.backend.live.last();
+        f.backend.start(running);
+        QTRY_COMPARE_WITH_TIMEOUT(display.ofType("started").size(), 1, kWaitMs);
+        controller->socket.close();
+        delete controller;
+        QTRY_COMPARE_WITH_TIMEOUT(f.backend.cancelledJobs,
+                                  QList<ScriptedJobBackend::JobId>{waiting}, kWaitMs);
+        f.backend.finish(running, solid(16, 16, Qt::green));
+        QTRY_COMPARE_WITH_TIMEOUT(display.headers(FrameKind::Final).size(), 1, kWaitMs);
+        QCOMPARE(display.ofType("cancelled").size(), 1);
+    }
+
+    void badInputGetsTypedErrorsAndTheConnectionStays() {
+        Fixture f;
+        QVERIFY(f.host->start());
+        TestClient c;
+        attach(f, c, "controller");
+        const QList<QPair<QString, QString>> cases = {
+            {"{\"type\":\"generate\",", "invalid_json"},
+            {R"({"type":"generate","program":"P9","prompt":"x"})", "unknown_program"},
+            {R"({"type":"generate","program":"P0","prompt":""})", "empty_prompt"},
+            {R"({"type":"generate","program":"P0","prompt":7})", "invalid_field"},
+            {"P0:   ", "empty_prompt"},
+            {"just words", "invalid_message"},
+            {R"({"type":"hello"})", "already_identified"},
+            {R"({"type":"explode"})", "unknown_type"},
+        };
+        for (const auto& [text, code] : cases) {
+            const int before = c.ofType("error").size();
+            c.send(text);
+            QTRY_COMPARE_WITH_TIMEOUT(c.ofType("error").size(), before + 1, kWaitMs);
+            QCOMPARE(c.ofType("error").last().value("code").toString(), code);
+        }
+        c.socket.sendBinaryMessage(QByteArray("\x00\x01\x02", 3));
+        QTRY_COMPARE_WITH_TIMEOUT(c.ofType("error").size(), cases.size() + 1, kWaitMs);
+        QCOMPARE(c.ofType("error").last().value("code").toString(),
+                 QStringLiteral("binary_not_accepted"));
+        c.sendJson({{"type", "ping"}, {"id", "p"}});
+        QTRY_COMPARE_WITH_TIMEOUT(c.ofType("pong").size(), 1, kWaitMs);
+        QCOMPARE(c.ofType("pong").first().value("request_id").toString(), QStringLiteral("p"));
+        QVERIFY(!c.closed);
+        QVERIFY(f.backend.requests.isEmpty());
+    }
+
+    void failedJobIsATypedErrorForItsWatchers() {
+        Fixture f;
+        QVERIFY(f.host->start());
+        TestClient c;
+        attach(f, c, "controller");
+        c.sendJson({{"type", "generate"}, {"program", "P0"}, {"prompt", "x"}, {"id", 4}});
+        QTRY_COMPARE_WITH_TIMEOUT(c.ofType("queued").size(), 1, kWaitMs);
+        f.backend.fail(f.backend.live.first(), archival::pipeline::ErrorCode::ModelLoad,
+                       QStringLiteral("no unet/ folder"));
+        QTRY_COMPARE_WITH_TIMEOUT(c.ofType("error").size(), 1, kWaitMs);
+        const QJsonObject e = c.ofType("error").first();
+        QCOMPARE(e.value("code").toString(), QStringLiteral("generation_failed"));
+        QCOMPARE(e.value("reason").toString(), QStringLiteral("ModelLoad"));
+        QCOMPARE(e.value("request_id").toInt(), 4);
+        QCOMPARE(e.value("job").toInt(), 1);
+    }
+
+    void limitsGiveErrorsAndFloodsClose() {
+        HostSettings s = loopbackSettings();
+        s.limits.maxJobsPerClient = 2;
+        s.limits.maxPromptChars = 20;
+        s.limits.messagesPerSecond = 1000;
+        Fixture f(s);
+        QVERIFY(f.host->start());
+        TestClient c;
+        attach(f, c, "controller");
+        for (int i = 0; i < 3; ++i) c.send(QStringLiteral("P0:job %1").arg(i));
+        QTRY_COMPARE_WITH_TIMEOUT(c.ofType("error").size(), 1, kWaitMs);
+        QCOMPARE(c.ofType("error").first().value("code").toString(),
+                 QStringLiteral("too_many_jobs"));
+        QCOMPARE(c.ofType("queued").size(), 2);
+        c.send(QStringLiteral("P0:") + QString(21, 'x'));
+        QTRY_COMPARE_WITH_TIMEOUT(c.ofType("error").size(), 2, kWaitMs);
+        QCOMPARE(c.ofType("error").last().value("code").toString(),
+                 QStringLiteral("prompt_too_long"));
+
+        HostSettings r = loopbackSettings();
+        r.limits.messagesPerSecond = 5;
+        r.limits.floodFactor = 4;
+        Fixture g(r);
+        QVERIFY(g.host->start());
+        TestClient busy;
+        QVERIFY(busy.open(g.url()));
+        for (int i = 0; i < 8; ++i) busy.sendJson({{"type", "ping"}});
+        QTRY_COMPARE_WITH_TIMEOUT(busy.events.size(), 8, kWaitMs);
+        QVERIFY(busy.ofType("pong").size() >= 5);
+        QVERIFY(!busy.ofType("error").isEmpty());
+        QCOMPARE(busy.ofType("error").first().value("code").toString(),
+                 QStringLiteral("rate_limited"));
+        QVERIFY(!busy.closed);
+        TestClient flood;
+        QVERIFY(flood.open(g.url()));
+        for (int i = 0; i < 40; ++i) flood.sendJson({{"type", "ping"}});
+        QTRY_VERIFY_WITH_TIMEOUT(flood.closed, kWaitMs);
+        QCOMPARE(int(flood.socket.closeCode()), int(CloseCode::PolicyViolation));
+    }
+
+    void clientsBeyondTheLimitAreTurnedAway() {
+        HostSettings s = loopbackSettings();
+        s.limits.maxClients = 2;
+        Fixture f(s);
+        QVERIFY(f.host->start());
+        TestClient a, b, c;
+        attach(f, a, "display");
+        attach(f, b, "display");
+        c.open(f.url());  // the handshake succeeds, then the host closes at once
+        QTRY_VERIFY_WITH_TIMEOUT(c.closed, kWaitMs);
+        QCOMPARE(int(c.socket.closeCode()), int(CloseCode::TryAgainLater));
+        QCOMPARE(c.ofType("error").first().value("code").toString(),
+                 QStringLiteral("too_many_clients"));
+        QVERIFY(!a.closed && !b.closed);
+    }
+
+    void tokenRules() {
+        HostSettings s = loopbackSettings();
+        s.token = QStringLiteral("right-token");
+        s.requireTokenOnLoopback = true;
+        s.limits.authTimeoutMs = 300;
+        Fixture f(s);
+        QVERIFY(f.host->start());
+
+        TestClient wrong;
+        QVERIFY(wrong.open(f.url()));
+        wrong.sendJson(hello("display", {}, "wrong-token"));
+        QTRY_VERIFY_WITH_TIMEOUT(wrong.closed, kWaitMs);
+        QCOMPARE(int(wrong.socket.closeCode()), int(CloseCode::PolicyViolation));
+        QVERIFY(wrong.ofType("welcome").isEmpty());
+
+        TestClient missing;
+        QVERIFY(missing.open(f.url()));
+        missing.sendJson(hello("display"));
+        QTRY_VERIFY_WITH_TIMEOUT(missing.closed, kWaitMs);
+        QCOMPARE(int(missing.socket.closeCode()), int(CloseCode::PolicyViolation));
+
+        TestClient legacyFirst;  // a command before the token is not understood
+        QVERIFY(legacyFirst.open(f.url()));
+        legacyFirst.send(QStringLiteral("P0:a cat"));
+        QTRY_VERIFY_WITH_TIMEOUT(legacyFirst.closed, kWaitMs);
+        QCOMPARE(int(legacyFirst.socket.closeCode()), int(CloseCode::PolicyViolation));
+        QVERIFY(f.backend.requests.isEmpty());
+
+        TestClient silent;  // says nothing: closed when the time is up
+        QVERIFY(silent.open(f.url()));
+        QTRY_VERIFY_WITH_TIMEOUT(silent.closed, kWaitMs);
+        QCOMPARE(int(silent.socket.closeCode()), int(CloseCode::PolicyViolation));
+
+        TestClient right;
+        QVERIFY(right.open(f.url()));
+        right.sendJson(hello("display", {}, "right-token"));
+        QTRY_COMPARE_WITH_TIMEOUT(right.ofType("welcome").size(), 1, kWaitMs);
+
+        TestClient inUrl;  // a legacy client can carry the token in the URL
+        QVERIFY(inUrl.open(f.url(QStringLiteral("token=right-token"))));
+        inUrl.send(QStringLiteral("P0:a cat"));
+        QTRY_COMPARE_WITH_TIMEOUT(inUrl.ofType("queued").size(), 1, kWaitMs);
+
+        TestClient wrongUrl;
+        wrongUrl.open(f.url(QStringLiteral("token=nope")));
+        QTRY_VERIFY_WITH_TIMEOUT(wrongUrl.closed, kWaitMs);
+        QCOMPARE(int(wrongUrl.socket.closeCode()), int(CloseCode::PolicyViolation));
+    }
+
+    void loopbackWithoutTokenIsAllowedByDefault() {
+        HostSettings s = loopbackSettings();
+        s.token = QStringLiteral("t");
+        Fixture f(s);
+        QVERIFY(f.host->start());
+        TestClient c;
+        QVERIFY(c.open(f.url()));
+        c.send(QStringLiteral("P0:a cat"));
+        QTRY_COMPARE_WITH_TIMEOUT(c.ofType("queued").size(), 1, kWaitMs);
+    }
+
+    void nonLoopbackNeedsAToken() {
+        HostSettings s = loopbackSettings();
+        s.address = QHostAddress::AnyIPv4;
+        Fixture f(s);
+        QVERIFY(!f.host->start());
+        QVERIFY(f.host->errorString().contains("token"));
+
+        s.token = QStringLiteral("lan-token");
+        Fixture g(s);
+        QVERIFY2(g.host->start(), qPrintable(g.host->errorString()));
+        TestClient missing;  // reached over loopback, but the host listens on every interface
+        QVERIFY(missing.open(g.url()));
+        missing.sendJson(hello("display"));
+        QTRY_VERIFY_WITH_TIMEOUT(missing.closed, kWaitMs);
+        QCOMPARE(int(missing.socket.closeCode()), int(CloseCode::PolicyViolation));
+        TestClient right;
+        QVERIFY(right.open(g.url()));
+        right.sendJson(hello("display", {}, "lan-token"));
+        QTRY_COMPARE_WITH_TIMEOUT(right.ofType("welcome").size(), 1, kWaitMs);
+    }
+
+    void originAllowList() {
+        HostSettings s = loopbackSettings();
+        s.allowedOrigins = {QStringLiteral("http://kiosk.example")};
+        Fixture f(s);
+        QVERIFY(f.host->start());
+        TestClient evil, kiosk, ownPage, noOrigin;
+        QVERIFY(!evil.open(f.url(), "http://evil.example"));
+        QVERIFY(kiosk.open(f.url(), "http://kiosk.example"));
+        QVERIFY(ownPage.open(
+            f.url(), QStringLiteral("http://127.0.0.1:%1").arg(f.host->httpPort()).toUtf8()));
+        QVERIFY(!TestClient().open(
+            f.url(), QStringLiteral("http://127.0.0.1:%1").arg(f.host->httpPort() + 1).toUtf8()));
+        QVERIFY(noOrigin.open(f.url()));
+    }
+
+    void unsupportedVersionCloses() {
+        Fixture f;
+        QVERIFY(f.host->start());
+        TestClient c;
+        QVERIFY(c.open(f.url()));
+        c.sendJson({{"type", "hello"}, {"protocol", 2}});
+        QTRY_VERIFY_WITH_TIMEOUT(c.closed, kWaitMs);
+        QCOMPARE(int(c.socket.closeCode()), int(CloseCode::UnsupportedVersion));
+        QCOMPARE(c.ofType("error").first().value("code").toString(),
+                 QStringLiteral("unsupported_version"));
+    }
+
+    void hostPanelCanDisconnectAClient() {
+        Fixture f;
+        QVERIFY(f.host->start());
+        TestClient c;
+        attach(f, c, "display", "Screen 2");
+        QCOMPARE(f.host->clients().size(), 1);
+        QVERIFY(f.host->disconnectClient(f.host->clients().first().id));
+        QTRY_VERIFY_WITH_TIMEOUT(c.closed, kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(f.host->clients().isEmpty(), kWaitMs);
+    }
+
+    void slowReaderLosesPreviewsNotTheOthers() {
+        Fixture f;
+        QVERIFY(f.host->start());
+        TestClient fast;
+        attach(f, fast, "display");
+        // A display that completes the handshake and then never reads.
+        QTcpSocket slow;
+        slow.connectToHost(QHostAddress::LocalHost, f.host->port());
+        QVERIFY(slow.waitForConnected(kWaitMs));
+        slow.setReadBufferSize(1);
+        slow.write(
+            "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        QTRY_COMPARE_WITH_TIMEOUT(f.host->clients().size(), 2, kWaitMs);
+
+        fast.send(QStringLiteral("P0:noise"));
+        QTRY_COMPARE_WITH_TIMEOUT(fast.ofType("queued").size(), 1, kWaitMs);
+        const auto job = f.backend.live.first();
+        // Noise does not compress: each preview is a few hundred kB.
+        QImage noise(512, 512, QImage::Format_RGB888);
+        auto* rng = QRandomGenerator::global();
+        for (int y = 0; y < noise.height(); ++y)
+            for (int x = 0; x < noise.width() * 3; ++x)
+                noise.scanLine(y)[x] = uchar(rng->generate());
+        constexpr int kSteps = 60;
+        f.backend.start(job);
+        for (int step = 1; step <= kSteps; ++step) {
+            f.backend.step(job, step, kSteps, noise);
+            QTRY_COMPARE_WITH_TIMEOUT(fast.headers(FrameKind::Preview).size(), step, kWaitMs);
+        }
+        f.backend.finish(job, solid(32, 32, Qt::white));
+        QTRY_COMPARE_WITH_TIMEOUT(fast.headers(FrameKind::Final).size(), 1, kWaitMs);
+        int dropped = 0;
+        for (const auto& info : f.host->clients()) dropped += info.previewsDropped;
+        QVERIFY2(dropped > 0, "the slow reader's previews should have been dropped");
+        QVERIFY(dropped < kSteps);
+    }
+
+    void servesTheDisplayPage() {
+        Fixture f;
+        QVERIFY(f.host->start());
+        QVERIFY(f.host->httpPort() > 0);
+        QVERIFY(f.host->displayPageUrl().startsWith("http://127.0.0.1:"));
+        QNetworkAccessManager nam;
+        auto get = [&](const QString& path, int* status) {
+            QNetworkReply* reply = nam.get(QNetworkRequest(
+                QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(f.host->httpPort()).arg(path))));
+            QSignalSpy done(reply, &QNetworkReply::finished);
+            done.wait(kWaitMs);
+            *status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            const QByteArray body = reply->readAll();
+            reply->deleteLater();
+            return body;
+        };
+        int status = 0;
+        QVERIFY(get("/", &status).contains("display.js"));
+        QCOMPARE(status, 200);
+        QVERIFY(get("/display.js", &status).contains("getBigUint64"));
+        QCOMPARE(status, 200);
+        const QJsonObject host = QJsonDocument::fromJson(get("/api/v1/host", &status)).object();
+        QCOMPARE(host.value("websocket_port").toInt(), int(f.host->port()));
+        QCOMPARE(host.value("protocol").toInt(), 1);
+        const QJsonObject missing = QJsonDocument::fromJson(get("/nothing", &status)).object();
+        QCOMPARE(status, 404);
+        QCOMPARE(missing.value("error").toObject().value("code").toString(),
+                 QStringLiteral("not_found"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestExhibitionHost)
+#include "test_exhibition_host.moc"
