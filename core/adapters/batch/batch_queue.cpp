@@ -192,9 +192,9 @@ std::optional<Error> BatchQueue::enqueue(const QString& programId, const QString
                      QStringLiteral("program id '%1' is not usable in object keys").arg(programId)};
     if (prompt.trimmed().isEmpty())
         return Error{ErrorCode::InvalidRequest, QStringLiteral("the prompt is empty")};
-    if (imagesPerSet <= 0 || imagesPerSet > 64)
+    if (imagesPerSet <= 0 || imagesPerSet > 16)
         return Error{ErrorCode::InvalidRequest,
-                     QStringLiteral("images per set must be 1..64, not %1").arg(imagesPerSet)};
+                     QStringLiteral("images per set must be 1..16, not %1").arg(imagesPerSet)};
     if (auto problem = source_->checkProgram(programId)) return problem;
     if (auto problem = ensureAction(actionId)) return problem;
     const ActionInfo& action = actions_[actionId];

@@ -1,0 +1,27 @@
+#pragma once
+// Where batch sets go: the R2 (or S3-compatible) destination. Everything but the secret
+// lives in QSettings under "r2/"; the secret lives only in the OS keychain (SecretStore),
+// or in ARCHIVAL_R2_SECRET for one run on a machine without a keychain.
+
+#include <QSettings>
+#include <QString>
+#include <QUrl>
+
+namespace archival::adapters {
+
+struct R2Settings {
+    QString accountId;  // builds https://<account>.r2.cloudflarestorage.com
+    QString endpoint;   // any S3-compatible URL instead (tests, MinIO, ...); wins when set
+    QString bucket;
+    QString prefix;  // object keys start with it ("" or "exhibit/2026")
+    QString accessKeyId;
+
+    QUrl effectiveEndpoint() const;
+    // Empty when complete, else what is missing, for a person.
+    QString missing() const;
+
+    static R2Settings load(const QSettings& settings);
+    void save(QSettings& settings) const;
+};
+
+}  // namespace archival::adapters

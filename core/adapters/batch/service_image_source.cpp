@@ -1,0 +1,82 @@
+#include "adapters/batch/service_image_source.h"
+
+#include "pipeline/job_plan.h"
+#include "pipeline/pipeline_factory.h"
+
+namespace archival::adapters {
+
+using pipeline::Error;
+using pipeline::ErrorCode;
+using pipeline::JobId;
+
+ServiceImageSource::ServiceImageSource(pipeline::GenerationService& service, QObject* parent)
+    : ImageSource(parent), service_(service) {
+    using S = pipeline::GenerationService;
+    connect(&service_, &S::finished, this, [this](JobId job, const pipeline::JobResult& result) {
+        if (jobs_.remove(job)) Q_EMIT finished(job, result.images, result.metadata);
+    });
+    connect(&service_, &S::failed, this, [this](JobId job, const Error& error) {
+        if (jobs_.remove(job)) Q_EMIT failed(job, error);
+    });
+    connect(&service_, &S::cancelled, this, [this](JobId job) {
+        if (jobs_.remove(job))
+            Q_EMIT failed(job, {ErrorCode::Interrupted, QStringLiteral("cancelled")});
+    });
+    connect(&service_, &S::progress, this, [this](JobId job, int step, int total, const QImage&) {
+        if (jobs_.contains(job)) Q_EMIT progress(job, step, total);
+    });
+}
+
+std::optional<Error> ServiceImageSource::checkProgram(const QString& programId) const {
+    const auto registry = service_.registry();
+    const pipeline::Program* program = registry.find(programId);
+    if (!program)
+        return Error{
+            ErrorCode::InvalidRequest,
+            QStringLiteral("unknown program '%1' (see `archival-studio programs`)").arg(programId)};
+    if (program->kind == QLatin1String("image-to-image"))
+        return Error{ErrorCode::InvalidRequest,
+                     QStringLiteral("program '%1' is image-to-image; batch sets are made from a "
+                                    "prompt alone: choose a text-to-image program")
+                         .arg(programId)};
+    return std::nullopt;
+}
+
+std::optional<quint64> ServiceImageSource::fixedSeed(const QString& programId) const {
+    const auto registry = service_.registry();
+    const pipeline::Program* program = registry.find(programId);
+    if (program && program->seedPolicy == QLatin1String("fixed") && program->seed >= 0)
+        return quint64(program->seed);
+    return std::nullopt;
+}
+
+int ServiceImageSource::maxBatch(const QString& programId, int wanted) const {
+    const auto registry = service_.registry();
+    const pipeline::Program* program = registry.find(programId);
+    if (!program) return 1;
+    // The largest size the program can draw decides what fits.
+    QSize size = program->size;
+    for (const QSize& s : program->sizes)
+        if (s.width() * s.height() > size.width() * size.height()) size = s;
+    const int capped = std::min(wanted, pipeline::kMaxImagesPerJob);
+    return std::max(1, service_.factory().maxBatch(*program, size.width(), size.height(), capped));
+}
+
+quint64 ServiceImageSource::start(const ImageBatchRequest& request) {
+    pipeline::JobRequest job;
+    job.programId = request.programId;
+    job.prompt = request.prompt;
+    job.seed = request.seed;
+    job.count = request.count;
+    job.priority = pipeline::JobPriority::Batch;
+    job.owner = request.owner;
+    const JobId id = service_.submit(job);
+    jobs_.insert(id);
+    return id;
+}
+
+void ServiceImageSource::cancel(quint64 ticket) {
+    service_.cancel(ticket);
+}
+
+}  // namespace archival::adapters
