@@ -2,12 +2,8 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QPixmap>
-#include <QScreen>
 #include <QSet>
-#include <QSettings>
 #include <QTextStream>
-#include <QTimer>
 #include <cstdio>
 #include <memory>
 
@@ -15,15 +11,9 @@
 #include "adapters/cli/program_table.h"
 #include "batch_command.h"
 #include "model_locations_settings.h"
-#include "serve_command.h"
-#include "pipeline/generation_service.h"
 #include "pipeline/model_resolver.h"
-#include "pipeline/pipeline_factory.h"
 #include "pipeline/program_registry.h"
-#include "pipeline/studio_settings.h"
 #include "ui/main_window.h"
-#include "ui/service_backend.h"
-#include "ui/translator.h"
 
 namespace {
 
@@ -41,29 +31,18 @@ int usageError(const QString& message, const QCommandLineParser& parser) {
     return kUsageError;
 }
 
-// The studio window over the generation service, both built from the user's settings.
-// With $ARCHIVAL_STUDIO_SCREENSHOT set, the window grabs the screen into that PNG once it
-// has been up for a moment and quits (the suite starts the real window this way under Xvfb).
-int runStudioWindow(QApplication& app) {
-    using namespace archival;
-    const QSettings settings;
-    ui::installTranslations(&app, settings.value(QStringLiteral("ui/language")).toString());
-    const auto registry = pipeline::ProgramRegistry::load();
-    auto factory = std::make_shared<pipeline::PipelineFactory>(
-        pipeline::factorySettingsFromSettings(settings));
-    pipeline::GenerationService service(registry, factory);
-    service.setSettings(pipeline::serviceSettingsFromSettings(settings));
-    ui::ServiceBackend backend(&service, factory);
-    ui::MainWindow window(&backend);
-    window.show();
-    const QString screenshot = qEnvironmentVariable("ARCHIVAL_STUDIO_SCREENSHOT");
-    if (!screenshot.isEmpty()) {
-        QTimer::singleShot(2000, &window, [&app, &window, screenshot] {
-            const bool saved = window.screen()->grabWindow(0).save(screenshot);
-            app.exit(saved ? 0 : 1);
-        });
+// One resolution per distinct model the programs use.
+QList<archival::pipeline::ModelResolution> resolveModels(
+    const archival::pipeline::ProgramRegistry& registry) {
+    const archival::pipeline::ModelResolver resolver(archival::app::modelLocationsFromSettings());
+    QList<archival::pipeline::ModelResolution> out;
+    QSet<QString> seen;
+    for (const auto& p : registry.programs()) {
+        if (seen.contains(p.model)) continue;
+        seen.insert(p.model);
+        out.append(resolver.resolve(p.model, p.family));
     }
-    return app.exec();
+    return out;
 }
 
 }  // namespace
@@ -73,11 +52,6 @@ int main(int argc, char** argv) {
     for (int i = 0; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
 
     // Commands with options of their own parse their own arguments.
-    if (args.size() > 1 && args[1] == QLatin1String("serve")) {
-        QCoreApplication app(argc, argv);
-        setIdentity();
-        return archival::app::runServeCommand(args.mid(2));
-    }
     if (args.size() > 1 && args[1] == QLatin1String("generate")) {
         QCoreApplication app(argc, argv);
         setIdentity();
@@ -131,5 +105,9 @@ int main(int argc, char** argv) {
 
     QApplication app(argc, argv);
     setIdentity();
-    return runStudioWindow(app);
+    auto registry = archival::pipeline::ProgramRegistry::load();
+    auto models = resolveModels(registry);
+    archival::ui::MainWindow window(std::move(registry), std::move(models));
+    window.show();
+    return app.exec();
 }
