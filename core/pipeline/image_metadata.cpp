@@ -1,16 +1,54 @@
 #include "pipeline/image_metadata.h"
 
 #include <QBuffer>
+#include <QFile>
 #include <QImageReader>
 #include <QImageWriter>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSaveFile>
+#include <QtEndian>
+
+#include <zlib.h>
 
 namespace archival::pipeline {
 namespace {
 const QString kChunkKey = QStringLiteral("archival-studio");
+
+QByteArray pngChunk(const QByteArray& type, const QByteArray& data) {
+    QByteArray chunk;
+    chunk.reserve(12 + data.size());
+    const quint32 length = qToBigEndian(static_cast<quint32>(data.size()));
+    chunk.append(reinterpret_cast<const char*>(&length), 4);
+    chunk.append(type).append(data);
+    uLong crc = crc32(0L, Z_NULL, 0);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(chunk.constData() + 4), uInt(4 + data.size()));
+    const quint32 crcBig = qToBigEndian(static_cast<quint32>(crc));
+    chunk.append(reinterpret_cast<const char*>(&crcBig), 4);
+    return chunk;
 }
+
+// A text chunk as the wider ecosystem writes it: tEXt when the text is Latin-1, else iTXt
+// (UTF-8). Written by hand because Qt's PNG writer folds newlines and runs of spaces, which
+// would break the A1111 "parameters" lines and change prompts.
+QByteArray textChunk(const QString& key, const QString& text, bool forceUtf8) {
+    bool latin1 = !forceUtf8;
+    for (const QChar c : text)
+        if (c.unicode() > 0xff) latin1 = false;
+    if (latin1) return pngChunk("tEXt", key.toLatin1() + '\0' + text.toLatin1());
+    // keyword, 0, compression flag 0, method 0, empty language, 0, empty translation, 0, text
+    return pngChunk("iTXt", key.toLatin1() + QByteArray("\0\0\0\0\0", 5) + text.toUtf8());
+}
+
+// Inserts chunks right after IHDR (signature 8 bytes + IHDR 25 bytes), before the image
+// data, where readers that stop at the pixels (Qt's among them) still find them.
+QByteArray withTextChunks(QByteArray png, const QByteArray& chunks) {
+    constexpr int kAfterHeader = 8 + 25;
+    png.insert(kAfterHeader, chunks);
+    return png;
+}
+
+}  // namespace
 
 QJsonObject ImageMetadata::toJson() const {
     QJsonArray loraArray;
@@ -98,21 +136,87 @@ QString writePngWithMetadata(const QString& path, const QImage& image,
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-    QImageWriter writer(&file, "png");
-    writer.setText(kChunkKey, QString::fromUtf8(
-                                  QJsonDocument(metadata.toJson()).toJson(QJsonDocument::Compact)));
-    writer.setText(QStringLiteral("parameters"), metadata.a1111Parameters());
+    QBuffer encoded;
+    encoded.open(QIODevice::WriteOnly);
+    QImageWriter writer(&encoded, "png");
     if (!writer.write(image)) {
         file.cancelWriting();
         return QStringLiteral("cannot encode %1: %2").arg(path, writer.errorString());
     }
-    if (!file.commit()) return QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+    const QByteArray json = QJsonDocument(metadata.toJson()).toJson(QJsonDocument::Compact);
+    const QByteArray chunks =
+        textChunk(kChunkKey, QString::fromUtf8(json), /*forceUtf8=*/true) +
+        textChunk(QStringLiteral("parameters"), metadata.a1111Parameters(), false);
+    const QByteArray png = withTextChunks(encoded.data(), chunks);
+    if (file.write(png) != png.size() || !file.commit())
+        return QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
     return {};
 }
 
+namespace {
+
+QByteArray inflate(const QByteArray& in) {
+    z_stream z{};
+    if (inflateInit(&z) != Z_OK) return {};
+    QByteArray out;
+    char buffer[16384];
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.constData()));
+    z.avail_in = uInt(in.size());
+    int rc = Z_OK;
+    while (rc == Z_OK && out.size() < (64 << 20)) {
+        z.next_out = reinterpret_cast<Bytef*>(buffer);
+        z.avail_out = sizeof buffer;
+        rc = ::inflate(&z, Z_NO_FLUSH);
+        out.append(buffer, int(sizeof buffer - z.avail_out));
+    }
+    inflateEnd(&z);
+    return rc == Z_STREAM_END ? out : QByteArray();
+}
+
+}  // namespace
+
+QMap<QString, QString> readPngText(const QString& path, QString* error) {
+    QMap<QString, QString> texts;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        if (error) *error = QStringLiteral("cannot read %1: %2").arg(path, f.errorString());
+        return texts;
+    }
+    const QByteArray png = f.readAll();
+    if (!png.startsWith("\x89PNG\r\n\x1a\n")) {
+        if (error) *error = QStringLiteral("%1 is not a PNG file").arg(path);
+        return texts;
+    }
+    qsizetype at = 8;
+    while (at + 12 <= png.size()) {
+        const quint32 length = qFromBigEndian<quint32>(png.constData() + at);
+        const QByteArray type = png.mid(at + 4, 4);
+        if (length > quint32(png.size() - at - 12)) break;  // truncated: keep what was read
+        const QByteArray data = png.mid(at + 8, qsizetype(length));
+        at += 12 + qsizetype(length);
+        const qsizetype nul = data.indexOf('\0');
+        if (nul <= 0) continue;
+        const QString key = QString::fromLatin1(data.left(nul));
+        if (type == "tEXt") {
+            texts.insert(key, QString::fromLatin1(data.mid(nul + 1)));
+        } else if (type == "zTXt") {
+            texts.insert(key, QString::fromLatin1(inflate(data.mid(nul + 2))));
+        } else if (type == "iTXt" && nul + 2 < data.size()) {
+            const bool compressed = data.at(nul + 1) != 0;
+            const qsizetype language = data.indexOf('\0', nul + 3);
+            const qsizetype translated = language < 0 ? -1 : data.indexOf('\0', language + 1);
+            if (translated < 0) continue;
+            const QByteArray text = data.mid(translated + 1);
+            texts.insert(key, QString::fromUtf8(compressed ? inflate(text) : text));
+        } else if (type == "IEND") {
+            break;
+        }
+    }
+    return texts;
+}
+
 bool readPngMetadata(const QString& path, ImageMetadata* out, QString* error) {
-    QImageReader reader(path, "png");
-    const QString text = reader.text(kChunkKey);
+    const QString text = readPngText(path, error).value(kChunkKey);
     if (text.isEmpty()) {
         if (error) *error = QStringLiteral("%1 has no Archival Studio metadata").arg(path);
         return false;

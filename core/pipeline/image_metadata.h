@@ -7,6 +7,7 @@
 #include <QImage>
 #include <QJsonObject>
 #include <QList>
+#include <QMap>
 #include <QString>
 
 #include "pipeline/program.h"
@@ -48,6 +49,10 @@ struct ImageMetadata {
 // success, else a message naming the file and the reason.
 QString writePngWithMetadata(const QString& path, const QImage& image,
                              const ImageMetadata& metadata);
+
+// Every text chunk of a PNG (tEXt, zTXt, iTXt), exactly as stored (Qt's reader folds
+// whitespace). Empty, with `error` set, when the file cannot be read or is no PNG.
+QMap<QString, QString> readPngText(const QString& path, QString* error = nullptr);
 
 // Reads the JSON chunk back; false when the file has none.
 bool readPngMetadata(const QString& path, ImageMetadata* out, QString* error = nullptr);

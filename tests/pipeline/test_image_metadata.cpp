@@ -59,6 +59,29 @@ class TestImageMetadata : public QObject {
         QCOMPARE(reader.read().pixelColor(3, 3), QColor(Qt::darkCyan));
     }
 
+    // Prompts keep their exact whitespace and any script; the A1111 lines keep their breaks.
+    void textSurvivesExactly() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("exact.png");
+        ImageMetadata m = sample();
+        m.promptTyped = QStringLiteral("two  spaces,\ttab, Ümlaut, 東京, emoji \U0001F3A8");
+        m.promptSent = m.promptTyped + QStringLiteral("\nsecond line");
+        QImage img(4, 4, QImage::Format_RGB888);
+        img.fill(Qt::black);
+        QCOMPARE(archival::pipeline::writePngWithMetadata(path, img, m), QString());
+        ImageMetadata back;
+        QVERIFY(archival::pipeline::readPngMetadata(path, &back));
+        QCOMPARE(back.promptTyped, m.promptTyped);
+        QCOMPARE(back.promptSent, m.promptSent);
+        const QString params = archival::pipeline::readPngText(path).value("parameters");
+        QVERIFY2(
+            params.startsWith(m.promptSent + QStringLiteral("\nNegative prompt: blurry\nSteps: ")),
+            qPrintable(params));
+        QString error;
+        QVERIFY(archival::pipeline::readPngText(dir.filePath("none.png"), &error).isEmpty());
+        QVERIFY(error.contains("cannot read"));
+    }
+
     void failedWriteLeavesNoFile() {
         QTemporaryDir dir;
         const QString path = dir.filePath("none/x.png");  // the folder does not exist
