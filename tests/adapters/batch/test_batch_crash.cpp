@@ -1,0 +1,161 @@
+// Kill-and-resume with the real program: `archival-studio batch` on the tiny fixture
+// programs, uploading to a loopback S3 server that checks signatures, is killed with SIGKILL
+// at several points (mid-generation, after a set is generated, mid-upload), restarted with
+// --resume each time, and in the end the bucket holds exactly the expected objects, once
+// each, with the bytes of the local files.
+#include <QCryptographicHash>
+#include <QDirIterator>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <functional>
+
+#include "s3_peer.h"
+
+#include "test_support.h"
+
+using archival::test::S3Peer;
+
+namespace {
+const QString kBucket = QStringLiteral("archival-crash");
+const QString kAction = QStringLiteral("transcript_002");
+constexpr int kSets = 5;
+
+QByteArray fileBytes(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+}  // namespace
+
+class TestBatchCrash : public QObject {
+    Q_OBJECT
+
+    S3Peer peer_;
+    QTemporaryDir home_;
+    QString queue_;
+
+    // The state of every set record on disk: "generating", "uploaded", ...
+    QStringList states() const {
+        QStringList out;
+        QDirIterator it(queue_, {QStringLiteral("record.json")}, QDir::Files,
+                        QDirIterator::Subdirectories);
+        while (it.hasNext())
+            out << QJsonDocument::fromJson(fileBytes(it.next())).object()["state"].toString();
+        return out;
+    }
+
+    void configure(QProcess& p, const QStringList& args, const QString& endpoint = {}) const {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("HOME", home_.path());
+        env.insert("XDG_CONFIG_HOME", home_.path() + "/config");
+        env.insert("XDG_DATA_HOME", home_.path() + "/data");
+        env.insert("ARCHIVAL_FIXTURES", archival::test::fixturesDir());
+        env.insert("ARCHIVAL_R2_SECRET", peer_.secret());
+        env.insert("OMP_NUM_THREADS", "1");
+        p.setProcessEnvironment(env);
+        p.setProgram(QStringLiteral(ARCHIVAL_STUDIO_BINARY));
+        p.setArguments(QStringList{"batch", "--programs",
+                                   ARCHIVAL_SOURCE_DIR "/tests/data/programs-tiny.json",
+                                   "--endpoint", endpoint.isEmpty() ? peer_.endpoint() : endpoint,
+                                   "--bucket", kBucket, "--prefix", "exhibit", "--access-key-id",
+                                   peer_.accessKeyId(), "--queue", queue_, "--device", "cpu"} +
+                       args);
+        p.setProcessChannelMode(QProcess::MergedChannels);
+    }
+
+    // Runs the command and SIGKILLs it as soon as `when` holds for the records on disk.
+    // Returns whether it was killed (false: it ended first).
+    bool runAndKill(const QStringList& args, const std::function<bool(const QStringList&)>& when,
+                    const QString& endpoint = {}) {
+        QProcess p;
+        configure(p, args, endpoint);
+        p.start();
+        if (!p.waitForStarted(10000)) return false;
+        while (p.state() == QProcess::Running) {
+            if (when(states())) {
+                p.kill();  // SIGKILL: no handler, no clean-up
+                p.waitForFinished(10000);
+                return true;
+            }
+            p.waitForFinished(5);
+        }
+        return false;
+    }
+
+  private Q_SLOTS:
+    void initTestCase() {
+        ARCHIVAL_REQUIRE_FIXTURES();
+        ARCHIVAL_START_PEER(peer_, QStringList{kBucket});
+        queue_ = home_.path() + "/queue";
+    }
+
+    void killedAtSeveralPointsLosesNothingAndDuplicatesNothing() {
+        const QStringList start{"--program",   "T15",   "--prompt", "ai conference",
+                                "--action-id", kAction, "--sets",   QString::number(kSets)};
+        const QStringList resume{"--resume"};
+        auto count = [](const QStringList& s, const char* state) {
+            return int(s.count(QString::fromLatin1(state)));
+        };
+        // 1: mid-generation of the first set.
+        QVERIFY(
+            runAndKill(start, [&](const QStringList& s) { return count(s, "generating") > 0; }));
+        QVERIFY(states().contains("generating"));
+        // 2: right after a set is generated (before or while it uploads).
+        QVERIFY(
+            runAndKill(resume, [&](const QStringList& s) { return count(s, "generated") > 0; }));
+        // 3: mid-upload, after the store kept an object whose answer was lost (the proxy
+        // drops every connection after forwarding it): the restart must not store it twice.
+        {
+            archival::test::FaultProxy proxy;
+            ARCHIVAL_START_PEER(proxy, peer_.endpoint(), "drop-after", 0.0);
+            QVERIFY(runAndKill(
+                resume,
+                [&](const QStringList& s) {
+                    return count(s, "uploading") > 0 && !peer_.list(kBucket).isEmpty();
+                },
+                proxy.endpoint()));
+        }
+        // 4: after some sets are up, while others are still to do.
+        runAndKill(resume, [&](const QStringList& s) {
+            return count(s, "uploaded") >= 2 && count(s, "uploaded") < kSets;
+        });
+
+        QProcess last;
+        configure(last, resume);
+        last.start();
+        QVERIFY(last.waitForFinished(300000));
+        const QByteArray output = last.readAll();
+        QVERIFY2(last.exitCode() == 0, output.constData());
+        QCOMPARE(states(), QStringList(kSets, "uploaded"));
+
+        // The bucket: exactly the sets' files, once each, bytes equal to the local files.
+        const QJsonObject stored = peer_.list(kBucket);
+        QCOMPARE(stored.size(), kSets * 2);
+        for (int n = 1; n <= kSets; ++n) {
+            const QString set = QStringLiteral("set_%1").arg(n, 3, 10, QLatin1Char('0'));
+            for (const QString file : {"1.png", "metadata.json"}) {
+                const QString key = "exhibit/" + kAction + "/T15/" + set + "/" + file;
+                QVERIFY2(stored.contains(key), qPrintable(key));
+                const QByteArray local =
+                    fileBytes(queue_ + "/" + kAction + "/T15/" + set + "/" + file);
+                QVERIFY(!local.isEmpty());
+                QCOMPARE(stored[key].toObject()["etag"].toString().toLatin1(),
+                         QCryptographicHash::hash(local, QCryptographicHash::Md5).toHex());
+            }
+            // The uploaded metadata names the seed the record kept through the kills.
+            const QJsonObject meta =
+                QJsonDocument::fromJson(
+                    fileBytes(queue_ + "/" + kAction + "/T15/" + set + "/metadata.json"))
+                    .object();
+            const QJsonObject record =
+                QJsonDocument::fromJson(
+                    fileBytes(queue_ + "/" + kAction + "/T15/" + set + "/record.json"))
+                    .object();
+            QCOMPARE(meta["seed"].toString(), record["seed"].toString());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBatchCrash)
+#include "test_batch_crash.moc"
