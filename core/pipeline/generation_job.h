@@ -31,6 +31,7 @@ struct JobRequest {
     std::optional<double> guidance;
     std::optional<QSize> size;
     std::optional<QString> negativePrompt;
+    std::optional<double> strength;  // image-to-image: (0, 1]
 
     JobPriority priority = JobPriority::Interactive;
     QString owner;  // who asked ("gui", "cli", "ws:<client>", "batch:<action>"): cancelOwner()

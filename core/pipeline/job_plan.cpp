@@ -76,7 +76,10 @@ std::optional<Error> planJob(const Program& program, const JobRequest& request, 
                            .arg(p.size.height())
                            .arg(multiple));
     p.sampler = program.sampler;
-    p.strength = img2img ? program.strength : 0.0;
+    p.strength = img2img ? request.strength.value_or(program.strength) : 0.0;
+    if (img2img && !(p.strength > 0.0 && p.strength <= 1.0))
+        return invalid(QStringLiteral("strength must be above 0 and at most 1, not %1")
+                           .arg(p.strength));
     p.count = request.count;
     p.initImage = request.initImage;
     *plan = p;

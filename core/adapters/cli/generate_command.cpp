@@ -126,6 +126,12 @@ int runGenerateCommand(const QStringList& args) {
                                       QStringLiteral("Override guidance."), QStringLiteral("g"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Override the size."),
                                   QStringLiteral("WxH"));
+    const QCommandLineOption strength(QStringLiteral("strength"),
+                                      QStringLiteral("Override the image-to-image strength."),
+                                      QStringLiteral("s"));
+    const QCommandLineOption withoutT5(
+        QStringLiteral("without-t5"),
+        QStringLiteral("SD3: run without the T5 text encoder (less memory)."));
     const QCommandLineOption device(
         QStringLiteral("device"), QStringLiteral("auto, cpu, cuda or cuda:N (default: settings)."),
         QStringLiteral("device"));
@@ -133,7 +139,7 @@ int runGenerateCommand(const QStringList& args) {
                                    QStringLiteral("auto, fp32, fp16 or bf16 (default: settings)."),
                                    QStringLiteral("dtype"));
     parser.addOptions({program, prompt, negative, seed, count, out, init, programs, steps, guidance,
-                       size, device, dtype});
+                       size, strength, withoutT5, device, dtype});
 
     if (!parser.parse(QStringList{QStringLiteral("archival-studio generate")} + args))
         return usage(parser.errorText(), parser);
@@ -167,6 +173,10 @@ int runGenerateCommand(const QStringList& args) {
     if (parser.isSet(guidance)) {
         request.guidance = parser.value(guidance).toDouble(&ok);
         if (!ok) return usage(QStringLiteral("--guidance needs a number"), parser);
+    }
+    if (parser.isSet(strength)) {
+        request.strength = parser.value(strength).toDouble(&ok);
+        if (!ok) return usage(QStringLiteral("--strength needs a number"), parser);
     }
     if (parser.isSet(size)) {
         QSize s;
@@ -205,6 +215,7 @@ int runGenerateCommand(const QStringList& args) {
     pipeline::FactorySettings factorySettings = pipeline::factorySettingsFromSettings(settings);
     if (parser.isSet(device)) factorySettings.device = parser.value(device);
     if (parser.isSet(dtype)) factorySettings.dtype = parser.value(dtype);
+    if (parser.isSet(withoutT5)) factorySettings.loadT5 = false;
     auto factory = std::make_shared<pipeline::PipelineFactory>(factorySettings);
     pipeline::GenerationService service(registry, factory);
     pipeline::ServiceSettings serviceSettings = pipeline::serviceSettingsFromSettings(settings);

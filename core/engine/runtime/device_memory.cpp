@@ -1,4 +1,6 @@
 // Device memory readings for the pipeline factory's budget and the studio's memory panel.
+#include <dlfcn.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -48,7 +50,12 @@ DeviceMemory deviceMemory(const std::string& deviceSpec) {
             m.reservedBytes = stats.reserved_bytes[all].current;
             m.peakAllocatedBytes = stats.allocated_bytes[all].peak;
             std::size_t freeBytes = 0, totalBytes = 0;
-            if (cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess) {
+            // The CUDA runtime libtorch itself loaded, found at run time: linking one here
+            // could pull in a second, different runtime from the build machine's toolkit.
+            using MemGetInfo = int (*)(std::size_t*, std::size_t*);
+            const auto memGetInfo =
+                reinterpret_cast<MemGetInfo>(::dlsym(RTLD_DEFAULT, "cudaMemGetInfo"));
+            if (memGetInfo && memGetInfo(&freeBytes, &totalBytes) == 0) {
                 m.totalBytes = totalBytes;
                 // What torch holds but does not use is free for our purposes.
                 m.freeBytes = freeBytes + (m.reservedBytes - m.allocatedBytes);
