@@ -455,7 +455,7 @@ void MainWindow::onFinished(pipeline::JobId job, const pipeline::JobResult& resu
     imagesToSave_ = int(result.images.size());
     saver_->save(settings_.outputFolder, result.images, result.metadata);
     setStatus(tr("Done; saving…"));
-    memory_->refresh();
+    if (memory_->isVisible()) memory_->refresh();
 }
 
 void MainWindow::onFailed(pipeline::JobId job, const pipeline::Error& error) {

@@ -17,6 +17,7 @@
 #include <QTemporaryDir>
 #include <QTextBrowser>
 #include <QTimer>
+#include <QTranslator>
 #include <QTreeWidget>
 #include <QtTest>
 
@@ -31,6 +32,7 @@
 #include "ui/program_panel.h"
 #include "ui/prompt_editor.h"
 #include "ui/settings_dialog.h"
+#include "ui/translator.h"
 #include "window_test_support.h"
 
 using namespace archival;
@@ -405,6 +407,27 @@ class TestMainWindow : public QObject {
         QVERIFY(w.programPanel()->selectProgram("P2"));  // the init image panel too
         const QStringList unnamed = test::controlsWithoutAccessibleName(&w);
         QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join("\n")));
+    }
+
+    void germanTranslationLoadsAndIsUsed() {
+        freshSettings();
+        QTranslator german;
+        QVERIFY(german.load(":/i18n/archival_studio_de.qm"));
+        QVERIFY(QCoreApplication::installTranslator(&german));
+        {
+            test::ScriptedBackend backend(
+                pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+            ui::MainWindow w(&backend);
+            w.resize(1366, 768);
+            showAndWait(w);
+            QCOMPARE(w.generateAction()->text(), QStringLiteral("&Erzeugen"));
+            QVERIFY(w.findChild<QDockWidget*>("galleryDock")->windowTitle() == "Galerie");
+            QVERIFY(w.programPanel()->selectProgram("P2"));
+            QVERIFY(!test::saveScreenshot(&w, "idle-de").isEmpty());
+        }
+        QCoreApplication::removeTranslator(&german);
+        // The language follows the system unless chosen; unknown ones fall back to English.
+        QCOMPARE(ui::installTranslations(qApp, "fr"), QStringLiteral("en"));
     }
 
     void screenshotsOfTheMainStates() {

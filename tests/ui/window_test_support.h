@@ -86,7 +86,10 @@ class EventLoopLatencyProbe : public QObject {
         timer_.setInterval(kIntervalMs);
         QObject::connect(&timer_, &QTimer::timeout, this, [this] {
             const qint64 now = clock_.elapsed();
-            if (last_ >= 0) worst_ = qMax(worst_, now - last_ - kIntervalMs);
+            if (last_ >= 0 && now - last_ - kIntervalMs > worst_) {
+                worst_ = now - last_ - kIntervalMs;
+                worstAt_ = last_;
+            }
             last_ = now;
             ++ticks_;
         });
@@ -100,6 +103,9 @@ class EventLoopLatencyProbe : public QObject {
     }
     void stop() { timer_.stop(); }
     qint64 worstLatencyMs() const { return worst_; }
+    // When (ms after start) the longest stall began.
+    qint64 worstStartedAtMs() const { return worstAt_; }
+    qint64 elapsedMs() const { return clock_.elapsed(); }
     int ticks() const { return ticks_; }
 
   private:
@@ -108,6 +114,7 @@ class EventLoopLatencyProbe : public QObject {
     QElapsedTimer clock_;
     qint64 last_ = -1;
     qint64 worst_ = 0;
+    qint64 worstAt_ = -1;
     int ticks_ = 0;
 };
 
