@@ -2,8 +2,12 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QPixmap>
+#include <QScreen>
 #include <QSet>
+#include <QSettings>
 #include <QTextStream>
+#include <QTimer>
 #include <cstdio>
 #include <memory>
 
@@ -11,9 +15,14 @@
 #include "adapters/cli/program_table.h"
 #include "batch_command.h"
 #include "model_locations_settings.h"
+#include "pipeline/generation_service.h"
 #include "pipeline/model_resolver.h"
+#include "pipeline/pipeline_factory.h"
 #include "pipeline/program_registry.h"
+#include "pipeline/studio_settings.h"
 #include "ui/main_window.h"
+#include "ui/service_backend.h"
+#include "ui/translator.h"
 
 namespace {
 
@@ -31,18 +40,29 @@ int usageError(const QString& message, const QCommandLineParser& parser) {
     return kUsageError;
 }
 
-// One resolution per distinct model the programs use.
-QList<archival::pipeline::ModelResolution> resolveModels(
-    const archival::pipeline::ProgramRegistry& registry) {
-    const archival::pipeline::ModelResolver resolver(archival::app::modelLocationsFromSettings());
-    QList<archival::pipeline::ModelResolution> out;
-    QSet<QString> seen;
-    for (const auto& p : registry.programs()) {
-        if (seen.contains(p.model)) continue;
-        seen.insert(p.model);
-        out.append(resolver.resolve(p.model, p.family));
+// The studio window over the generation service, both built from the user's settings.
+// With $ARCHIVAL_STUDIO_SCREENSHOT set, the window grabs the screen into that PNG once it
+// has been up for a moment and quits (the suite starts the real window this way under Xvfb).
+int runStudioWindow(QApplication& app) {
+    using namespace archival;
+    const QSettings settings;
+    ui::installTranslations(&app, settings.value(QStringLiteral("ui/language")).toString());
+    const auto registry = pipeline::ProgramRegistry::load();
+    auto factory = std::make_shared<pipeline::PipelineFactory>(
+        pipeline::factorySettingsFromSettings(settings));
+    pipeline::GenerationService service(registry, factory);
+    service.setSettings(pipeline::serviceSettingsFromSettings(settings));
+    ui::ServiceBackend backend(&service, factory);
+    ui::MainWindow window(&backend);
+    window.show();
+    const QString screenshot = qEnvironmentVariable("ARCHIVAL_STUDIO_SCREENSHOT");
+    if (!screenshot.isEmpty()) {
+        QTimer::singleShot(2000, &window, [&app, &window, screenshot] {
+            const bool saved = window.screen()->grabWindow(0).save(screenshot);
+            app.exit(saved ? 0 : 1);
+        });
     }
-    return out;
+    return app.exec();
 }
 
 }  // namespace
@@ -105,9 +125,5 @@ int main(int argc, char** argv) {
 
     QApplication app(argc, argv);
     setIdentity();
-    auto registry = archival::pipeline::ProgramRegistry::load();
-    auto models = resolveModels(registry);
-    archival::ui::MainWindow window(std::move(registry), std::move(models));
-    window.show();
-    return app.exec();
+    return runStudioWindow(app);
 }
