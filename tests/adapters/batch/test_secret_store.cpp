@@ -63,7 +63,7 @@ class TestSecretStore : public QObject {
     // No Secret Service on the bus: the error says so, and the environment variable works.
     void noKeychainSaysSoAndTakesTheEnvironment() {
         if (!qEnvironmentVariableIsSet("ARCHIVAL_NO_KEYCHAIN_BACKEND"))
-            QSKIP("runs as test_secret_store_no_keychain (no session bus)");
+            QSKIP("runs as the test_secret_store registration (no session bus)");
         const auto r = SecretStore::secretForRun("AKIATEST0002");
         QVERIFY(!r.ok);
         QVERIFY2(r.error.contains("no keychain is available"), qPrintable(r.error));

@@ -1,0 +1,86 @@
+// The batch panel over a real queue (deterministic image source): actions and sets with
+// state and thumbnails, Cancel and Retry on the selection, and "Test connection" against the
+// loopback S3 server (a wrong secret shows the server's reason).
+#include <QApplication>
+#include <QPushButton>
+#include <QTemporaryDir>
+#include <QTreeWidget>
+#include <QtTest>
+
+#include "adapters/batch/batch_queue.h"
+#include "fake_image_source.h"
+#include "s3_peer.h"
+#include "ui/batch_panel.h"
+
+using namespace archival::adapters;
+using archival::test::FakeImageSource;
+using archival::test::S3Peer;
+using archival::ui::BatchPanel;
+
+class TestBatchPanel : public QObject {
+    Q_OBJECT
+    S3Peer peer_;
+
+  private Q_SLOTS:
+    void initTestCase() {
+        QCoreApplication::setOrganizationName("ArchivalStudioTest");
+        QCoreApplication::setApplicationName("batch-panel-test");
+        ARCHIVAL_START_PEER(peer_, QStringList{"panel-bucket"});
+    }
+
+    void showsActionsSetsStatesAndThumbnails() {
+        QTemporaryDir dir;
+        FakeImageSource source;
+        BatchQueue queue({dir.path(), {}, {}, 4}, &source, nullptr);
+        BatchPanel panel(&queue);
+        QVERIFY(!queue.generateMultipleSets("P0", "ai conference", "act", 3, false));
+        QTRY_VERIFY_WITH_TIMEOUT(queue.isIdle(), 30000);
+        QTreeWidget* tree = panel.tree();
+        QCOMPARE(tree->topLevelItemCount(), 1);
+        QTreeWidgetItem* action = tree->topLevelItem(0);
+        QCOMPARE(action->text(0), QStringLiteral("act"));
+        QCOMPARE(action->childCount(), 3);
+        QCOMPARE(action->child(2)->text(0), QStringLiteral("P0 set_003"));
+        QCOMPARE(action->child(0)->text(1), QStringLiteral("generated"));
+        QVERIFY(!action->child(0)->icon(0).isNull());
+        QCOMPARE(action->text(1), QStringLiteral("0/3 uploaded"));
+
+        // Cancel one set from the panel, then retry it.
+        auto* cancel = panel.findChild<QPushButton*>();
+        QVERIFY(cancel);
+        action->child(1)->setSelected(true);
+        panel.cancelSelected();
+        QCOMPARE(action->child(1)->text(1), QStringLiteral("failed"));
+        QVERIFY(action->child(1)->text(3).startsWith("Interrupted"));
+        panel.retrySelected();
+        QCOMPARE(action->child(1)->text(1), QStringLiteral("generated"));
+    }
+
+    void testConnectionMakesASignedRequest() {
+        QTemporaryDir dir;
+        FakeImageSource source;
+        BatchQueue queue({dir.path(), {}, {}, 4}, &source, nullptr);
+        BatchPanel panel(&queue);
+        panel.setR2Settings({{}, peer_.endpoint(), "panel-bucket", {}, peer_.accessKeyId()});
+        QSignalSpy tested(&panel, &BatchPanel::connectionTested);
+        panel.setSecret(peer_.secret());
+        panel.testConnection();
+        QTRY_COMPARE_WITH_TIMEOUT(tested.count(), 1, 60000);
+        QVERIFY2(tested[0][0].toBool(), qPrintable(tested[0][1].toString()));
+        QVERIFY(panel.connectionStatus().startsWith("Connected"));
+
+        panel.setSecret("wrong");
+        panel.testConnection();
+        QTRY_COMPARE_WITH_TIMEOUT(tested.count(), 2, 60000);
+        QVERIFY(!tested[1][0].toBool());
+        QVERIFY2(panel.connectionStatus().contains("SignatureDoesNotMatch"),
+                 qPrintable(panel.connectionStatus()));
+
+        panel.setR2Settings({});
+        panel.testConnection();
+        QVERIFY(panel.connectionStatus().startsWith("Missing"));
+    }
+};
+
+QTEST_MAIN(TestBatchPanel)
+#include "test_batch_panel.moc"
