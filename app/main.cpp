@@ -15,6 +15,7 @@
 #include "adapters/cli/program_table.h"
 #include "batch_command.h"
 #include "model_locations_settings.h"
+#include "serve_command.h"
 #include "pipeline/generation_service.h"
 #include "pipeline/model_resolver.h"
 #include "pipeline/pipeline_factory.h"
@@ -72,6 +73,11 @@ int main(int argc, char** argv) {
     for (int i = 0; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
 
     // Commands with options of their own parse their own arguments.
+    if (args.size() > 1 && args[1] == QLatin1String("serve")) {
+        QCoreApplication app(argc, argv);
+        setIdentity();
+        return archival::app::runServeCommand(args.mid(2));
+    }
     if (args.size() > 1 && args[1] == QLatin1String("generate")) {
         QCoreApplication app(argc, argv);
         setIdentity();

@@ -523,12 +523,12 @@ void ExhibitionHost::handleGenerate(Client* c, const GenerateMessage& g, const Q
                        .arg(jobId)
                        .arg(c->id, g.program, quoted(g.prompt)));
     Q_EMIT clientsChanged();
-    const auto early = earlyQueuedPositions_.find(jobId);
-    if (early != earlyQueuedPositions_.end()) {
-        const int position = early.value();
-        earlyQueuedPositions_.erase(early);
-        sendQueued(*job, position);
-    }
+    // `queued` answers the generate at once, before any later message is answered; the
+    // backend's own `queued` signal for this job is then ignored.
+    const bool early = earlyQueuedPositions_.contains(jobId);
+    const int position =
+        early ? earlyQueuedPositions_.take(jobId) : std::max(0, backend_->position(jobId));
+    sendQueued(*job, position);
 }
 
 void ExhibitionHost::handleCancel(Client* c, const CancelMessage& cancel, const QJsonValue& id) {

@@ -34,6 +34,8 @@ class JobBackend : public QObject {
     virtual pipeline::JobId submit(const pipeline::JobRequest& request) = 0;
     // False when the job is unknown or already over.
     virtual bool cancel(pipeline::JobId job) = 0;
+    // 0 = running, 1 = next, ...; -1 when not queued or running.
+    virtual int position(pipeline::JobId job) const = 0;
 
   Q_SIGNALS:
     void queued(archival::pipeline::JobId job, int position);

@@ -31,4 +31,8 @@ bool ServiceJobBackend::cancel(pipeline::JobId job) {
     return service_->cancel(job);
 }
 
+int ServiceJobBackend::position(pipeline::JobId job) const {
+    return service_->position(job);
+}
+
 }  // namespace archival::adapters::host

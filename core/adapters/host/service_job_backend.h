@@ -19,6 +19,7 @@ class ServiceJobBackend : public JobBackend {
     QList<ProgramSummary> programs() const override;
     pipeline::JobId submit(const pipeline::JobRequest& request) override;
     bool cancel(pipeline::JobId job) override;
+    int position(pipeline::JobId job) const override;
 
   private:
     pipeline::GenerationService* service_;

@@ -41,6 +41,8 @@ class ScriptedJobBackend : public adapters::host::JobBackend {
         return true;
     }
 
+    int position(JobId job) const override { return int(live.indexOf(job)); }
+
     void start(JobId job) { Q_EMIT started(job); }
     void step(JobId job, int step, int total, const QImage& preview) {
         Q_EMIT progress(job, step, total, preview);

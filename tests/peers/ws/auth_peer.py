@@ -1,0 +1,98 @@
+"""Token and origin rules of a live `archival-studio serve`: wrong token refused, missing
+token off loopback refused, loopback without a token allowed only when configured so,
+browser origins limited to the allow-list and the host's own page."""
+import asyncio
+import json
+
+import websockets
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from host_peer import Checks, Serve, arguments, recv_until
+
+POLICY_VIOLATION = 1008
+
+
+async def close_code_after_hello(url, token=None):
+    """Says hello (with the token when given); the close code, or None when welcomed."""
+    async with websockets.connect(url) as ws:
+        hello = {"type": "hello", "protocol": 1, "role": "display"}
+        if token is not None:
+            hello["token"] = token
+        await ws.send(json.dumps(hello))
+        try:
+            await recv_until(ws, lambda m: m.get("type") == "welcome", timeout=10)
+            return None
+        except ConnectionClosed as e:
+            return e.rcvd.code if e.rcvd else -1
+
+
+async def refused_status(url, origin):
+    try:
+        async with websockets.connect(url, origin=origin) as ws:
+            await ws.send(json.dumps({"type": "ping"}))
+            await recv_until(ws, lambda m: m.get("type") == "pong", timeout=10)
+            return None
+    except InvalidStatus as e:
+        return e.response.status_code
+
+
+async def run(args, c):
+    # Loopback, no token configured: clients need none.
+    serve = Serve(args)
+    try:
+        c.check(await close_code_after_hello(serve.url) is None, "loopback without a token: allowed by default")
+    finally:
+        serve.stop()
+
+    # Loopback with --require-token.
+    serve = Serve(args, "--token", "s3cret", "--require-token")
+    try:
+        c.check(await close_code_after_hello(serve.url) == POLICY_VIOLATION, "missing token refused (1008)")
+        c.check(await close_code_after_hello(serve.url, "guess") == POLICY_VIOLATION, "wrong token refused (1008)")
+        c.check(await close_code_after_hello(serve.url, "s3cret") is None, "right token in hello accepted")
+        async with websockets.connect(serve.url + "?token=s3cret") as ws:
+            await ws.send("T3:a token in the URL")
+            q = await recv_until(ws, lambda m: m.get("type") in ("queued", "error"))
+            c.check(q["type"] == "queued", "legacy client with the token in the URL is served")
+        async with websockets.connect(serve.url) as ws:
+            await ws.send("T3:no token")
+            try:
+                await recv_until(ws, lambda m: False, timeout=10)
+                code = None
+            except ConnectionClosed as e:
+                code = e.rcvd.code if e.rcvd else -1
+            c.check(code == POLICY_VIOLATION, "a command before the token closes with 1008")
+    finally:
+        serve.stop()
+    c.check("refused: wrong token" in serve.text() and "refused: missing token" in serve.text(),
+            "refusals are logged")
+
+    # Every interface with a token: a client without it is refused (reached over loopback).
+    serve = Serve(args, "--token", "lan-token", listen="0.0.0.0:0")
+    try:
+        url = "ws://127.0.0.1:%d/" % serve.port
+        c.check(await close_code_after_hello(url) == POLICY_VIOLATION, "non-loopback bind: missing token refused")
+        c.check(await close_code_after_hello(url, "lan-token") is None, "non-loopback bind: right token accepted")
+    finally:
+        serve.stop()
+
+    # Origins: the allow-list and the host's own display page; others get HTTP 403.
+    serve = Serve(args, "--origin", "http://kiosk.example")
+    try:
+        c.check(await refused_status(serve.url, "http://evil.example") == 403, "foreign origin refused (403)")
+        c.check(await refused_status(serve.url, "http://kiosk.example") is None, "allow-listed origin accepted")
+        own = "http://127.0.0.1:%d" % serve.http_port
+        c.check(await refused_status(serve.url, own) is None, "the host's own page origin accepted")
+    finally:
+        serve.stop()
+
+
+def main():
+    args = arguments()
+    c = Checks()
+    asyncio.run(run(args, c))
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()
