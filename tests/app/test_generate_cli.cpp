@@ -56,7 +56,7 @@ QString programFor(const archival::pipeline::ProgramRegistry& registry, const Go
     for (const auto& p : registry.programs()) {
         if (p.family != family || p.kind != kind || p.promptTemplate != QLatin1String("{prompt}"))
             continue;
-        if (!p.sizes.isEmpty()) continue;
+        if (!p.sizes.isEmpty() || p.modelPath.isEmpty()) continue;  // tiny programs only
         if (lora.isEmpty() ? !p.loras.isEmpty()
                            : (p.loras.size() != 1 || !p.loras[0].path.endsWith(lora) ||
                               p.loras[0].scale != g.meta(QStringLiteral("lora_scale")).toDouble()))
