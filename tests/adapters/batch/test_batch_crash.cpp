@@ -45,22 +45,23 @@ class TestBatchCrash : public QObject {
         return out;
     }
 
-    void configure(QProcess& p, const QStringList& args, const QString& endpoint = {}) const {
+    void configure(QProcess& p, const QStringList& args, const QString& endpoint = {},
+                   const QString& secret = {}, const QString& queue = {}) const {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("HOME", home_.path());
         env.insert("XDG_CONFIG_HOME", home_.path() + "/config");
         env.insert("XDG_DATA_HOME", home_.path() + "/data");
         env.insert("ARCHIVAL_FIXTURES", archival::test::fixturesDir());
-        env.insert("ARCHIVAL_R2_SECRET", peer_.secret());
+        env.insert("ARCHIVAL_R2_SECRET", secret.isEmpty() ? peer_.secret() : secret);
         env.insert("OMP_NUM_THREADS", "1");
         p.setProcessEnvironment(env);
         p.setProgram(QStringLiteral(ARCHIVAL_STUDIO_BINARY));
-        p.setArguments(QStringList{"batch", "--programs",
-                                   ARCHIVAL_SOURCE_DIR "/tests/data/programs-tiny.json",
-                                   "--endpoint", endpoint.isEmpty() ? peer_.endpoint() : endpoint,
-                                   "--bucket", kBucket, "--prefix", "exhibit", "--access-key-id",
-                                   peer_.accessKeyId(), "--queue", queue_, "--device", "cpu"} +
-                       args);
+        p.setArguments(
+            QStringList{"batch", "--programs", ARCHIVAL_SOURCE_DIR "/tests/data/programs-tiny.json",
+                        "--endpoint", endpoint.isEmpty() ? peer_.endpoint() : endpoint, "--bucket",
+                        kBucket, "--prefix", "exhibit", "--access-key-id", peer_.accessKeyId(),
+                        "--queue", queue.isEmpty() ? queue_ : queue, "--device", "cpu"} +
+            args);
         p.setProcessChannelMode(QProcess::MergedChannels);
     }
 
@@ -154,6 +155,32 @@ class TestBatchCrash : public QObject {
                     .object();
             QCOMPARE(meta["seed"].toString(), record["seed"].toString());
         }
+    }
+
+    // A wrong secret: the run exits non-zero with the store's reason and keeps the sets;
+    // --retry with the right secret uploads them.
+    void badCredentialsExitWithTheServersReasonThenRetry() {
+        const QString queue = home_.path() + "/queue-denied";
+        QProcess denied;
+        configure(denied,
+                  {"--program", "T15", "--prompt", "ai conference", "--action-id", "denied",
+                   "--sets", "2"},
+                  {}, "not-the-secret", queue);
+        denied.start();
+        QVERIFY(denied.waitForFinished(120000));
+        const QByteArray out = denied.readAll();
+        QCOMPARE(denied.exitCode(), 8);
+        QVERIFY2(out.contains("SignatureDoesNotMatch"), out.constData());
+        QVERIFY2(out.contains("re-enter the secret"), out.constData());
+        QVERIFY(peer_.list(kBucket, "exhibit/denied/").isEmpty());
+
+        QProcess retry;
+        configure(retry, {"--retry"}, {}, {}, queue);
+        retry.start();
+        QVERIFY(retry.waitForFinished(120000));
+        const QByteArray retried = retry.readAll();
+        QVERIFY2(retry.exitCode() == 0, retried.constData());
+        QCOMPARE(peer_.list(kBucket, "exhibit/denied/").size(), 4);
     }
 };
 
