@@ -462,6 +462,42 @@ class TestExhibitionHost : public QObject {
                  QStringLiteral("unsupported_version"));
     }
 
+    void oversizeFramesCloseWith1009() {
+        HostSettings s = loopbackSettings();
+        s.limits.hardMessageBytes = 64 * 1024;
+        Fixture f(s);
+        QVERIFY(f.host->start());
+        TestClient c;
+        QVERIFY(c.open(f.url()));
+        c.send(QStringLiteral("P0:") + QString(100 * 1024, 'x'));
+        QTRY_VERIFY_WITH_TIMEOUT(c.closed, kWaitMs);
+        QCOMPARE(int(c.socket.closeCode()), int(CloseCode::MessageTooBig));
+    }
+
+    void textThatIsNotUtf8ClosesWith1007() {
+        Fixture f;
+        QVERIFY(f.host->start());
+        QTcpSocket raw;
+        raw.connectToHost(QHostAddress::LocalHost, f.host->port());
+        QVERIFY(raw.waitForConnected(kWaitMs));
+        raw.write(
+            "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        // The host runs on this thread: wait with the event loop, never block it.
+        QByteArray response;
+        QTRY_VERIFY_WITH_TIMEOUT((response += raw.readAll()).contains("\r\n\r\n"), kWaitMs);
+        QVERIFY2(response.startsWith("HTTP/1.1 101"), response.constData());
+        // A masked text frame (mask 0) holding 0xFF 0xFE: not UTF-8.
+        raw.write(QByteArray("\x81\x82\x00\x00\x00\x00\xff\xfe", 8));
+        QByteArray answer;
+        QTRY_VERIFY_WITH_TIMEOUT((answer += raw.readAll()).contains('\x88') &&
+                                     answer.size() >= answer.indexOf('\x88') + 4,
+                                 kWaitMs);
+        const int close = answer.indexOf('\x88');  // the close frame: 2-byte code first
+        QVERIFY2(close >= 0 && answer.size() >= close + 4, answer.toHex().constData());
+        QCOMPARE((uchar(answer.at(close + 2)) << 8) | uchar(answer.at(close + 3)), 1007);
+    }
+
     void hostPanelCanDisconnectAClient() {
         Fixture f;
         QVERIFY(f.host->start());
