@@ -10,6 +10,7 @@
 #include <QTextStream>
 #include <memory>
 
+#include "adapters/cli/command_line.h"
 #include "adapters/cli/signal_watcher.h"
 #include "adapters/cli/terminal_progress.h"
 #include "pipeline/generation_service.h"
@@ -24,7 +25,6 @@ namespace {
 using pipeline::Error;
 using pipeline::ErrorCode;
 
-constexpr int kUsage = 2;
 constexpr int kCancelled = 130;
 
 struct Options {
@@ -41,8 +41,7 @@ int fail(const Error& error) {
 }
 
 int usage(const QString& message, const QCommandLineParser& parser) {
-    QTextStream(stderr) << "archival-studio generate: " << message << "\n\n" << parser.helpText();
-    return kUsage;
+    return commandUsageError(QStringLiteral("generate"), message, parser);
 }
 
 // Where image `index` of `count` goes: a folder gets generated names; a .png file name is
@@ -141,16 +140,7 @@ int runGenerateCommand(const QStringList& args) {
     parser.addOptions({program, prompt, negative, seed, count, out, init, programs, steps, guidance,
                        size, strength, withoutT5, device, dtype});
 
-    if (!parser.parse(QStringList{QStringLiteral("archival-studio generate")} + args))
-        return usage(parser.errorText(), parser);
-    if (parser.isSet(QStringLiteral("help"))) {
-        QTextStream(stdout) << parser.helpText();
-        return 0;
-    }
-    if (!parser.positionalArguments().isEmpty())
-        return usage(
-            QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()),
-            parser);
+    if (const auto done = parseCommandLine(parser, QStringLiteral("generate"), args)) return *done;
     if (!parser.isSet(program) || !parser.isSet(prompt))
         return usage(QStringLiteral("--program and --prompt are required"), parser);
 
