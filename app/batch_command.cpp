@@ -272,8 +272,10 @@ int runBatchCommand(const QStringList& args) {
     bool interrupted = false;
     adapters::SignalWatcher watcher;
     QObject::connect(&watcher, &adapters::SignalWatcher::received, [&](int) {
-        // The records stay as they are: `batch --resume` carries on where this stopped.
+        // The records stay as they are (a pass being generated stays "generating", not
+        // "failed"): `batch --resume` carries on where this stopped.
         interrupted = true;
+        QObject::disconnect(&source, nullptr, &queue, nullptr);
         service.cancelAll();
         QCoreApplication::exit(kInterrupted);
     });
