@@ -160,7 +160,7 @@ void GalleryPanel::addImage(const QString& path, const QImage& image) {
     item->setIcon(QIcon(QPixmap::fromImage(
         image.scaled(kThumb, kThumb, Qt::KeepAspectRatio, Qt::SmoothTransformation))));
     list_->insertItem(0, item);
-    list_->setCurrentItem(item);
+    list_->setCurrentItem(item, QItemSelectionModel::ClearAndSelect);
     summary_->setText(
         tr("%n image(s) in %1", nullptr, list_->count()).arg(QDir::toNativeSeparators(folder_)));
 }

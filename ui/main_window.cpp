@@ -247,14 +247,34 @@ void MainWindow::buildDocks() {
     galleryDock_ = dock(gallery_, tr("Gallery"), QStringLiteral("galleryDock"));
     memoryDock_ = dock(memory_, tr("Memory"), QStringLiteral("memoryDock"));
 
-    auto* view = menuBar()->addMenu(tr("&View"));
-    view->addAction(zoomFitAction_);
-    view->addAction(zoomActualAction_);
-    view->addSeparator();
-    for (auto* d : docks_) view->addAction(d->toggleViewAction());
-    view->addSeparator();
-    view->addAction(resetLayoutAction_);
+    viewMenu_ = menuBar()->addMenu(tr("&View"));
+    viewMenu_->addAction(zoomFitAction_);
+    viewMenu_->addAction(zoomActualAction_);
+    viewMenu_->addSeparator();
+    for (auto* d : docks_) viewMenu_->addAction(d->toggleViewAction());
+    viewMenu_->addSeparator();
+    viewMenu_->addAction(resetLayoutAction_);
     resetLayout();
+}
+
+QDockWidget* MainWindow::addPanelDock(QWidget* panel, const QString& title,
+                                      const QString& objectName) {
+    auto* d = new QDockWidget(title, this);
+    d->setObjectName(objectName);
+    d->setWidget(panel);
+    d->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
+                   QDockWidget::DockWidgetClosable);
+    docks_ << d;
+    extraDocks_ << d;
+    viewMenu_->insertAction(resetLayoutAction_, d->toggleViewAction());
+    // Where the curator left it last time, else in a tab beside the gallery.
+    if (!restoreDockWidget(d)) {
+        addDockWidget(Qt::RightDockWidgetArea, d);
+        tabifyDockWidget(memoryDock_, d);
+        d->show();
+        galleryDock_->raise();
+    }
+    return d;
 }
 
 void MainWindow::resetLayout() {
@@ -267,15 +287,18 @@ void MainWindow::resetLayout() {
     addDockWidget(Qt::RightDockWidgetArea, galleryDock_);
     addDockWidget(Qt::RightDockWidgetArea, memoryDock_);
     tabifyDockWidget(galleryDock_, memoryDock_);
+    for (auto* d : extraDocks_) {
+        addDockWidget(Qt::RightDockWidgetArea, d);
+        tabifyDockWidget(memoryDock_, d);
+    }
     galleryDock_->raise();
     // The bottom dock sits under the preview only: the side docks take the corners.
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-    // Side panels a fixed share of the screen: readable at 1366x768, not wasteful at 4K.
-    const QSize screen = this->screen() ? this->screen()->availableSize() : QSize(1366, 768);
-    const int side = qBound(280, screen.width() / 5, 520);
+    // Side panels a share of the window: readable at 1366x768, not wasteful at 4K.
+    const int side = qBound(280, width() / 5, 640);
     resizeDocks({programDock_, galleryDock_}, {side, side}, Qt::Horizontal);
-    resizeDocks({promptDock_}, {qBound(150, screen.height() / 5, 320)}, Qt::Vertical);
+    resizeDocks({promptDock_}, {qBound(150, height() / 5, 400)}, Qt::Vertical);
 }
 
 void MainWindow::restoreLayout() {
@@ -285,7 +308,8 @@ void MainWindow::restoreLayout() {
         const QSize screen = this->screen() ? this->screen()->availableSize() : QSize(1366, 768);
         resize(screen * 0.9);
     }
-    restoreState(s.value(kStateKey).toByteArray(), kLayoutVersion);
+    // A first run: docks sized for this window.
+    if (!restoreState(s.value(kStateKey).toByteArray(), kLayoutVersion)) resetLayout();
 }
 
 void MainWindow::saveLayout() const {

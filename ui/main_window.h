@@ -15,6 +15,7 @@
 class QAction;
 class QDockWidget;
 class QLabel;
+class QMenu;
 class QProgressBar;
 class QSplitter;
 class QToolButton;
@@ -52,6 +53,9 @@ class MainWindow : public QMainWindow {
     void reuse(const pipeline::ImageMetadata& metadata);
     // Docks back where they start on a first run, sized for this screen.
     void resetLayout();
+    // Another panel (the batch queue, the exhibition host) as a dock tabbed with the gallery;
+    // its place from the last run comes back. The window takes ownership.
+    QDockWidget* addPanelDock(QWidget* panel, const QString& title, const QString& objectName);
 
     bool isBusy() const { return currentJob_ != 0; }
     pipeline::JobId currentJob() const { return currentJob_; }
@@ -116,6 +120,8 @@ class MainWindow : public QMainWindow {
     QLabel* statusLabel_ = nullptr;
     QProgressBar* progressBar_ = nullptr;
     QList<QDockWidget*> docks_;
+    QList<QDockWidget*> extraDocks_;  // added with addPanelDock
+    QMenu* viewMenu_ = nullptr;
     QDockWidget* programDock_ = nullptr;
     QDockWidget* promptDock_ = nullptr;
     QDockWidget* galleryDock_ = nullptr;

@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpressionValidator>
 #include <QScrollArea>
@@ -40,11 +41,13 @@ ProgramPanel::ProgramPanel(QWidget* parent) : QWidget(parent) {
     list_->setTextElideMode(Qt::ElideRight);
     outer->addWidget(list_);
 
-    issues_ = new QLabel(this);
-    issues_->setObjectName(QStringLiteral("issuesLabel"));
+    // A broken programs file can have many problems: a short scrollable box, not a wall.
+    issues_ = new QPlainTextEdit(this);
+    issues_->setObjectName(QStringLiteral("issuesView"));
     issues_->setAccessibleName(tr("Problems in the program files"));
-    issues_->setWordWrap(true);
-    issues_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    issues_->setReadOnly(true);
+    issues_->setTabChangesFocus(true);
+    issues_->setMaximumHeight(92);
     issues_->setStyleSheet(QStringLiteral("color: #a40000;"));
     issues_->hide();
     outer->addWidget(issues_);
@@ -109,7 +112,7 @@ ProgramPanel::ProgramPanel(QWidget* parent) : QWidget(parent) {
     height_->setObjectName(QStringLiteral("heightValue"));
     height_->setAccessibleName(tr("Height"));
     for (QSpinBox* s : {width_, height_}) {
-        s->setRange(64, 4096);
+        s->setRange(16, 8192);
         s->setSingleStep(8);  // both families need multiples of 8 pixels (latent cells)
     }
     sizeLayout->addWidget(width_, 1);
@@ -161,11 +164,11 @@ void ProgramPanel::setRegistry(const pipeline::ProgramRegistry& registry,
         }
     }
     QStringList issues;
-    for (const auto& i : registry_.issues()) issues << i.toString().toHtmlEscaped();
-    issues_->setText(issues.isEmpty()
-                         ? QString()
+    for (const auto& i : registry_.issues()) issues << i.toString();
+    issues_->setPlainText(
+        issues.isEmpty() ? QString()
                          : tr("Problems in the program files (built-in programs stay in use):") +
-                               QStringLiteral("<br>") + issues.join(QStringLiteral("<br>")));
+                               QLatin1Char('\n') + issues.join(QLatin1Char('\n')));
     issues_->setVisible(!issues.isEmpty());
     if (!selectProgram(keep) && list_->count() > 0) list_->setCurrentRow(0);
 }

@@ -16,6 +16,7 @@ class QDoubleSpinBox;
 class QFormLayout;
 class QLabel;
 class QLineEdit;
+class QPlainTextEdit;
 class QListWidget;
 class QSpinBox;
 
@@ -45,7 +46,7 @@ class ProgramPanel : public QWidget {
     void clearOverrides();
 
     QListWidget* programList() const { return list_; }
-    QLabel* issuesLabel() const { return issues_; }
+    QPlainTextEdit* issuesView() const { return issues_; }
 
   Q_SIGNALS:
     void programChanged(const QString& id);
@@ -59,7 +60,7 @@ class ProgramPanel : public QWidget {
     QString typed_;
     QListWidget* list_;
     QFormLayout* details_;
-    QLabel* issues_;
+    QPlainTextEdit* issues_;
     QLabel* sent_;
     QCheckBox* seedOn_;
     QLineEdit* seed_;

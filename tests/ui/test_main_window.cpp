@@ -86,8 +86,8 @@ class TestMainWindow : public QObject {
         showAndWait(w);
         QCOMPARE(w.programPanel()->programList()->count(), 4);  // the built-ins all stay
         QVERIFY(w.programPanel()->programList()->item(0)->text().startsWith("P0"));
-        QVERIFY(w.programPanel()->issuesLabel()->isVisible());
-        QVERIFY(w.programPanel()->issuesLabel()->text().contains("P9"));
+        QVERIFY(w.programPanel()->issuesView()->isVisible());
+        QVERIFY(w.programPanel()->issuesView()->toPlainText().contains("P9"));
         QVERIFY(w.statusText().contains("problem"));
         QVERIFY(w.modelStatusText().contains("0 of 2"));
         // A built-in still runs.
@@ -398,6 +398,30 @@ class TestMainWindow : public QObject {
         QVERIFY(w.findChild<QDockWidget*>("galleryDock")->isVisible());
     }
 
+    void otherPanelsDockBesideTheGallery() {
+        freshSettings();
+        test::ScriptedBackend backend(
+            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        {
+            ui::MainWindow w(&backend);
+            showAndWait(w);
+            auto* panel = new QLabel("batch queue");
+            QDockWidget* d = w.addPanelDock(panel, "Batch", "batchDock");
+            QCOMPARE(d->widget(), panel);
+            QCOMPARE(w.dockWidgetArea(d), Qt::RightDockWidgetArea);
+            QVERIFY2(w.tabifiedDockWidgets(d).contains(w.findChild<QDockWidget*>("galleryDock")),
+                     qPrintable(QString::number(w.tabifiedDockWidgets(d).size())));
+            w.removeDockWidget(d);
+            w.addDockWidget(Qt::LeftDockWidgetArea, d);  // the curator moves it
+            d->show();
+            w.close();
+        }
+        ui::MainWindow w(&backend);
+        showAndWait(w);
+        QDockWidget* d = w.addPanelDock(new QLabel("batch queue"), "Batch", "batchDock");
+        QCOMPARE(w.dockWidgetArea(d), Qt::LeftDockWidgetArea);  // where it was left
+    }
+
     void everyControlHasAnAccessibleName() {
         freshSettings();
         test::ScriptedBackend backend(
@@ -405,6 +429,7 @@ class TestMainWindow : public QObject {
         ui::MainWindow w(&backend);
         showAndWait(w);
         QVERIFY(w.programPanel()->selectProgram("P2"));  // the init image panel too
+        QTest::qWait(20);
         const QStringList unnamed = test::controlsWithoutAccessibleName(&w);
         QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join("\n")));
     }
@@ -451,8 +476,10 @@ class TestMainWindow : public QObject {
         w.gallery()->list()->setCurrentRow(1);
         QVERIFY(!test::saveScreenshot(&w, "gallery").isEmpty());
 
-        w.resize(3840, 2160);  // a 4K screen: still one window, nothing overlapping
+        w.resize(3840, 2160);  // a 4K screen: Reset layout sizes the docks for it
+        w.resetLayout();
         QTest::qWait(50);
+        QVERIFY(w.findChild<QDockWidget*>("galleryDock")->width() > 600);
         QVERIFY(!test::saveScreenshot(&w, "4k").isEmpty());
     }
 };

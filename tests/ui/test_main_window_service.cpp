@@ -96,8 +96,8 @@ class TestMainWindowService : public QObject {
     }
 
     void brokenProgramIsShownAndTheOthersStay() {
-        QVERIFY(window_->programPanel()->issuesLabel()->isVisible());
-        QVERIFY(window_->programPanel()->issuesLabel()->text().contains("TBAD"));
+        QVERIFY(window_->programPanel()->issuesView()->isVisible());
+        QVERIFY(window_->programPanel()->issuesView()->toPlainText().contains("TBAD"));
         QVERIFY(window_->programPanel()->selectProgram("P0"));  // built-ins are listed
         QVERIFY(window_->programPanel()->selectProgram("T15"));
         QVERIFY2(window_->promptEditor()->tokenText().contains("/ 75"),
