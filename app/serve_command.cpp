@@ -10,6 +10,8 @@
 #include <QTimer>
 #include <memory>
 
+#include "adapters/batch/batch_queue.h"
+#include "adapters/batch/service_image_source.h"
 #include "adapters/cli/signal_watcher.h"
 #include "adapters/host/access_token.h"
 #include "adapters/host/exhibition_host.h"
@@ -87,8 +89,12 @@ int runServeCommand(const QStringList& args) {
     const QCommandLineOption device(QStringLiteral("device"),
                                     QStringLiteral("auto, cpu, cuda or cuda:N (default: settings)"),
                                     QStringLiteral("device"));
+    const QCommandLineOption batchQueue(
+        QStringLiteral("batch-queue"),
+        QStringLiteral("serve the batch API (Mode B) over the durable queue in this folder"),
+        QStringLiteral("dir"));
     parser.addOptions({listen, token, tokenFile, programs, httpPort, origin, requireToken, tlsCert,
-                       tlsKey, limit, onStop, device});
+                       tlsKey, limit, onStop, device, batchQueue});
     if (!parser.parse(QStringList{QStringLiteral("archival-studio serve")} + args))
         return usageError(parser.errorText(), parser);
     if (parser.isSet(QStringLiteral("help"))) {
@@ -181,6 +187,26 @@ int runServeCommand(const QStringList& args) {
     adapters::host::ServiceJobBackend backend(&service);
     adapters::host::ExhibitionHost host(settings, &backend);
     QObject::connect(&host, &adapters::host::ExhibitionHost::logLine, &host, &logLine);
+
+    // Mode B: sets are generated and kept in the queue folder; uploads are the studio's
+    // batch command's job (it owns the R2 credentials), which resumes the same queue.
+    std::unique_ptr<adapters::ServiceImageSource> imageSource;
+    std::unique_ptr<adapters::BatchQueue> queue;
+    if (parser.isSet(batchQueue)) {
+        adapters::QueueSettings queueSettings;
+        queueSettings.root = parser.value(batchQueue);
+        imageSource = std::make_unique<adapters::ServiceImageSource>(service);
+        queue = std::make_unique<adapters::BatchQueue>(queueSettings, imageSource.get(), nullptr);
+        for (const QString& problem : queue->resume()) logLine(QStringLiteral("batch: ") + problem);
+        QObject::connect(
+            queue.get(), &adapters::BatchQueue::setChanged, &host,
+            [](const adapters::SetRecord& r) {
+                logLine(QStringLiteral("batch set %1 %2%3")
+                            .arg(r.key(), adapters::setStateName(r.state),
+                                 r.reason.isEmpty() ? QString() : QStringLiteral(": ") + r.reason));
+            });
+        host.setBatchQueue(queue.get());
+    }
     if (!host.start()) {
         QTextStream(stderr) << "archival-studio serve: " << host.errorString() << '\n';
         return kStartError;

@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QSslConfiguration>
 
+#include "adapters/host/batch_http_api.h"
 #include "adapters/host/exhibition_host.h"
 #include "adapters/host/host_protocol.h"
 
@@ -57,6 +58,12 @@ DisplayPageServer::DisplayPageServer(ExhibitionHost* host)
                         {QStringLiteral("tls"), host_->settings().tlsEnabled()},
                         {QStringLiteral("token_required"), host_->settings().tokenRequired()}});
     });
+    if (host_->batchQueue()) {
+        batchApi_ = std::make_unique<BatchHttpApi>(
+            host_->batchQueue(),
+            [this](const QHttpServerRequest& request) { return host_->authorizeHttp(request); });
+        batchApi_->addRoutes(server_.get());
+    }
     server_->setMissingHandler(
         [](const QHttpServerRequest& request, QHttpServerResponder&& responder) {
             jsonError(QStringLiteral("not_found"),

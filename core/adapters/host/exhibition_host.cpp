@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QHttpServerRequest>
 #include <QJsonArray>
 #include <QNetworkInterface>
 #include <QSslCertificate>
@@ -225,6 +226,15 @@ QString ExhibitionHost::displayPageUrl() const {
         .arg(settings_.tlsEnabled() ? QStringLiteral("https") : QStringLiteral("http"),
              hostText(settings_.address))
         .arg(httpPort());
+}
+
+bool ExhibitionHost::authorizeHttp(const QHttpServerRequest& request) const {
+    if (!settings_.tokenRequired()) return true;
+    const QByteArray authorization = request.value(QByteArrayLiteral("Authorization"));
+    if (authorization.startsWith("Bearer "))
+        return tokensEqual(QString::fromUtf8(authorization.mid(7).trimmed()), settings_.token);
+    return tokensEqual(request.query().queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded),
+                       settings_.token);
 }
 
 QList<ClientInfo> ExhibitionHost::clients() const {

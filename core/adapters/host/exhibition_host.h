@@ -26,9 +26,14 @@
 #include "adapters/host/host_settings.h"
 #include "adapters/host/job_backend.h"
 
+class QHttpServerRequest;
 class QWebSocket;
 class QWebSocketServer;
 class QTimer;
+
+namespace archival::adapters {
+class BatchQueue;
+}
 
 namespace archival::adapters::host {
 
@@ -71,6 +76,13 @@ class ExhibitionHost : public QObject {
     quint16 httpPort() const;        // 0 when HTTP is off
     QString webSocketUrl() const;    // "ws://127.0.0.1:8787/"
     QString displayPageUrl() const;  // "http://127.0.0.1:8788/" or empty
+
+    // Mode B: serve the batch API (PROTOCOL.md) over this queue on the HTTP server, with the
+    // same token rules. Set before start(); null (the default) leaves it out.
+    void setBatchQueue(BatchQueue* queue) { batchQueue_ = queue; }
+    BatchQueue* batchQueue() const { return batchQueue_; }
+    // Whether an HTTP request carries what this host requires (token rules).
+    bool authorizeHttp(const QHttpServerRequest& request) const;
 
     QList<ClientInfo> clients() const;
     bool disconnectClient(const QString& clientId);
@@ -126,6 +138,7 @@ class ExhibitionHost : public QObject {
     QList<Client*> clients_;
     QHash<pipeline::JobId, Job*> jobs_;
     QHash<pipeline::JobId, int> earlyQueuedPositions_;  // queued emitted inside submit()
+    BatchQueue* batchQueue_ = nullptr;
     int nextClientNumber_ = 1;
     QElapsedTimer clock_;  // rate limiting
 };

@@ -1,0 +1,150 @@
+#include "adapters/host/batch_http_api.h"
+
+#include <QHttpServer>
+#include <QHttpServerRequest>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSet>
+#include <cmath>
+
+#include "adapters/batch/batch_queue.h"
+
+namespace archival::adapters::host {
+
+namespace {
+
+using Status = QHttpServerResponse::StatusCode;
+constexpr int kMaxSets = 1000;
+
+QHttpServerResponse error(Status status, const QString& code, const QString& message,
+                          const QString& field = {}) {
+    QJsonObject e{{QStringLiteral("code"), code}, {QStringLiteral("message"), message}};
+    if (!field.isEmpty()) e.insert(QStringLiteral("field"), field);
+    return QHttpServerResponse(QJsonObject{{QStringLiteral("error"), e}}, status);
+}
+
+QHttpServerResponse invalidField(const QString& field, const QString& expected) {
+    return error(Status::BadRequest, QStringLiteral("invalid_field"),
+                 QStringLiteral("field '%1' must be %2").arg(field, expected), field);
+}
+
+QJsonObject setJson(const SetRecord& r) {
+    QJsonArray keys;
+    for (const QString& file : r.files()) keys.append(r.objectPrefix + QLatin1Char('/') + file);
+    QJsonObject o{{QStringLiteral("id"), r.key()},
+                  {QStringLiteral("program"), r.programId},
+                  {QStringLiteral("set"), r.setNumber},
+                  {QStringLiteral("state"), setStateName(r.state)},
+                  {QStringLiteral("keys"), keys},
+                  {QStringLiteral("uploaded"), QJsonArray::fromStringList(r.uploaded)}};
+    o.insert(QStringLiteral("error"),
+             r.state == SetState::Failed
+                 ? QJsonValue(QJsonObject{{QStringLiteral("code"), r.errorCode},
+                                          {QStringLiteral("message"), r.reason}})
+                 : QJsonValue());
+    return o;
+}
+
+}  // namespace
+
+BatchHttpApi::BatchHttpApi(BatchQueue* queue, Authorizer authorize)
+    : queue_(queue), authorize_(std::move(authorize)) {}
+
+void BatchHttpApi::addRoutes(QHttpServer* server) {
+    using Method = QHttpServerRequest::Method;
+    auto unauthorized = [] {
+        return error(Status::Unauthorized, QStringLiteral("unauthorized"),
+                     QStringLiteral("this host needs its access token: 'Authorization: Bearer "
+                                    "<token>' or ?token=<token>"));
+    };
+    server->route(QStringLiteral("/api/v1/batch"), Method::Post,
+                  [this, unauthorized](const QHttpServerRequest& request) {
+                      if (!authorize_(request)) return unauthorized();
+                      return submit(request.body());
+                  });
+    server->route(QStringLiteral("/api/v1/batch/<arg>"), Method::Get,
+                  [this, unauthorized](const QString& id, const QHttpServerRequest& request) {
+                      if (!authorize_(request)) return unauthorized();
+                      return status(id);
+                  });
+    server->route(QStringLiteral("/api/v1/batch/<arg>"), Method::Delete,
+                  [this, unauthorized](const QString& id, const QHttpServerRequest& request) {
+                      if (!authorize_(request)) return unauthorized();
+                      return cancel(id);
+                  });
+}
+
+QHttpServerResponse BatchHttpApi::submit(const QByteArray& body) const {
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject())
+        return error(Status::BadRequest, QStringLiteral("invalid_json"),
+                     QStringLiteral("the body must be a JSON object"));
+    const QJsonObject o = doc.object();
+    const QJsonValue program = o.value(QStringLiteral("program"));
+    const QJsonValue prompt = o.value(QStringLiteral("prompt"));
+    const QJsonValue action = o.value(QStringLiteral("action_id"));
+    const QJsonValue sets = o.value(QStringLiteral("sets"));
+    const QJsonValue parallel = o.value(QStringLiteral("parallel"));
+    if (!program.isString() || program.toString().isEmpty())
+        return invalidField(QStringLiteral("program"), QStringLiteral("a program id"));
+    if (!prompt.isString() || prompt.toString().trimmed().isEmpty())
+        return invalidField(QStringLiteral("prompt"), QStringLiteral("a non-empty string"));
+    if (!action.isString() || !BatchQueue::isValidName(action.toString()))
+        return invalidField(QStringLiteral("action_id"),
+                            QStringLiteral("1-128 letters, digits, '.', '_' or '-'"));
+    const double n = sets.isUndefined() ? 1.0 : sets.toDouble(-1);
+    if (!(sets.isUndefined() || sets.isDouble()) || std::floor(n) != n || n < 1 || n > kMaxSets)
+        return invalidField(QStringLiteral("sets"),
+                            QStringLiteral("a whole number from 1 to %1").arg(kMaxSets));
+    if (!parallel.isUndefined() && !parallel.isBool())
+        return invalidField(QStringLiteral("parallel"), QStringLiteral("true or false"));
+
+    const QString actionId = action.toString();
+    QSet<QString> before;
+    for (const SetRecord& r : queue_->sets(actionId)) before.insert(r.key());
+    const auto failure = queue_->generateMultipleSets(
+        program.toString(), prompt.toString().trimmed(), actionId, int(n), parallel.toBool(false));
+    if (failure) {
+        const bool client = failure->code == pipeline::ErrorCode::InvalidRequest;
+        return error(client ? Status::UnprocessableEntity : Status::InternalServerError,
+                     failure->codeName(), failure->message);
+    }
+    QJsonArray created;
+    for (const SetRecord& r : queue_->sets(actionId))
+        if (!before.contains(r.key())) created.append(setJson(r));
+    return QHttpServerResponse(
+        QJsonObject{{QStringLiteral("action_id"), actionId}, {QStringLiteral("sets"), created}},
+        Status::Created);
+}
+
+QHttpServerResponse BatchHttpApi::status(const QString& actionId) const {
+    const auto action = queue_->action(actionId);
+    if (!action)
+        return error(Status::NotFound, QStringLiteral("unknown_action"),
+                     QStringLiteral("no batch action '%1'").arg(actionId.left(128)));
+    QJsonArray sets;
+    for (const SetRecord& r : queue_->sets(actionId)) sets.append(setJson(r));
+    QJsonValue stopped;
+    if (!action->stopCode.isEmpty())
+        stopped = QJsonObject{{QStringLiteral("code"), action->stopCode},
+                              {QStringLiteral("message"), action->stopMessage}};
+    return QHttpServerResponse(QJsonObject{{QStringLiteral("action_id"), actionId},
+                                           {QStringLiteral("stopped"), stopped},
+                                           {QStringLiteral("sets"), sets}});
+}
+
+QHttpServerResponse BatchHttpApi::cancel(const QString& actionId) const {
+    if (!queue_->action(actionId))
+        return error(Status::NotFound, QStringLiteral("unknown_action"),
+                     QStringLiteral("no batch action '%1'").arg(actionId.left(128)));
+    QJsonArray cancelled;
+    for (const SetRecord& r : queue_->sets(actionId))
+        if (!r.isFinal()) cancelled.append(r.key());
+    queue_->cancel(actionId);
+    return QHttpServerResponse(QJsonObject{{QStringLiteral("action_id"), actionId},
+                                           {QStringLiteral("cancelled"), cancelled}});
+}
+
+}  // namespace archival::adapters::host

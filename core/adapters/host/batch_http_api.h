@@ -1,0 +1,43 @@
+#pragma once
+// Mode B over HTTP: the exhibition's preprocessor submits batch work to the host's HTTP
+// server (PROTOCOL.md, "Batch API"), over the durable batch queue, with the host's token
+// rules. JSON in and out; errors are {"error": {"code", "message", "field"?}} with an HTTP
+// status that says what kind of failure it is.
+//
+//   POST   /api/v1/batch               {program, prompt, action_id, sets, parallel}
+//   GET    /api/v1/batch/<action_id>   each set's state, object keys and error
+//   DELETE /api/v1/batch/<action_id>   cancels the sets that have not run
+
+#include <QHttpServerResponse>
+#include <QString>
+#include <functional>
+
+class QHttpServer;
+class QHttpServerRequest;
+
+namespace archival::adapters {
+class BatchQueue;
+}
+
+namespace archival::adapters::host {
+
+class BatchHttpApi {
+  public:
+    // Whether a request carries what the host requires (token rules); checked per request.
+    using Authorizer = std::function<bool(const QHttpServerRequest&)>;
+
+    BatchHttpApi(BatchQueue* queue, Authorizer authorize);
+    // Adds the routes to `server` (before its missing-route handler applies).
+    void addRoutes(QHttpServer* server);
+
+    // The handlers, callable without a server (tests of the mapping).
+    QHttpServerResponse submit(const QByteArray& body) const;
+    QHttpServerResponse status(const QString& actionId) const;
+    QHttpServerResponse cancel(const QString& actionId) const;
+
+  private:
+    BatchQueue* queue_;
+    Authorizer authorize_;
+};
+
+}  // namespace archival::adapters::host
