@@ -3,6 +3,11 @@ token off loopback refused, loopback without a token allowed only when configure
 browser origins limited to the allow-list and the host's own page."""
 import asyncio
 import json
+import os
+import ssl
+import subprocess
+import tempfile
+import urllib.request
 
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -83,6 +88,26 @@ async def run(args, c):
         c.check(await refused_status(serve.url, "http://kiosk.example") is None, "allow-listed origin accepted")
         own = "http://127.0.0.1:%d" % serve.http_port
         c.check(await refused_status(serve.url, own) is None, "the host's own page origin accepted")
+    finally:
+        serve.stop()
+
+    # Optional TLS: wss:// and https:// with a certificate given to serve.
+    folder = tempfile.mkdtemp()
+    cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    serve = Serve(args, "--tls-cert", cert, "--tls-key", key)
+    try:
+        context = ssl.create_default_context(cafile=cert)
+        url = "wss://127.0.0.1:%d/" % serve.port
+        async with websockets.connect(url, ssl=context) as ws:
+            await ws.send(json.dumps({"type": "ping", "id": "tls"}))
+            pong = await recv_until(ws, lambda m: m.get("type") == "pong")
+            c.check(pong["request_id"] == "tls", "wss:// with the configured certificate")
+        with urllib.request.urlopen("https://127.0.0.1:%d/api/v1/host" % serve.http_port,
+                                    context=context, timeout=30) as response:
+            c.check(json.loads(response.read())["tls"] is True, "https:// display page and API")
     finally:
         serve.stop()
 

@@ -13,7 +13,8 @@ from websockets.exceptions import ConnectionClosed
 from host_peer import FINAL, Checks, Serve, arguments, recv_until
 
 ANSWERS = {"error", "welcome", "pong", "subscribed", "cancelling", "queued"}
-ALLOWED_CLOSES = {1008, 1009, 4010}  # flood / too big / unsupported protocol version
+ALLOWED_CLOSES = {1008, 1009, "1009 (reset while sending)", 4010}  # flood, too big, version
+HARD_LIMIT = 1024 * 1024
 
 VALID = [
     {"type": "hello", "protocol": 1, "role": "controller", "name": "fuzz"},
@@ -49,6 +50,8 @@ def mutate(rng):
     if kind == 5:  # deep nesting
         depth = rng.randrange(10, 3000)
         return "[" * depth + "]" * rng.choice([depth, 0])
+    if kind == 6 and rng.random() < 0.05:  # over the hard limit: closed with 1009
+        return "T3:" + "z" * (1100 * 1024)
     if kind == 6:  # over the message size limit (but under the hard limit)
         return json.dumps({"type": "generate", "program": "T3", "prompt": "x" * rng.randrange(17000, 40000)})
     if kind == 7:  # legacy-looking commands
@@ -114,6 +117,10 @@ async def run(args, c):
                     print("unanswered:", repr(message)[:120])
             except ConnectionClosed as e:
                 code = e.rcvd.code if e.rcvd else None
+                if code is None and len(message) > HARD_LIMIT:
+                    # The host closed (1009) while this client was still writing the frame:
+                    # the reset can reach the client before the close frame does.
+                    code = "1009 (reset while sending)"
                 closes[code] += 1
                 if code not in ALLOWED_CLOSES:
                     print("closed with", code, "after", repr(message)[:120])
