@@ -9,6 +9,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <csignal>
 #include <functional>
 
 #include "s3_peer.h"
@@ -183,6 +184,35 @@ class TestBatchCrash : public QObject {
         const QByteArray retried = retry.readAll();
         QVERIFY2(retry.exitCode() == 0, retried.constData());
         QCOMPARE(peer_.list(kBucket, "exhibit/denied/").size(), 4);
+    }
+
+    // Ctrl-C mid-generation: exit 130, no set marked failed, --resume finishes the action.
+    void interruptKeepsSetsResumable() {
+        const QString queue = home_.path() + "/queue-interrupted";
+        QProcess p;
+        configure(p,
+                  {"--program", "T15", "--prompt", "ai conference", "--action-id", "interrupted",
+                   "--sets", "2"},
+                  {}, {}, queue);
+        p.start();
+        QVERIFY(p.waitForStarted(10000));
+        const QString record = queue + "/interrupted/T15/set_001/record.json";
+        while (p.state() == QProcess::Running &&
+               QJsonDocument::fromJson(fileBytes(record)).object()["state"].toString() !=
+                   "generating")
+            p.waitForFinished(5);
+        QCOMPARE(p.state(), QProcess::Running);
+        ::kill(pid_t(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY(!fileBytes(queue + "/interrupted/T15/set_001/record.json").contains("\"failed\""));
+
+        QProcess resumed;
+        configure(resumed, {"--resume"}, {}, {}, queue);
+        resumed.start();
+        QVERIFY(resumed.waitForFinished(120000));
+        QVERIFY2(resumed.exitCode() == 0, resumed.readAll().constData());
+        QCOMPARE(peer_.list(kBucket, "exhibit/interrupted/").size(), 4);
     }
 };
 
