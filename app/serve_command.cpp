@@ -228,8 +228,8 @@ int runServeCommand(const QStringList& args) {
                 logLine(QStringLiteral("stopping on signal %1: cancelling %2 job(s)")
                             .arg(signalNumber)
                             .arg(jobs.size()));
+                // The screens hear `cancelled` before the host closes them (after the loop).
                 host.cancelAllJobs();
-                host.stop();
             } else {
                 logLine(QStringLiteral("stopping on signal %1: finishing %2 job(s) first")
                             .arg(signalNumber)
