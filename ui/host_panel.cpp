@@ -72,7 +72,7 @@ HostPanel::HostPanel(host::ExhibitionHost* host, QWidget* parent, TokenStore sto
     clients_->setHorizontalHeaderLabels(
         {tr("Name"), tr("Address"), tr("Role"), tr("Watching"), tr("Previews dropped"), QString()});
     clients_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    clients_->horizontalHeader()->setStretchLastSection(true);
+    clients_->horizontalHeader()->setSectionResizeMode(Name, QHeaderView::Stretch);
     clients_->verticalHeader()->hide();
     clients_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     clients_->setSelectionMode(QAbstractItemView::NoSelection);

@@ -41,6 +41,10 @@ class TestHostPanel : public QObject {
         QCOMPARE(panel.clientTable()->item(0, 2)->text(), QStringLiteral("display"));
         QVERIFY(panel.clientTable()->item(0, 1)->text().startsWith("127.0.0.1:"));
 
+        // A picture of the panel for people (in the test's build folder).
+        panel.resize(720, 360);
+        QVERIFY(panel.grab().save(QStringLiteral("host_panel.png")));
+
         auto* disconnect = qobject_cast<QPushButton*>(panel.clientTable()->cellWidget(0, 5));
         QVERIFY(disconnect);
         disconnect->click();
