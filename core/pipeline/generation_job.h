@@ -32,6 +32,9 @@ struct JobRequest {
     std::optional<QSize> size;
     std::optional<QString> negativePrompt;
     std::optional<double> strength;  // image-to-image: (0, 1]
+    // The images must come from one pass of `count` (a seed and a count always give the same
+    // pixels): fail with OutOfMemory rather than split the job into smaller passes.
+    bool exactBatch = false;
 
     JobPriority priority = JobPriority::Interactive;
     QString owner;  // who asked ("gui", "cli", "ws:<client>", "batch:<action>"): cancelOwner()

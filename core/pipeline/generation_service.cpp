@@ -224,7 +224,7 @@ class GenerationService::Worker {
         if (!factory_->fits(plan.program.family, w, h, batch, dtype)) {
             factory_->trim(
                 PipelineFactory::estimateWorkingBytes(plan.program.family, w, h, batch, dtype));
-            batch = factory_->maxBatch(plan.program, w, h, batch);
+            if (!request.exactBatch) batch = factory_->maxBatch(plan.program, w, h, batch);
             if (!factory_->fits(plan.program.family, w, h, batch, dtype))
                 throw PipelineError(outOfMemory(plan, batch));
             if (batch < plan.count)
@@ -242,11 +242,14 @@ class GenerationService::Worker {
             } catch (const engine::EngineError& e) {
                 if (e.kind() != engine::ErrorKind::OutOfMemory || retried) throw;
                 // Out of device memory: free what other models hold and try once more,
-                // smaller.
+                // smaller unless the images must come from one pass.
                 retried = true;
                 factory_->trim(std::numeric_limits<quint64>::max() / 2);
-                batch = std::max(1, batch / 2);
-                warnings << QObject::tr("ran out of memory; retried in batches of %1").arg(batch);
+                if (!request.exactBatch) {
+                    batch = std::max(1, batch / 2);
+                    warnings
+                        << QObject::tr("ran out of memory; retried in batches of %1").arg(batch);
+                }
                 result.images.clear();
                 result.metadata.clear();
             }

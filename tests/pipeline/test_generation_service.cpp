@@ -342,6 +342,13 @@ class TestGenerationService : public QObject {
         QCOMPARE(result.metadata[3].indexInBatch, 1);
         QCOMPARE(result.metadata[3].batchSize, 2);
 
+        // A job whose images must come from one pass is not split.
+        JobRequest exact = r;
+        exact.exactBatch = true;
+        const JobId whole = runOne(service, rec, exact);
+        QVERIFY(rec.jobs[whole].error);
+        QCOMPARE(rec.jobs[whole].error->code, ErrorCode::OutOfMemory);
+
         // Not even one image fits: a clear OutOfMemory, nothing else.
         s.memoryBudgetBytes =
             resident + PipelineFactory::estimateWorkingBytes(p.family, 80, 48, 1, "fp32") - 1;

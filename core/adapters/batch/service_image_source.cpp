@@ -68,6 +68,7 @@ quint64 ServiceImageSource::start(const ImageBatchRequest& request) {
     job.prompt = request.prompt;
     job.seed = request.seed;
     job.count = request.count;
+    job.exactBatch = true;  // a set made again after a crash must have the same pixels
     job.priority = pipeline::JobPriority::Batch;
     job.owner = request.owner;
     const JobId id = service_.submit(job);
