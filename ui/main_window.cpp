@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QProgressBar>
 #include <QScreen>
 #include <QSet>
@@ -251,7 +252,7 @@ void MainWindow::buildDocks() {
     viewMenu_->addAction(zoomFitAction_);
     viewMenu_->addAction(zoomActualAction_);
     viewMenu_->addSeparator();
-    for (auto* d : docks_) viewMenu_->addAction(d->toggleViewAction());
+    for (const auto& d : docks_) viewMenu_->addAction(d->toggleViewAction());
     viewMenu_->addSeparator();
     viewMenu_->addAction(resetLayoutAction_);
     resetLayout();
@@ -278,7 +279,8 @@ QDockWidget* MainWindow::addPanelDock(QWidget* panel, const QString& title,
 }
 
 void MainWindow::resetLayout() {
-    for (auto* d : docks_) {
+    for (const auto& d : docks_) {
+        if (!d) continue;  // a panel dock deleted by its owner
         d->setFloating(false);
         d->show();
     }
@@ -287,7 +289,8 @@ void MainWindow::resetLayout() {
     addDockWidget(Qt::RightDockWidgetArea, galleryDock_);
     addDockWidget(Qt::RightDockWidgetArea, memoryDock_);
     tabifyDockWidget(galleryDock_, memoryDock_);
-    for (auto* d : extraDocks_) {
+    for (const auto& d : extraDocks_) {
+        if (!d) continue;
         addDockWidget(Qt::RightDockWidgetArea, d);
         tabifyDockWidget(memoryDock_, d);
     }

@@ -6,6 +6,7 @@
 
 #include <QHash>
 #include <QMainWindow>
+#include <QPointer>
 #include <memory>
 
 #include "pipeline/generation_job.h"
@@ -13,7 +14,7 @@
 #include "ui/studio_settings.h"
 
 class QAction;
-class QDockWidget;
+#include <QDockWidget>
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -119,8 +120,9 @@ class MainWindow : public QMainWindow {
     QToolButton* errorClose_ = nullptr;
     QLabel* statusLabel_ = nullptr;
     QProgressBar* progressBar_ = nullptr;
-    QList<QDockWidget*> docks_;
-    QList<QDockWidget*> extraDocks_;  // added with addPanelDock
+    // Guarded: panel docks may be deleted by their owner before the window.
+    QList<QPointer<QDockWidget>> docks_;
+    QList<QPointer<QDockWidget>> extraDocks_;  // added with addPanelDock
     QMenu* viewMenu_ = nullptr;
     QDockWidget* programDock_ = nullptr;
     QDockWidget* promptDock_ = nullptr;

@@ -11,6 +11,7 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -287,9 +288,17 @@ class TestMainWindow : public QObject {
 
         // Through the dialog: change the preview interval, the output folder and a model
         // folder, press OK.
-        QTimer::singleShot(0, &w, [this] {
-            auto* dialog = qobject_cast<ui::SettingsDialog*>(QApplication::activeModalWidget());
+        // The dialog runs its own event loop: drive it from a timer, and make sure it closes
+        // even when a check fails (a dialog left open would hang the test).
+        QTimer::singleShot(20000, &w, [&w] {
+            if (auto* d = w.findChild<ui::SettingsDialog*>()) d->reject();
+        });
+        QTimer::singleShot(50, &w, [this, &w] {
+            auto* dialog = w.findChild<ui::SettingsDialog*>();
             QVERIFY(dialog);
+            auto closeOnExit = qScopeGuard([dialog] {
+                if (dialog->isVisible()) dialog->reject();
+            });
             test::saveScreenshot(dialog, "settings");
             QVERIFY(test::controlsWithoutAccessibleName(dialog).isEmpty());
             dialog->findChild<QSpinBox*>("previewInterval")->setValue(400);
