@@ -23,6 +23,7 @@
 #include "pipeline/studio_settings.h"
 #include "ui/main_window.h"
 #include "ui/service_backend.h"
+#include "ui/studio_panels.h"
 #include "ui/translator.h"
 
 namespace {
@@ -55,6 +56,7 @@ int runStudioWindow(QApplication& app) {
     service.setSettings(pipeline::serviceSettingsFromSettings(settings));
     ui::ServiceBackend backend(&service, factory);
     ui::MainWindow window(&backend);
+    ui::StudioPanels panels(&window, &service);  // batch queue and exhibition host docks
     window.show();
     const QString screenshot = qEnvironmentVariable("ARCHIVAL_STUDIO_SCREENSHOT");
     if (!screenshot.isEmpty()) {
