@@ -2,6 +2,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QIcon>
 #include <QPixmap>
 #include <QScreen>
 #include <QSet>
@@ -15,12 +16,12 @@
 #include "adapters/cli/program_table.h"
 #include "batch_command.h"
 #include "model_locations_settings.h"
-#include "serve_command.h"
 #include "pipeline/generation_service.h"
 #include "pipeline/model_resolver.h"
 #include "pipeline/pipeline_factory.h"
 #include "pipeline/program_registry.h"
 #include "pipeline/studio_settings.h"
+#include "serve_command.h"
 #include "ui/main_window.h"
 #include "ui/service_backend.h"
 #include "ui/studio_panels.h"
@@ -75,20 +76,19 @@ int main(int argc, char** argv) {
     for (int i = 0; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
 
     // Commands with options of their own parse their own arguments.
-    if (args.size() > 1 && args[1] == QLatin1String("serve")) {
-        QCoreApplication app(argc, argv);
-        setIdentity();
-        return archival::app::runServeCommand(args.mid(2));
-    }
-    if (args.size() > 1 && args[1] == QLatin1String("generate")) {
-        QCoreApplication app(argc, argv);
-        setIdentity();
-        return archival::adapters::runGenerateCommand(args.mid(2));
-    }
-    if (args.size() > 1 && args[1] == QLatin1String("batch")) {
-        QCoreApplication app(argc, argv);
-        setIdentity();
-        return archival::app::runBatchCommand(args.mid(2));
+    struct Command {
+        const char* name;
+        int (*run)(const QStringList& args);
+    };
+    static const Command kCommands[] = {{"generate", archival::adapters::runGenerateCommand},
+                                        {"batch", archival::app::runBatchCommand},
+                                        {"serve", archival::app::runServeCommand}};
+    for (const Command& command : kCommands) {
+        if (args.size() > 1 && args[1] == QLatin1String(command.name)) {
+            QCoreApplication app(argc, argv);
+            setIdentity();
+            return command.run(args.mid(2));
+        }
     }
 
     QCommandLineParser parser;
@@ -99,11 +99,13 @@ int main(int argc, char** argv) {
                        "  programs   print the program table\n"
                        "  generate   make images from a program and a prompt "
                        "(generate --help)\n"
-                       "  batch      queue sets and upload them to R2 (batch --help)"));
+                       "  batch      queue sets and upload them to R2 (batch --help)\n"
+                       "  serve      host exhibition screens without a window "
+                       "(serve --help)"));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("command"),
-                                 QStringLiteral("programs | generate (optional)"));
+                                 QStringLiteral("programs | generate | batch | serve (optional)"));
     setIdentity();
 
     if (!parser.parse(args)) return usageError(parser.errorText(), parser);
@@ -133,5 +135,10 @@ int main(int argc, char** argv) {
 
     QApplication app(argc, argv);
     setIdentity();
+    // The desktop file's name lets Wayland and the task bar match the window to its icon.
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.archivalstudio.ArchivalStudio"));
+    QApplication::setWindowIcon(
+        QIcon::fromTheme(QStringLiteral("org.archivalstudio.ArchivalStudio"),
+                         QIcon(QStringLiteral(":/icons/archival-studio.svg"))));
     return runStudioWindow(app);
 }

@@ -25,7 +25,7 @@ struct StudioSettings {
     QString language;  // empty: the system's
     QString r2Account, r2Bucket, r2Prefix;
     QString hostAddress = QStringLiteral("127.0.0.1");
-    int hostPort = 4455;
+    int hostPort = 8787;  // the host's default (HostSettings, serve)
 
     static StudioSettings load();
     static StudioSettings load(const QSettings& settings);
