@@ -12,7 +12,7 @@ import urllib.request
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from host_peer import Checks, Serve, arguments, recv_until
+from host_peer import Checks, Serve, arguments, recv_until, run_peer
 
 POLICY_VIOLATION = 1008
 
@@ -112,12 +112,5 @@ async def run(args, c):
         serve.stop()
 
 
-def main():
-    args = arguments()
-    c = Checks()
-    asyncio.run(run(args, c))
-    c.finish()
-
-
 if __name__ == "__main__":
-    main()
+    run_peer(run)

@@ -7,7 +7,7 @@ import time
 import urllib.error
 import urllib.request
 
-from host_peer import Checks, Serve, arguments
+from host_peer import Checks, Serve, arguments, run_peer
 
 
 def call(method, url, body=None, token=None):
@@ -91,12 +91,5 @@ def run(args, c):
         serve.stop()
 
 
-def main():
-    args = arguments()
-    c = Checks()
-    run(args, c)
-    c.finish()
-
-
 if __name__ == "__main__":
-    main()
+    run_peer(run)

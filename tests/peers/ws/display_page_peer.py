@@ -12,7 +12,7 @@ import websockets
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from host_peer import FINAL, Checks, Serve, arguments, decode_png, free_port, pixel, recv_until
+from host_peer import FINAL, Checks, Serve, arguments, decode_png, free_port, pixel, recv_until, run_peer
 
 PROGRAM = "T15"
 
@@ -104,15 +104,10 @@ def run(args, c):
         serve.stop()
 
 
-def main():
-    def extra(p):
-        p.add_argument("--chromium", default="chromium", help="Debian's chromium")
-        p.add_argument("--chromedriver", default="chromedriver", help="Debian's chromium-driver")
-    args = arguments(extra)
-    c = Checks()
-    run(args, c)
-    c.finish()
+def extra(p):
+    p.add_argument("--chromium", default="chromium", help="Debian's chromium")
+    p.add_argument("--chromedriver", default="chromedriver", help="Debian's chromium-driver")
 
 
 if __name__ == "__main__":
-    main()
+    run_peer(run, extra)

@@ -10,7 +10,7 @@ import random
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from host_peer import FINAL, Checks, Serve, arguments, recv_until
+from host_peer import FINAL, Checks, Serve, arguments, recv_until, run_peer
 
 ANSWERS = {"error", "welcome", "pong", "subscribed", "cancelling", "queued"}
 ALLOWED_CLOSES = {1008, 1009, "1009 (reset while sending)", 4010}  # flood, too big, version
@@ -142,15 +142,10 @@ async def run(args, c):
     c.check(code == 0, "serve stops cleanly (exit %s)" % code)
 
 
-def main():
-    def extra(p):
-        p.add_argument("--seed", type=int, default=20261201)
-        p.add_argument("--count", type=int, default=3000)
-    args = arguments(extra)
-    c = Checks()
-    asyncio.run(run(args, c))
-    c.finish()
+def extra(p):
+    p.add_argument("--seed", type=int, default=20261201)
+    p.add_argument("--count", type=int, default=3000)
 
 
 if __name__ == "__main__":
-    main()
+    run_peer(run, extra)

@@ -163,3 +163,14 @@ class Checks:
     def finish(self):
         print("%d passed, %d failed" % (self.passed, self.failed))
         sys.exit(0 if self.failed == 0 else 1)
+
+
+def run_peer(run, extra=None):
+    """The entry point of every peer: parse the arguments, run the checks (`run(args, checks)`,
+    plain or a coroutine), exit non-zero when any failed."""
+    args = arguments(extra)
+    c = Checks()
+    result = run(args, c)
+    if asyncio.iscoroutine(result):
+        asyncio.run(result)
+    c.finish()

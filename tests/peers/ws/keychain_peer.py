@@ -11,7 +11,7 @@ import tempfile
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from host_peer import Checks, Serve, arguments, recv_until
+from host_peer import Checks, Serve, arguments, recv_until, run_peer
 
 
 async def hello(url, token=None):
@@ -67,12 +67,5 @@ def run(args, c):
         serve.stop()
 
 
-def main():
-    args = arguments()
-    c = Checks()
-    run(args, c)
-    c.finish()
-
-
 if __name__ == "__main__":
-    main()
+    run_peer(run)

@@ -14,7 +14,7 @@ import time
 
 import websockets
 
-from host_peer import FINAL, FRAME_HEADER, PREVIEW, Checks, Serve, arguments, recv_until
+from host_peer import FINAL, FRAME_HEADER, PREVIEW, Checks, Serve, arguments, recv_until, run_peer
 
 DISPLAYS = 50
 PROGRAM = "T15"  # tiny SD 1.5, 20 steps: 20 previews
@@ -148,12 +148,5 @@ async def run(args, c):
             json.dump(report, f, indent=1)
 
 
-def main():
-    args = arguments()
-    c = Checks()
-    asyncio.run(run(args, c))
-    c.finish()
-
-
 if __name__ == "__main__":
-    main()
+    run_peer(run)

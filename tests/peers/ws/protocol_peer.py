@@ -6,7 +6,7 @@ import json
 
 import websockets
 
-from host_peer import FINAL, JPEG, PNG, PREVIEW, Checks, Serve, arguments, decode_png, recv_until
+from host_peer import FINAL, JPEG, PNG, PREVIEW, Checks, Serve, arguments, decode_png, recv_until, run_peer
 
 PROGRAM = "T3"  # tiny SD3, 4 steps
 
@@ -90,12 +90,5 @@ async def run(args, c):
             print(log)
 
 
-def main():
-    args = arguments()
-    c = Checks()
-    asyncio.run(run(args, c))
-    c.finish()
-
-
 if __name__ == "__main__":
-    main()
+    run_peer(run)

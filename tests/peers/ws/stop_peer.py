@@ -7,7 +7,7 @@ import json
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from host_peer import FINAL, Checks, Serve, arguments, recv_until
+from host_peer import FINAL, Checks, Serve, arguments, recv_until, run_peer
 
 
 async def job_then_sigterm(serve):
@@ -46,12 +46,5 @@ def run(args, c):
             "--on-stop finish: the job ends with its final image first (%s)" % outcome)
 
 
-def main():
-    args = arguments()
-    c = Checks()
-    run(args, c)
-    c.finish()
-
-
 if __name__ == "__main__":
-    main()
+    run_peer(run)
