@@ -23,32 +23,13 @@ QString errorHeadline(pipeline::ErrorCode code) {
     return QCoreApplication::translate("ErrorText", "Internal error (please report it)");
 }
 
-QString errorCodeName(pipeline::ErrorCode code) {
-    using pipeline::ErrorCode;
-    switch (code) {
-        case ErrorCode::InvalidRequest:
-            return QStringLiteral("InvalidRequest");
-        case ErrorCode::ModelLoad:
-            return QStringLiteral("ModelLoad");
-        case ErrorCode::OutOfMemory:
-            return QStringLiteral("OutOfMemory");
-        case ErrorCode::Interrupted:
-            return QStringLiteral("Interrupted");
-        case ErrorCode::Storage:
-            return QStringLiteral("Storage");
-        case ErrorCode::Internal:
-            break;
-    }
-    return QStringLiteral("Internal");
-}
-
 QString errorLine(const pipeline::Error& error) {
-    return errorCodeName(error.code) + QStringLiteral(": ") + error.message;
+    return error.toString();
 }
 
 QString errorHtml(const pipeline::Error& error) {
     return QStringLiteral("<b>%1</b> (%2): %3")
-        .arg(errorHeadline(error.code).toHtmlEscaped(), errorCodeName(error.code).toHtmlEscaped(),
+        .arg(errorHeadline(error.code).toHtmlEscaped(), error.codeName().toHtmlEscaped(),
              error.message.toHtmlEscaped());
 }
 

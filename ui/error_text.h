@@ -9,9 +9,6 @@
 namespace archival::ui {
 
 QString errorHeadline(pipeline::ErrorCode code);
-// "ModelLoad": the stable name of Error::codeName, kept here too so the window does not
-// depend on where the pipeline implements it.
-QString errorCodeName(pipeline::ErrorCode code);
 // "ModelLoad: the folder ... has no unet/"
 QString errorLine(const pipeline::Error& error);
 // "<b>The model could not be loaded</b> (ModelLoad): the folder ... has no unet/"
