@@ -78,15 +78,15 @@ qint64 nowMicros() {
 
 }  // namespace
 
-ExhibitionHost::ExhibitionHost(HostSettings settings, JobBackend* backend, QObject* parent)
-    : QObject(parent), settings_(std::move(settings)), backend_(backend) {
+ExhibitionHost::ExhibitionHost(HostSettings settings, JobRunner* runner, QObject* parent)
+    : QObject(parent), settings_(std::move(settings)), runner_(runner) {
     clock_.start();
-    connect(backend, &JobBackend::queued, this, &ExhibitionHost::onQueued);
-    connect(backend, &JobBackend::started, this, &ExhibitionHost::onStarted);
-    connect(backend, &JobBackend::progress, this, &ExhibitionHost::onProgress);
-    connect(backend, &JobBackend::finished, this, &ExhibitionHost::onFinished);
-    connect(backend, &JobBackend::failed, this, &ExhibitionHost::onFailed);
-    connect(backend, &JobBackend::cancelled, this, &ExhibitionHost::onCancelled);
+    connect(runner, &JobRunner::queued, this, &ExhibitionHost::onQueued);
+    connect(runner, &JobRunner::started, this, &ExhibitionHost::onStarted);
+    connect(runner, &JobRunner::progress, this, &ExhibitionHost::onProgress);
+    connect(runner, &JobRunner::finished, this, &ExhibitionHost::onFinished);
+    connect(runner, &JobRunner::failed, this, &ExhibitionHost::onFailed);
+    connect(runner, &JobRunner::cancelled, this, &ExhibitionHost::onCancelled);
 }
 
 ExhibitionHost::~ExhibitionHost() {
@@ -262,7 +262,7 @@ QList<JobId> ExhibitionHost::activeJobs() const {
 int ExhibitionHost::cancelAllJobs() {
     int n = 0;
     for (JobId id : jobs_.keys())
-        if (backend_ && backend_->cancel(id)) ++n;
+        if (runner_ && runner_->cancel(id)) ++n;
     return n;
 }
 
@@ -466,8 +466,8 @@ void ExhibitionHost::handleHello(Client* c, const HelloMessage& hello, const QJs
 
 QJsonObject ExhibitionHost::welcomeEvent(const Client* c) const {
     QJsonArray programs;
-    if (backend_)
-        for (const ProgramSummary& p : backend_->programs())
+    if (runner_)
+        for (const ProgramSummary& p : runner_->programs())
             programs.append(QJsonObject{{QStringLiteral("id"), p.id},
                                         {QStringLiteral("title"), p.title},
                                         {QStringLiteral("kind"), p.kind},
@@ -491,10 +491,10 @@ QJsonObject ExhibitionHost::welcomeEvent(const Client* c) const {
 }
 
 void ExhibitionHost::handleGenerate(Client* c, const GenerateMessage& g, const QJsonValue& id) {
-    if (!backend_) return;
+    if (!runner_) return;
     bool known = false;
     QStringList ids;
-    for (const ProgramSummary& p : backend_->programs()) {
+    for (const ProgramSummary& p : runner_->programs()) {
         ids << p.id;
         known = known || p.id == g.program;
     }
@@ -520,7 +520,7 @@ void ExhibitionHost::handleGenerate(Client* c, const GenerateMessage& g, const Q
     request.seed = g.seed;
     request.priority = pipeline::JobPriority::Display;
     request.owner = QStringLiteral("ws:") + c->id;
-    const JobId jobId = backend_->submit(request);
+    const JobId jobId = runner_->submit(request);
     auto* job = new Job;
     job->id = jobId;
     job->ownerId = c->id;
@@ -534,10 +534,10 @@ void ExhibitionHost::handleGenerate(Client* c, const GenerateMessage& g, const Q
                        .arg(c->id, g.program, quoted(g.prompt)));
     Q_EMIT clientsChanged();
     // `queued` answers the generate at once, before any later message is answered; the
-    // backend's own `queued` signal for this job is then ignored.
+    // runner's own `queued` signal for this job is then ignored.
     const bool early = earlyQueuedPositions_.contains(jobId);
     const int position =
-        early ? earlyQueuedPositions_.take(jobId) : std::max(0, backend_->position(jobId));
+        early ? earlyQueuedPositions_.take(jobId) : std::max(0, runner_->position(jobId));
     sendQueued(*job, position);
 }
 
@@ -563,7 +563,7 @@ void ExhibitionHost::handleCancel(Client* c, const CancelMessage& cancel, const 
     }
     QJsonArray accepted;
     for (JobId job : targets)
-        if (backend_ && backend_->cancel(job)) accepted.append(double(job));
+        if (runner_ && runner_->cancel(job)) accepted.append(double(job));
     send(c, withRequestId({{QStringLiteral("type"), QStringLiteral("cancelling")},
                            {QStringLiteral("jobs"), accepted}},
                           id));
@@ -577,7 +577,7 @@ void ExhibitionHost::onDisconnected(Client* c) {
     // Its queued jobs go; its running one too, unless another display still watches it.
     for (JobId id : std::as_const(c->jobs)) {
         Job* job = jobs_.value(id);
-        if (!job || !backend_) continue;
+        if (!job || !runner_) continue;
         bool watched = false;
         if (job->running && !settings_.cancelRunningOnDisconnect) watched = true;
         for (const Client* other : std::as_const(clients_))
@@ -588,7 +588,7 @@ void ExhibitionHost::onDisconnected(Client* c) {
             Q_EMIT logLine(QStringLiteral("job %1 keeps running: other displays watch it").arg(id));
             continue;
         }
-        backend_->cancel(id);
+        runner_->cancel(id);
     }
     c->socket->deleteLater();
     if (c->authTimer) c->authTimer->deleteLater();

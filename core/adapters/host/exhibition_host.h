@@ -6,10 +6,10 @@
 // displays show one generation. A client that reads slowly gets fewer previews, never a
 // longer queue: previews are dropped for it while its send backlog is above the limit.
 //
-//   ExhibitionHost host(settings, &backend);
+//   ExhibitionHost host(settings, &runner);
 //   if (!host.start()) qWarning() << host.errorString();
 //
-// Lives on one thread (the one with the event loop); the backend's signals must arrive there.
+// Lives on one thread (the one with the event loop); the runner's signals must arrive there.
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -24,7 +24,7 @@
 
 #include "adapters/host/host_protocol.h"
 #include "adapters/host/host_settings.h"
-#include "adapters/host/job_backend.h"
+#include "adapters/host/job_runner.h"
 
 class QHttpServerRequest;
 class QWebSocket;
@@ -56,7 +56,7 @@ struct ClientInfo {
 class ExhibitionHost : public QObject {
     Q_OBJECT
   public:
-    ExhibitionHost(HostSettings settings, JobBackend* backend, QObject* parent = nullptr);
+    ExhibitionHost(HostSettings settings, JobRunner* runner, QObject* parent = nullptr);
     ~ExhibitionHost() override;
 
     // Starts listening (WebSocket, and HTTP unless httpPort is -1). False with
@@ -131,7 +131,7 @@ class ExhibitionHost : public QObject {
     bool originAllowed(const QString& origin) const;
 
     HostSettings settings_;
-    QPointer<JobBackend> backend_;
+    QPointer<JobRunner> runner_;
     std::unique_ptr<QWebSocketServer> server_;
     std::unique_ptr<DisplayPageServer> http_;
     QString error_;
