@@ -16,15 +16,10 @@
 //
 // Lives on one thread (the one with the event loop); the runner's signals must arrive there.
 
-#include <QDateTime>
-#include <QElapsedTimer>
-#include <QHash>
-#include <QHostAddress>
-#include <QJsonObject>
 #include <QList>
 #include <QObject>
 #include <QPointer>
-#include <QSet>
+#include <QString>
 #include <memory>
 
 #include "adapters/host/client_session.h"
