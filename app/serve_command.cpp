@@ -15,7 +15,7 @@
 #include "adapters/cli/signal_watcher.h"
 #include "adapters/host/access_token.h"
 #include "adapters/host/exhibition_host.h"
-#include "adapters/host/service_job_backend.h"
+#include "adapters/host/service_job_runner.h"
 #include "pipeline/generation_service.h"
 #include "pipeline/pipeline_factory.h"
 #include "pipeline/program_registry.h"
@@ -184,8 +184,8 @@ int runServeCommand(const QStringList& args) {
     serviceSettings.previews = true;  // the screens show them
     service.setSettings(serviceSettings);
 
-    adapters::host::ServiceJobBackend backend(&service);
-    adapters::host::ExhibitionHost host(settings, &backend);
+    adapters::host::ServiceJobRunner jobRunner(&service);
+    adapters::host::ExhibitionHost host(settings, &jobRunner);
     QObject::connect(&host, &adapters::host::ExhibitionHost::logLine, &host, &logLine);
 
     // Mode B: sets are generated and kept in the queue folder; uploads are the studio's

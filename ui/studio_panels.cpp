@@ -11,7 +11,7 @@
 #include "adapters/batch/service_image_source.h"
 #include "adapters/host/exhibition_host.h"
 #include "adapters/host/host_settings.h"
-#include "adapters/host/service_job_backend.h"
+#include "adapters/host/service_job_runner.h"
 #include "ui/batch_panel.h"
 #include "ui/host_panel.h"
 #include "ui/main_window.h"
@@ -43,8 +43,8 @@ StudioPanels::StudioPanels(MainWindow* window, pipeline::GenerationService* serv
     const QHostAddress address(settings.hostAddress);
     if (!address.isNull()) hostSettings.address = address;
     hostSettings.port = quint16(settings.hostPort);
-    hostBackend_ = std::make_unique<adapters::host::ServiceJobBackend>(service);
-    host_ = std::make_unique<adapters::host::ExhibitionHost>(hostSettings, hostBackend_.get());
+    hostJobRunner_ = std::make_unique<adapters::host::ServiceJobRunner>(service);
+    host_ = std::make_unique<adapters::host::ExhibitionHost>(hostSettings, hostJobRunner_.get());
     auto* hostPanel = new HostPanel(host_.get());
     hostPanel->setObjectName(QStringLiteral("hostPanel"));
     connect(hostPanel, &HostPanel::message, window_,

@@ -18,7 +18,7 @@ class S3Client;
 class ServiceImageSource;
 namespace host {
 class ExhibitionHost;
-class ServiceJobBackend;
+class ServiceJobRunner;
 }  // namespace host
 }  // namespace archival::adapters
 
@@ -42,7 +42,7 @@ class StudioPanels : public QObject {
     std::unique_ptr<adapters::ServiceImageSource> source_;
     std::unique_ptr<adapters::BatchQueue> queue_;
     std::unique_ptr<adapters::S3Client> uploader_;
-    std::unique_ptr<adapters::host::ServiceJobBackend> hostBackend_;
+    std::unique_ptr<adapters::host::ServiceJobRunner> hostJobRunner_;
     std::unique_ptr<adapters::host::ExhibitionHost> host_;
 };
 

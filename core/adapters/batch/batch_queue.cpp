@@ -1,18 +1,12 @@
 #include "adapters/batch/batch_queue.h"
 
-#include <QCoreApplication>
-#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QRegularExpression>
-#include <QSaveFile>
 #include <QStandardPaths>
 #include <QTimer>
-
-#include "adapters/batch/s3_client.h"
 
 namespace archival::adapters {
 
@@ -26,19 +20,6 @@ const QString kActionFile = QStringLiteral("action.json");
 QString passKey(const SetRecord& r) {
     return r.actionId + QLatin1Char('/') + r.programId + QLatin1Char('/') +
            QString::number(r.groupFirstSet);
-}
-
-QByteArray readFile(const QString& path, bool* ok) {
-    QFile f(path);
-    *ok = f.open(QIODevice::ReadOnly);
-    return *ok ? f.readAll() : QByteArray();
-}
-
-QString writeAtomically(const QString& path, const QByteArray& bytes) {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-        return QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-    return {};
 }
 
 QString cleanPrefix(QString prefix) {
@@ -65,8 +46,9 @@ BatchQueue::BatchQueue(QueueSettings settings, ImageSource* source, S3Client* up
       settings_(std::move(settings)),
       root_(settings_.root.isEmpty() ? QueueSettings::defaultRoot() : settings_.root),
       source_(source),
-      uploader_(uploader) {
+      uploads_(this, uploader, settings_.uploadingSets) {
     settings_.prefix = cleanPrefix(settings_.prefix);
+    connect(&uploads_, &SetUploads::uploadProgress, this, &BatchQueue::uploadProgress);
     connect(source_, &ImageSource::finished, this, &BatchQueue::onPassFinished);
     connect(source_, &ImageSource::failed, this, &BatchQueue::onPassFailed);
     connect(source_, &ImageSource::progress, this, [this](quint64 ticket, int step, int total) {
@@ -82,7 +64,7 @@ BatchQueue::~BatchQueue() {
 }
 
 void BatchQueue::setUploader(S3Client* uploader) {
-    uploader_ = uploader;
+    uploads_.setClient(uploader);
     schedule();
 }
 
@@ -114,11 +96,11 @@ bool BatchQueue::actionRunning(const QString& actionId) const {
 }
 
 bool BatchQueue::isIdle() const {
-    if (runningTicket_ || !uploading_.isEmpty()) return false;
+    if (runningTicket_ || uploads_.isBusy()) return false;
     for (const auto& r : sets_) {
         if (!actionRunning(r.actionId)) continue;
         if (r.state == SetState::Pending || r.state == SetState::Generating) return false;
-        if (uploader_ && (r.state == SetState::Generated || r.state == SetState::Uploading))
+        if (uploads_.client() && (r.state == SetState::Generated || r.state == SetState::Uploading))
             return false;
     }
     return true;
@@ -175,8 +157,8 @@ QString BatchQueue::saveAction(const ActionInfo& action) const {
                            {"bucket", action.bucket},
                            {"stop_code", action.stopCode},
                            {"stop_message", action.stopMessage}};
-    return writeAtomically(QDir(dir).filePath(kActionFile),
-                           QJsonDocument(json).toJson(QJsonDocument::Indented));
+    return writeFileAtomically(QDir(dir).filePath(kActionFile),
+                               QJsonDocument(json).toJson(QJsonDocument::Indented));
 }
 
 std::optional<Error> BatchQueue::enqueue(const QString& programId, const QString& prompt,
@@ -250,11 +232,11 @@ QStringList BatchQueue::resume() {
     QStringList problems;
     const QDir root(root_);
     for (const QString& actionId : root.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
-        bool ok = false;
-        const QJsonObject json =
-            QJsonDocument::fromJson(readFile(root.filePath(actionId + "/" + kActionFile), &ok))
-                .object();
-        if (!ok || json.isEmpty()) {
+        QFile actionFile(root.filePath(actionId + "/" + kActionFile));
+        const QJsonObject json = actionFile.open(QIODevice::ReadOnly)
+                                     ? QJsonDocument::fromJson(actionFile.readAll()).object()
+                                     : QJsonObject();
+        if (json.isEmpty()) {
             problems << QStringLiteral("%1: no readable action.json; left alone").arg(actionId);
             continue;
         }
@@ -304,16 +286,7 @@ void BatchQueue::retry(const QString& actionId, const QString& programId, int se
         if (r.actionId != actionId || r.state != SetState::Failed) continue;
         if (!programId.isEmpty() && r.programId != programId) continue;
         if (setNumber > 0 && r.setNumber != setNumber) continue;
-        // Back to where it failed: images on disk go on to upload, the rest generate again.
-        bool complete = true;
-        for (const QString& f : r.files())
-            complete = complete && QFile::exists(QDir(r.dir).filePath(f));
-        r.state = !complete                ? SetState::Pending
-                  : r.uploadedAt.isEmpty() ? SetState::Generated
-                                           : SetState::Uploading;
-        r.errorCode.clear();
-        r.reason.clear();
-        r.failedUploading = false;
+        r.retry();
         update(r);
     }
     schedule();
@@ -354,11 +327,7 @@ bool BatchQueue::update(SetRecord& record) {
 }
 
 void BatchQueue::fail(SetRecord& record, const QString& code, const QString& reason) {
-    record.failedUploading =
-        record.state == SetState::Uploading || record.state == SetState::Generated;
-    record.state = SetState::Failed;
-    record.errorCode = code;
-    record.reason = reason;
+    record.markFailed(code, reason);
     update(record);
 }
 
@@ -382,13 +351,7 @@ void BatchQueue::schedule() {
 
 void BatchQueue::pump() {
     if (!runningTicket_) startPass();
-    if (uploader_) {
-        for (auto& r : sets_) {
-            if (uploading_.size() >= std::max(1, settings_.uploadingSets)) break;
-            if (!actionRunning(r.actionId) || uploading_.contains(r.key())) continue;
-            if (r.state == SetState::Generated || r.state == SetState::Uploading) startUpload(r);
-        }
-    }
+    uploads_.startWaiting(sets_);
     const bool idleNow = isIdle();
     if (idleNow && !wasIdle_) Q_EMIT idle();
     wasIdle_ = idleNow;
@@ -436,7 +399,7 @@ void BatchQueue::onPassFinished(quint64 ticket, const QList<QImage>& images,
                      .arg(r->groupImages));
             continue;
         }
-        if (const QString err = writeSet(*r, images, metadata); !err.isEmpty()) {
+        if (const QString err = r->writeImages(images, metadata); !err.isEmpty()) {
             fail(*r, Error::codeName(ErrorCode::Storage), err);
             stopAction(r->actionId, Error::codeName(ErrorCode::Storage),
                        err + QStringLiteral(": free some disk space, then retry the action"));
@@ -461,141 +424,6 @@ void BatchQueue::onPassFailed(quint64 ticket, const pipeline::Error& error) {
             stopAction(r->actionId, error.codeName(), error.message);
     }
     schedule();
-}
-
-QString BatchQueue::writeSet(SetRecord& record, const QList<QImage>& images,
-                             const QList<pipeline::ImageMetadata>& metadata) {
-    if (!QDir().mkpath(record.dir)) return QStringLiteral("cannot create %1").arg(record.dir);
-    for (int n = 0; n < record.imageCount; ++n) {
-        const int index = record.groupOffset + n;
-        pipeline::ImageMetadata meta = metadata.value(index);
-        const QString path = QDir(record.dir).filePath(QStringLiteral("%1.png").arg(n + 1));
-        if (const QString err = pipeline::writePngWithMetadata(path, images[index], meta);
-            !err.isEmpty())
-            return err;
-    }
-    return writeMetadataJson(record);
-}
-
-// metadata.json: the set, every image's metadata and hash, and (once uploading starts) the
-// upload time. Written before the first upload and never changed after it starts.
-QString BatchQueue::writeMetadataJson(const SetRecord& record) const {
-    QJsonArray images;
-    for (int n = 1; n <= record.imageCount; ++n) {
-        const QString file = QStringLiteral("%1.png").arg(n);
-        const QString path = QDir(record.dir).filePath(file);
-        bool ok = false;
-        const QByteArray bytes = readFile(path, &ok);
-        if (!ok) return QStringLiteral("cannot read back %1").arg(path);
-        pipeline::ImageMetadata meta;
-        pipeline::readPngMetadata(path, &meta);
-        images.append(QJsonObject{
-            {"file", file},
-            {"bytes", bytes.size()},
-            {"sha256", QString::fromLatin1(
-                           QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex())},
-            {"metadata", meta.toJson()}});
-    }
-    const QJsonObject json{
-        {"action_id", record.actionId},
-        {"program", record.programId},
-        {"set", record.setNumber},
-        {"prompt", record.prompt},
-        {"seed", QString::number(record.seed)},
-        {"pass", QJsonObject{{"first_set", record.groupFirstSet},
-                             {"images", record.groupImages},
-                             {"offset", record.groupOffset}}},
-        {"images", images},
-        {"app_version", QCoreApplication::applicationVersion()},
-        {"uploaded_at", record.uploadedAt.isEmpty() ? QJsonValue() : QJsonValue(record.uploadedAt)},
-    };
-    return writeAtomically(QDir(record.dir).filePath(QStringLiteral("metadata.json")),
-                           QJsonDocument(json).toJson(QJsonDocument::Indented));
-}
-
-// ---- upload -----------------------------------------------------------------------------
-
-void BatchQueue::startUpload(SetRecord& record) {
-    if (record.state == SetState::Generated) {
-        // The upload time goes into metadata.json first, then the record says "uploading":
-        // from then on metadata.json never changes, so a resumed upload sends the same bytes.
-        record.uploadedAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
-        if (const QString err = writeMetadataJson(record); !err.isEmpty()) {
-            fail(record, Error::codeName(ErrorCode::Storage), err);
-            stopAction(record.actionId, Error::codeName(ErrorCode::Storage), err);
-            return;
-        }
-        record.state = SetState::Uploading;
-        if (!update(record)) return;
-    }
-    uploading_.insert(record.key());
-    uploadNext(record.key());
-}
-
-void BatchQueue::uploadNext(const QString& key) {
-    SetRecord* r = find(key);
-    if (!r || r->state != SetState::Uploading || !uploader_ || !actionRunning(r->actionId)) {
-        uploading_.remove(key);
-        schedule();
-        return;
-    }
-    QString next;
-    for (const QString& f : r->files())
-        if (!r->uploaded.contains(f)) {
-            next = f;
-            break;
-        }
-    if (next.isEmpty()) {
-        r->state = SetState::Uploaded;
-        uploading_.remove(key);
-        update(*r);
-        schedule();
-        return;
-    }
-    bool ok = false;
-    const QString path = QDir(r->dir).filePath(next);
-    const QByteArray bytes = readFile(path, &ok);
-    if (!ok) {
-        uploading_.remove(key);
-        fail(*r, Error::codeName(ErrorCode::Storage),
-             QStringLiteral("%1 is missing from the queue folder").arg(path));
-        schedule();
-        return;
-    }
-    const QString objectKey = r->objectPrefix + QLatin1Char('/') + next;
-    const QString contentType = next.endsWith(QLatin1String(".png"))
-                                    ? QStringLiteral("image/png")
-                                    : QStringLiteral("application/json");
-    auto* progressConnection = new QMetaObject::Connection;
-    *progressConnection = connect(uploader_, &S3Client::uploadProgress, this,
-                                  [this, key, objectKey](const QString& k, qint64 s, qint64 t) {
-                                      if (k == objectKey) Q_EMIT uploadProgress(key, s, t);
-                                  });
-    uploader_->putObject(objectKey, bytes, contentType,
-                         [this, key, next, progressConnection](const S3Result& result) {
-                             disconnect(*progressConnection);
-                             delete progressConnection;
-                             SetRecord* r = find(key);
-                             if (!r || r->state != SetState::Uploading) {  // cancelled
-                                 uploading_.remove(key);
-                                 schedule();
-                                 return;
-                             }
-                             if (result.ok()) {
-                                 r->uploaded << next;
-                                 if (!update(*r)) {
-                                     uploading_.remove(key);
-                                     return;
-                                 }
-                                 uploadNext(key);
-                                 return;
-                             }
-                             uploading_.remove(key);
-                             fail(*r, result.errorCode, result.message);
-                             if (result.outcome == S3Outcome::Refused)
-                                 stopAction(r->actionId, result.errorCode, result.message);
-                             schedule();
-                         });
 }
 
 }  // namespace archival::adapters

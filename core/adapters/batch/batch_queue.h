@@ -23,6 +23,7 @@
 
 #include "adapters/batch/image_source.h"
 #include "adapters/batch/set_record.h"
+#include "adapters/batch/set_uploads.h"
 #include "pipeline/errors.h"
 
 namespace archival::adapters {
@@ -46,7 +47,9 @@ struct ActionInfo {
     QString stopMessage;  // what stopped the action and what to fix
 };
 
-class BatchQueue : public QObject {
+// Sets are kept here and generated in passes; their files are written by SetRecord and
+// uploaded by SetUploads.
+class BatchQueue : public QObject, private SetUploads::Queue {
     Q_OBJECT
   public:
     // `uploader` may be null: sets then stop at "generated" until one is given.
@@ -100,32 +103,28 @@ class BatchQueue : public QObject {
                                            bool parallel, int imagesPerSet);
     std::optional<pipeline::Error> ensureAction(const QString& actionId);
     QString saveAction(const ActionInfo& action) const;
-    bool update(SetRecord& record);  // saves + signals; false (and the action stops) on error
-    void fail(SetRecord& record, const QString& code, const QString& reason);
-    void stopAction(const QString& actionId, const QString& code, const QString& message);
-    bool actionRunning(const QString& actionId) const;
-    void schedule();
+    // SetUploads::Queue, used by the queue itself too.
+    SetRecord* find(const QString& key) override;
+    bool actionRunning(const QString& actionId) const override;
+    bool update(SetRecord& record) override;  // saves + signals; false (action stops) on error
+    void fail(SetRecord& record, const QString& code, const QString& reason) override;
+    void stopAction(const QString& actionId, const QString& code, const QString& message) override;
+    void schedule() override;
+
     void pump();
     void startPass();
     void onPassFinished(quint64 ticket, const QList<QImage>& images,
                         const QList<pipeline::ImageMetadata>& metadata);
     void onPassFailed(quint64 ticket, const pipeline::Error& error);
-    QString writeSet(SetRecord& record, const QList<QImage>& images,
-                     const QList<pipeline::ImageMetadata>& metadata);
-    QString writeMetadataJson(const SetRecord& record) const;
-    void startUpload(SetRecord& record);
-    void uploadNext(const QString& key);
-    SetRecord* find(const QString& key);
 
     QueueSettings settings_;
     QString root_;
     ImageSource* source_;
-    S3Client* uploader_;
+    SetUploads uploads_;
     QMap<QString, ActionInfo> actions_;
     QMap<QString, SetRecord> sets_;  // by SetRecord::key()
     std::optional<quint64> runningTicket_;
     QStringList runningMembers_;  // set keys in the running pass
-    QSet<QString> uploading_;     // set keys with an upload in flight
     bool scheduled_ = false;
     bool wasIdle_ = true;
 };

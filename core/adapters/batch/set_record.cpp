@@ -1,5 +1,7 @@
 #include "adapters/batch/set_record.h"
 
+#include <QCoreApplication>
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -13,6 +15,13 @@ const char* const kStateNames[] = {"pending",   "generating", "generated",
                                    "uploading", "uploaded",   "failed"};
 const QString kRecordFile = QStringLiteral("record.json");
 }  // namespace
+
+QString writeFileAtomically(const QString& path, const QByteArray& bytes) {
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+        return QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+    return {};
+}
 
 QString setStateName(SetState state) {
     return QString::fromLatin1(kStateNames[int(state)]);
@@ -101,13 +110,8 @@ bool SetRecord::fromJson(const QJsonObject& json, SetRecord* out, QString* error
 
 QString SetRecord::save() const {
     if (!QDir().mkpath(dir)) return QStringLiteral("cannot create the folder %1").arg(dir);
-    QSaveFile file(QDir(dir).filePath(kRecordFile));
-    if (!file.open(QIODevice::WriteOnly))
-        return QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString());
-    const QByteArray bytes = QJsonDocument(toJson()).toJson(QJsonDocument::Indented);
-    if (file.write(bytes) != bytes.size() || !file.commit())
-        return QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString());
-    return {};
+    return writeFileAtomically(QDir(dir).filePath(kRecordFile),
+                               QJsonDocument(toJson()).toJson(QJsonDocument::Indented));
 }
 
 bool SetRecord::load(const QString& dir, SetRecord* out, QString* error) {
@@ -127,6 +131,85 @@ bool SetRecord::load(const QString& dir, SetRecord* out, QString* error) {
         return false;
     }
     out->dir = dir;
+    return true;
+}
+
+void SetRecord::markFailed(const QString& code, const QString& why) {
+    failedUploading = state == SetState::Uploading || state == SetState::Generated;
+    state = SetState::Failed;
+    errorCode = code;
+    reason = why;
+}
+
+void SetRecord::retry() {
+    bool complete = true;
+    for (const QString& f : files()) complete = complete && QFile::exists(QDir(dir).filePath(f));
+    state = !complete              ? SetState::Pending
+            : uploadedAt.isEmpty() ? SetState::Generated
+                                   : SetState::Uploading;
+    errorCode.clear();
+    reason.clear();
+    failedUploading = false;
+}
+
+QString SetRecord::writeImages(const QList<QImage>& images,
+                               const QList<pipeline::ImageMetadata>& metadata) const {
+    if (!QDir().mkpath(dir)) return QStringLiteral("cannot create %1").arg(dir);
+    for (int n = 0; n < imageCount; ++n) {
+        const int index = groupOffset + n;
+        pipeline::ImageMetadata meta = metadata.value(index);
+        const QString path = QDir(dir).filePath(QStringLiteral("%1.png").arg(n + 1));
+        if (const QString err = pipeline::writePngWithMetadata(path, images[index], meta);
+            !err.isEmpty())
+            return err;
+    }
+    return writeMetadataJson();
+}
+
+QString SetRecord::writeMetadataJson() const {
+    QJsonArray images;
+    for (int n = 1; n <= imageCount; ++n) {
+        const QString file = QStringLiteral("%1.png").arg(n);
+        const QString path = QDir(dir).filePath(file);
+        QByteArray bytes;
+        if (!readFile(file, &bytes)) return QStringLiteral("cannot read back %1").arg(path);
+        pipeline::ImageMetadata meta;
+        pipeline::readPngMetadata(path, &meta);
+        images.append(QJsonObject{
+            {"file", file},
+            {"bytes", bytes.size()},
+            {"sha256", QString::fromLatin1(
+                           QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex())},
+            {"metadata", meta.toJson()}});
+    }
+    const QJsonObject json{
+        {"action_id", actionId},
+        {"program", programId},
+        {"set", setNumber},
+        {"prompt", prompt},
+        {"seed", QString::number(seed)},
+        {"pass",
+         QJsonObject{
+             {"first_set", groupFirstSet}, {"images", groupImages}, {"offset", groupOffset}}},
+        {"images", images},
+        {"app_version", QCoreApplication::applicationVersion()},
+        {"uploaded_at", uploadedAt.isEmpty() ? QJsonValue() : QJsonValue(uploadedAt)},
+    };
+    return writeFileAtomically(QDir(dir).filePath(QStringLiteral("metadata.json")),
+                               QJsonDocument(json).toJson(QJsonDocument::Indented));
+}
+
+QString SetRecord::startUploading() {
+    uploadedAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
+    if (const QString err = writeMetadataJson(); !err.isEmpty()) return err;
+    state = SetState::Uploading;
+    return {};
+}
+
+bool SetRecord::readFile(const QString& name, QByteArray* bytes) const {
+    QFile file(QDir(dir).filePath(name));
+    if (!file.open(QIODevice::ReadOnly)) return false;
+    *bytes = file.readAll();
     return true;
 }
 

@@ -5,13 +5,24 @@
 //
 //   pending -> generating -> generated -> uploading -> uploaded
 //                  \______________\____________\-----> failed (code + reason)
+//
+// The files of one set are written here; the queue decides when (batch_queue.h) and the
+// uploads send them (set_uploads.h).
 
+#include <QByteArray>
 #include <QDateTime>
+#include <QImage>
 #include <QJsonObject>
+#include <QList>
 #include <QString>
 #include <QStringList>
 
+#include "pipeline/image_metadata.h"
+
 namespace archival::adapters {
+
+// Writes the whole file or leaves the old one (QSaveFile). Empty string on success.
+QString writeFileAtomically(const QString& path, const QByteArray& bytes);
 
 enum class SetState { Pending, Generating, Generated, Uploading, Uploaded, Failed };
 
@@ -56,6 +67,25 @@ struct SetRecord {
     // record.json in `dir`, atomically (QSaveFile). Empty string on success.
     QString save() const;
     static bool load(const QString& dir, SetRecord* out, QString* error);
+
+    // State changes (in memory; the caller saves). Failed, with the images kept when they
+    // were written; and back from failed to where it failed: images on disk go on to upload,
+    // the rest generate again.
+    void markFailed(const QString& code, const QString& reason);
+    void retry();
+
+    // The set's files in `dir`. writeImages: its slice of the pass (images from groupOffset)
+    // as 1.png .. with their metadata, then metadata.json. Empty string on success.
+    QString writeImages(const QList<QImage>& images,
+                        const QList<pipeline::ImageMetadata>& metadata) const;
+    // metadata.json: the set, every image's metadata and hash, and (once uploading starts)
+    // the upload time. Written before the first upload and never changed after it starts.
+    QString writeMetadataJson() const;
+    // Generated -> uploading: the upload time goes into metadata.json first, then the state
+    // says "uploading"; from then on metadata.json never changes, so a resumed upload sends
+    // the same bytes. On an error (returned) the state stays as it was.
+    QString startUploading();
+    bool readFile(const QString& name, QByteArray* bytes) const;
 };
 
 }  // namespace archival::adapters

@@ -6,30 +6,29 @@
 // displays show one generation. A client that reads slowly gets fewer previews, never a
 // longer queue: previews are dropped for it while its send backlog is above the limit.
 //
-//   ExhibitionHost host(settings, &backend);
+//   ExhibitionHost host(settings, &runner);
 //   if (!host.start()) qWarning() << host.errorString();
 //
-// Lives on one thread (the one with the event loop); the backend's signals must arrive there.
+// This is the server: it listens (TLS when configured), admits connections (client limit,
+// browser origins) and keeps the list of clients. Each client is a ClientSession
+// (client_session.h: token, rate limit, messages); the jobs' events reach the clients through
+// the JobFanOut (job_fan_out.h).
+//
+// Lives on one thread (the one with the event loop); the runner's signals must arrive there.
 
-#include <QDateTime>
-#include <QElapsedTimer>
-#include <QHash>
-#include <QHostAddress>
-#include <QJsonObject>
 #include <QList>
 #include <QObject>
 #include <QPointer>
-#include <QSet>
+#include <QString>
 #include <memory>
 
+#include "adapters/host/client_session.h"
 #include "adapters/host/host_protocol.h"
 #include "adapters/host/host_settings.h"
-#include "adapters/host/job_backend.h"
+#include "adapters/host/job_runner.h"
 
 class QHttpServerRequest;
-class QWebSocket;
 class QWebSocketServer;
-class QTimer;
 
 namespace archival::adapters {
 class BatchQueue;
@@ -38,25 +37,12 @@ class BatchQueue;
 namespace archival::adapters::host {
 
 class DisplayPageServer;
-
-// One attached client as the host panel shows it.
-struct ClientInfo {
-    QString id;       // "c1", "c2", ...: also the job owner "ws:<id>"
-    QString name;     // from hello; empty for legacy clients
-    QString address;  // "127.0.0.1:51234"
-    ClientRole role = ClientRole::Display;
-    Subscription subscription = Subscription::All;
-    bool previews = true;
-    bool identified = false;      // said hello
-    QList<pipeline::JobId> jobs;  // its own jobs, queued or running
-    int previewsDropped = 0;
-    QDateTime connectedAt;
-};
+class JobFanOut;
 
 class ExhibitionHost : public QObject {
     Q_OBJECT
   public:
-    ExhibitionHost(HostSettings settings, JobBackend* backend, QObject* parent = nullptr);
+    ExhibitionHost(HostSettings settings, JobRunner* runner, QObject* parent = nullptr);
     ~ExhibitionHost() override;
 
     // Starts listening (WebSocket, and HTTP unless httpPort is -1). False with
@@ -98,49 +84,20 @@ class ExhibitionHost : public QObject {
     void logLine(const QString& line);
 
   private:
-    struct Client;
-    struct Job;
-
     void acceptConnections();
-    void onTextMessage(Client* client, const QString& text);
-    void onBinaryMessage(Client* client);
-    void onDisconnected(Client* client);
-    void handle(Client* client, const ClientMessage& message);
-    void handleHello(Client* client, const HelloMessage& hello, const QJsonValue& requestId);
-    void handleGenerate(Client* client, const GenerateMessage& g, const QJsonValue& requestId);
-    void handleCancel(Client* client, const CancelMessage& c, const QJsonValue& requestId);
-    void authenticate(Client* client, const QString& presented, const QString& how);
-
-    void onQueued(pipeline::JobId job, int position);
-    void onStarted(pipeline::JobId job);
-    void onProgress(pipeline::JobId job, int step, int total, const QImage& preview);
-    void onFinished(pipeline::JobId job, const pipeline::JobResult& result);
-    void onFailed(pipeline::JobId job, const pipeline::Error& error);
-    void onCancelled(pipeline::JobId job);
-
-    void sendQueued(Job& job, int position);
-    void endJob(pipeline::JobId job);
-    void send(Client* client, const QJsonObject& event);
-    // Sends `event` to every client watching the job; the owner also gets `ownerExtra`.
-    void broadcast(const Job& job, const QJsonObject& event,
-                   const QJsonObject& ownerExtra = QJsonObject());
-    bool watches(const Client* client, const Job& job) const;
-    void closeClient(Client* client, CloseCode code, const QString& reason);
-    QJsonObject welcomeEvent(const Client* client) const;
-    Client* findClient(const QString& id) const;
+    void onDisconnected(ClientSession* session);
+    ClientSession* findSession(const QString& id) const;
     bool originAllowed(const QString& origin) const;
 
     HostSettings settings_;
-    QPointer<JobBackend> backend_;
+    QPointer<JobRunner> runner_;
     std::unique_ptr<QWebSocketServer> server_;
     std::unique_ptr<DisplayPageServer> http_;
     QString error_;
-    QList<Client*> clients_;
-    QHash<pipeline::JobId, Job*> jobs_;
-    QHash<pipeline::JobId, int> earlyQueuedPositions_;  // queued emitted inside submit()
+    QList<ClientSession*> sessions_;
+    std::unique_ptr<JobFanOut> fanOut_;  // after sessions_: it reads that list
     BatchQueue* batchQueue_ = nullptr;
     int nextClientNumber_ = 1;
-    QElapsedTimer clock_;  // rate limiting
 };
 
 }  // namespace archival::adapters::host

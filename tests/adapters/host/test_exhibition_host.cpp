@@ -7,11 +7,11 @@
 #include <QtTest>
 
 #include "adapters/host/exhibition_host.h"
-#include "scripted_job_backend.h"
+#include "scripted_job_runner.h"
 #include "test_client.h"
 
 using namespace archival::adapters::host;
-using archival::test::ScriptedJobBackend;
+using archival::test::ScriptedJobRunner;
 using archival::test::TestClient;
 
 namespace {
@@ -45,7 +45,7 @@ class TestExhibitionHost : public QObject {
     Q_OBJECT
 
     struct Fixture {
-        ScriptedJobBackend backend;
+        ScriptedJobRunner backend;
         std::unique_ptr<ExhibitionHost> host;
         explicit Fixture(HostSettings settings = loopbackSettings()) {
             host = std::make_unique<ExhibitionHost>(std::move(settings), &backend);
@@ -242,8 +242,8 @@ class TestExhibitionHost : public QObject {
         QTRY_COMPARE_WITH_TIMEOUT(display.ofType("started").size(), 1, kWaitMs);
         controller->socket.close();
         delete controller;
-        QTRY_COMPARE_WITH_TIMEOUT(f.backend.cancelledJobs,
-                                  QList<ScriptedJobBackend::JobId>{waiting}, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(f.backend.cancelledJobs, QList<ScriptedJobRunner::JobId>{waiting},
+                                  kWaitMs);
         f.backend.finish(running, solid(16, 16, Qt::green));
         QTRY_COMPARE_WITH_TIMEOUT(display.headers(FrameKind::Final).size(), 1, kWaitMs);
         QCOMPARE(display.ofType("cancelled").size(), 1);

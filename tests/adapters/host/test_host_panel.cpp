@@ -8,7 +8,7 @@
 #include <QtTest>
 
 #include "adapters/host/exhibition_host.h"
-#include "scripted_job_backend.h"
+#include "scripted_job_runner.h"
 #include "test_client.h"
 #include "ui/host_panel.h"
 
@@ -18,7 +18,7 @@ class TestHostPanel : public QObject {
     Q_OBJECT
   private Q_SLOTS:
     void switchesTheHostAndListsDisplays() {
-        archival::test::ScriptedJobBackend backend;
+        archival::test::ScriptedJobRunner backend;
         HostSettings s;
         s.port = 0;
         s.httpPort = 0;
@@ -64,7 +64,7 @@ class TestHostPanel : public QObject {
     }
 
     void aHostThatCannotStartSaysWhy() {
-        archival::test::ScriptedJobBackend backend;
+        archival::test::ScriptedJobRunner backend;
         HostSettings s;
         s.address = QHostAddress::AnyIPv4;  // needs a token, and has none
         s.port = 0;

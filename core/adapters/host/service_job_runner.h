@@ -2,7 +2,7 @@
 // The host's jobs on the pipeline's GenerationService (shared with the studio window and the
 // batch queue, which have their own priorities).
 
-#include "adapters/host/job_backend.h"
+#include "adapters/host/job_runner.h"
 
 namespace archival::pipeline {
 class GenerationService;
@@ -10,11 +10,11 @@ class GenerationService;
 
 namespace archival::adapters::host {
 
-class ServiceJobBackend : public JobBackend {
+class ServiceJobRunner : public JobRunner {
     Q_OBJECT
   public:
     // `service` must outlive this object.
-    explicit ServiceJobBackend(pipeline::GenerationService* service, QObject* parent = nullptr);
+    explicit ServiceJobRunner(pipeline::GenerationService* service, QObject* parent = nullptr);
 
     QList<ProgramSummary> programs() const override;
     pipeline::JobId submit(const pipeline::JobRequest& request) override;

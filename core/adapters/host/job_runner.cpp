@@ -1,7 +1,7 @@
-#include "adapters/host/job_backend.h"
+#include "adapters/host/job_runner.h"
 
 namespace archival::adapters::host {
 
-JobBackend::~JobBackend() = default;
+JobRunner::~JobRunner() = default;
 
 }  // namespace archival::adapters::host

@@ -1,16 +1,16 @@
 #pragma once
-// A JobBackend the test drives by hand: jobs are queued on submit and move on only when the
+// A JobRunner the test drives by hand: jobs are queued on submit and move on only when the
 // test says so (start, step, finish, fail). Cancels end a job at once, like the service.
 
 #include <QImage>
 #include <QList>
 #include <QTimer>
 
-#include "adapters/host/job_backend.h"
+#include "adapters/host/job_runner.h"
 
 namespace archival::test {
 
-class ScriptedJobBackend : public adapters::host::JobBackend {
+class ScriptedJobRunner : public adapters::host::JobRunner {
     Q_OBJECT
   public:
     using JobId = pipeline::JobId;

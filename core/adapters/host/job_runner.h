@@ -1,6 +1,6 @@
 #pragma once
 // What the host needs from a generator: submit, cancel, and the job lifecycle as signals.
-// ServiceJobBackend adapts the pipeline's GenerationService; tests use a scripted fake.
+// ServiceJobRunner adapts the pipeline's GenerationService; tests use a scripted fake.
 // Signals must be delivered on the host's thread (queued connections do that).
 
 #include <QImage>
@@ -23,11 +23,11 @@ struct ProgramSummary {
     int height = 0;
 };
 
-class JobBackend : public QObject {
+class JobRunner : public QObject {
     Q_OBJECT
   public:
     using QObject::QObject;
-    ~JobBackend() override;
+    ~JobRunner() override;
 
     virtual QList<ProgramSummary> programs() const = 0;
     // Every submitted job ends with exactly one of finished / failed / cancelled.

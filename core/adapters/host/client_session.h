@@ -1,0 +1,112 @@
+#pragma once
+// One attached client of the exhibition host: its WebSocket, its authentication (token in
+// the URL or in hello, within the time limit), its rate limit, and the answers to its
+// messages (hello, generate, cancel, subscribe, ping). Jobs it submits are handed to the
+// JobFanOut, which sends their events to every client that watches them.
+//
+// The ExhibitionHost creates a session per admitted connection and deletes it once the socket
+// has gone; the session never deletes itself or its socket.
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+
+#include "adapters/host/host_protocol.h"
+#include "adapters/host/host_settings.h"
+#include "adapters/host/job_runner.h"
+#include "adapters/host/rate_limiter.h"
+
+class QTimer;
+class QWebSocket;
+
+namespace archival::adapters::host {
+
+class JobFanOut;
+
+// One attached client as the host panel shows it.
+struct ClientInfo {
+    QString id;       // "c1", "c2", ...: also the job owner "ws:<id>"
+    QString name;     // from hello; empty for legacy clients
+    QString address;  // "127.0.0.1:51234"
+    ClientRole role = ClientRole::Display;
+    Subscription subscription = Subscription::All;
+    bool previews = true;
+    bool identified = false;      // said hello
+    QList<pipeline::JobId> jobs;  // its own jobs, queued or running
+    int previewsDropped = 0;
+    QDateTime connectedAt;
+};
+
+class ClientSession : public QObject {
+    Q_OBJECT
+  public:
+    // `settings` is the host's, read live (the token may change while the client is attached);
+    // it, `socket` and `jobs` must outlive the session.
+    ClientSession(QString id, QWebSocket* socket, QString address, const HostSettings& settings,
+                  JobRunner* runner, JobFanOut* jobs, QObject* parent = nullptr);
+
+    // Authenticates at once when the host needs no token or the URL carries one; otherwise
+    // waits authTimeoutMs for a hello with the token, then closes.
+    void beginAuthentication();
+    // Closes the WebSocket once (later calls do nothing); its `disconnected` follows.
+    void close(CloseCode code, const QString& reason);
+    // Sends a JSON event unless the session is closing.
+    void send(const QJsonObject& event);
+
+    QString id() const { return id_; }
+    QWebSocket* socket() const { return socket_; }
+    ClientRole role() const { return role_; }
+    Subscription subscription() const { return subscription_; }
+    bool wantsPreviews() const { return previews_; }
+    bool isAuthenticated() const { return authenticated_; }
+    bool isClosing() const { return closing_; }
+    const QList<pipeline::JobId>& jobs() const { return jobs_; }
+    ClientInfo info() const;
+
+    // For the fan-out: the session's job is over; a preview was dropped for it (true the
+    // first time, which is worth a log line).
+    void forgetJob(pipeline::JobId job) { jobs_.removeOne(job); }
+    bool dropPreview() { return previewsDropped_++ == 0; }
+
+  Q_SIGNALS:
+    // What the host panel shows of the session changed (authenticated, hello, jobs, ...).
+    void changed();
+    void logLine(const QString& line);
+
+  private:
+    void onTextMessage(const QString& text);
+    void onBinaryMessage();
+    void authenticate(const QString& presented, const QString& how);
+    void handle(const ClientMessage& message);
+    void handleHello(const HelloMessage& hello, const QJsonValue& requestId);
+    void handleGenerate(const GenerateMessage& g, const QJsonValue& requestId);
+    void handleCancel(const CancelMessage& c, const QJsonValue& requestId);
+    QJsonObject welcomeEvent() const;
+
+    const QString id_;
+    QWebSocket* const socket_;
+    const QString address_;
+    const HostSettings& settings_;
+    QPointer<JobRunner> runner_;
+    JobFanOut* const fanOut_;
+
+    QString name_;
+    ClientRole role_ = ClientRole::Display;
+    Subscription subscription_ = Subscription::All;
+    bool previews_ = true;
+    bool authenticated_ = false;
+    bool identified_ = false;
+    bool closing_ = false;
+    RateLimiter limiter_;
+    QElapsedTimer clock_;          // rate limiting
+    QTimer* authTimer_ = nullptr;  // waiting for the token in hello
+    QList<pipeline::JobId> jobs_;
+    int previewsDropped_ = 0;
+    QDateTime connectedAt_ = QDateTime::currentDateTimeUtc();
+};
+
+}  // namespace archival::adapters::host
