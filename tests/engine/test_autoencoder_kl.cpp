@@ -191,7 +191,7 @@ class TestAutoencoderKL : public QObject {
     // Every recorded module output, to bisect a mismatch (README section 4).
     void intermediatesMatchGolden_data() {
         QTest::addColumn<QString>("file");
-        const QStringList files = goldenFiles(QStringLiteral("*_vae_*_intermediates.safetensors"));
+        const auto files = goldenFiles(QStringLiteral("*_vae_*_intermediates.safetensors"));
         for (const QString& file : files)
             QTest::newRow(qPrintable(QFileInfo(file).baseName())) << file;
         archival::test::addRowIfNothingFound(int(files.size()),

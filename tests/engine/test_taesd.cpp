@@ -52,7 +52,10 @@ class TestTaesd : public QObject {
     // Every decoder in models/taesd-tiny decodes the golden's latents of its channel count
     // (latents_<C> -> image_<C>) to the reference's image: taesd.py's [0, 1] convention.
     void fixtureDecodersMatchTheGolden() {
-        const archival::test::Golden golden(QStringLiteral("golden/taesd_decode.safetensors"));
+        const QString goldenPath = QStringLiteral("golden/taesd_decode.safetensors");
+        QVERIFY2(QFileInfo::exists(archival::test::fixture(goldenPath)),
+                 qPrintable(goldenPath + " not found in the fixtures"));
+        const archival::test::Golden golden(goldenPath);
         QDirIterator it(archival::test::fixture(QStringLiteral("models/taesd-tiny")),
                         {QStringLiteral("*.safetensors")}, QDir::Files);
         int checked = 0;
