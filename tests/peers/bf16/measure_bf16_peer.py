@@ -9,9 +9,9 @@ the T5 encoder (the library diffusers loads text encoders with), diffusers for t
 transformer. test_t5_encoder and test_sd3_transformer read the result.
 
 Run it in its own virtual environment (never the studio's), e.g.
-    python3 -m venv /tmp/peer
-    /tmp/peer/bin/pip install torch transformers==4.46.3 diffusers==0.31.0 sentencepiece
-    /tmp/peer/bin/python tests/peers/bf16/measure_bf16_peer.py \
+    python3 -m venv <peer-venv>
+    <peer-venv>/bin/pip install torch transformers==4.46.3 diffusers==0.31.0 sentencepiece
+    <peer-venv>/bin/python tests/peers/bf16/measure_bf16_peer.py \
         --fixtures ../shared/fixtures --out tests/data/bf16_peer_errors.json
 """
 import argparse
