@@ -1,4 +1,6 @@
-// The archival-studio executable as a technician uses it: exit codes and output.
+// The archival-studio executable as a technician uses it: exit codes and output. Every run
+// gets a throw-away HOME and XDG folders, so the user's own settings, programs file and
+// model caches never change what is checked.
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -10,8 +12,19 @@ struct Run {
     QString out, err;
 };
 
-Run run(const QStringList& args,
-        const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
+// The environment of a user who has never run the studio, living in `home`.
+QProcessEnvironment isolatedEnv(const QTemporaryDir& home) {
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOME"), home.path());
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home.filePath("config"));
+    env.insert(QStringLiteral("XDG_CACHE_HOME"), home.filePath("cache"));
+    env.insert(QStringLiteral("XDG_DATA_HOME"), home.filePath("data"));
+    env.insert(QStringLiteral("HF_HOME"), home.filePath("hf"));
+    env.insert(QStringLiteral("HF_HUB_CACHE"), home.filePath("hub"));
+    return env;
+}
+
+Run run(const QStringList& args, const QProcessEnvironment& env) {
     QProcess p;
     p.setProcessEnvironment(env);
     p.start(QStringLiteral(ARCHIVAL_STUDIO_EXE), args);
@@ -24,7 +37,13 @@ Run run(const QStringList& args,
 
 class TestCli : public QObject {
     Q_OBJECT
+    QTemporaryDir home_;
+
+    Run run(const QStringList& args) { return ::run(args, isolatedEnv(home_)); }
+
   private Q_SLOTS:
+    void initTestCase() { QVERIFY(home_.isValid()); }
+
     void version() {
         const Run r = run({"--version"});
         QCOMPARE(r.code, 0);
@@ -47,14 +66,14 @@ class TestCli : public QObject {
 
     void programsReadsTheUserFile() {
         QTemporaryDir home;
-        auto env = QProcessEnvironment::systemEnvironment();
-        env.insert("XDG_CONFIG_HOME", home.path());
-        QDir().mkpath(home.filePath("ArchivalStudio/archival-studio"));
-        QFile f(home.filePath("ArchivalStudio/archival-studio/programs.json"));
+        const auto env = isolatedEnv(home);
+        const QString config = env.value(QStringLiteral("XDG_CONFIG_HOME"));
+        QDir().mkpath(config + "/ArchivalStudio/archival-studio");
+        QFile f(config + "/ArchivalStudio/archival-studio/programs.json");
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("{\"programs\": {\"P0\": {\"steps\": 500}}}");
         f.close();
-        const Run r = run({"programs"}, env);
+        const Run r = ::run({"programs"}, env);
         QCOMPARE(r.code, 0);
         QVERIFY2(r.out.contains("warning: ") && r.out.contains("program P0"), qPrintable(r.out));
     }

@@ -15,6 +15,7 @@
 #include "engine/tokenizers/clip_tokenizer.h"
 #include "golden.h"
 #include "test_support.h"
+#include "tolerances.h"
 
 using namespace archival::engine;
 using archival::test::Golden;
@@ -24,8 +25,8 @@ using archival::test::writeSafetensors;
 
 namespace {
 
-// README-text.md "Tolerances": float32 on CPU, atol 1e-4, rtol 1e-4 for CLIP outputs.
-constexpr double kAtol = 1e-4, kRtol = 1e-4;
+// README-text.md "Tolerances" for CLIP outputs (kit/tolerances.h).
+constexpr double kAtol = archival::test::kSinglePass.atol, kRtol = archival::test::kSinglePass.rtol;
 
 // The model folders a golden names in its metadata ("models/clip-l-proj-tiny (==
 // models/clip-l-tiny + text_projection)" names two).
@@ -58,6 +59,23 @@ void expectModelLoadError(const std::function<void()>& load, const QStringList& 
     }
 }
 
+// Every (golden, model folder) pair: the goldens' metadata name the folders they used.
+std::vector<std::pair<QString, QString>> goldenModelPairs() {
+    QDirIterator it(fixture("golden"), {QStringLiteral("clip_*.safetensors")}, QDir::Files);
+    QStringList goldens;
+    while (it.hasNext()) goldens << it.next();
+    goldens.sort();
+    std::vector<std::pair<QString, QString>> pairs;
+    for (const QString& path : goldens) {
+        const Golden g(path);
+        QStringList models =
+            modelsNamedIn(g.meta("model")) + modelsNamedIn(g.meta("text_embeds_model"));
+        models.removeDuplicates();
+        for (const QString& m : models) pairs.emplace_back(path, m);
+    }
+    return pairs;
+}
+
 }  // namespace
 
 class TestClipText : public QObject {
@@ -68,44 +86,21 @@ class TestClipText : public QObject {
     void matchesGoldens_data() {
         QTest::addColumn<QString>("golden");
         QTest::addColumn<QString>("model");
-        QDirIterator it(fixture("golden"), {QStringLiteral("clip_*.safetensors")}, QDir::Files);
-        QStringList goldens;
-        while (it.hasNext()) goldens << it.next();
-        goldens.sort();
-        for (const QString& path : goldens) {
-            const Golden g(path);
-            QStringList models =
-                modelsNamedIn(g.meta("model")) + modelsNamedIn(g.meta("text_embeds_model"));
-            models.removeDuplicates();
-            for (const QString& m : models)
-                QTest::newRow(qPrintable(QFileInfo(path).fileName() + " " + m)) << path << m;
-        }
+        const auto pairs = goldenModelPairs();
+        for (const auto& [path, m] : pairs)
+            QTest::newRow(qPrintable(QFileInfo(path).fileName() + " " + m)) << path << m;
+        archival::test::addRowIfNothingFound(int(pairs.size()),
+                                             "golden/clip_*.safetensors naming a models/ folder");
     }
 
     void matchesGoldens() {
+        ARCHIVAL_FAIL_ON_EMPTY_TABLE();
         QFETCH(QString, golden);
         QFETCH(QString, model);
         const Golden g(golden);
         const QString folder = fixture(model);
         const ClipTextModel clip = loadClipText(folder.toStdString(), at::kFloat, at::kCPU);
         const at::Tensor ids = g["input_ids"];
-
-        // The folder's tokenizer gives the golden's ids for the golden's prompts.
-        if (QFileInfo::exists(folder + "/vocab.json")) {
-            const auto tok = ClipTokenizer::fromFolder(folder.toStdString());
-            const auto prompts = g.meta("prompts").get<std::vector<std::string>>();
-            QCOMPARE(static_cast<std::int64_t>(prompts.size()), ids.size(0));
-            for (std::size_t b = 0; b < prompts.size(); ++b) {
-                const auto expected = ids[static_cast<std::int64_t>(b)].contiguous();
-                const std::vector<std::int64_t> want(
-                    expected.data_ptr<std::int64_t>(),
-                    expected.data_ptr<std::int64_t>() + expected.numel());
-                QVERIFY2(tok.encode(prompts[b]).ids == want, prompts[b].c_str());
-            }
-            const nlohmann::json pad = g.meta("pad_id");  // stored as text, read as JSON
-            QCOMPARE(tok.padId(), pad.is_string() ? std::stoll(pad.get<std::string>())
-                                                  : pad.get<std::int64_t>());
-        }
 
         const auto out = clip.forward(ids, /*clipSkip=*/0, /*keepHiddenStates=*/true);
         const at::Tensor layers = g["layer_outputs"];
@@ -133,6 +128,35 @@ class TestClipText : public QObject {
             QVERIFY2(!namedForEmbeds, "the golden's text_embeds model has no text_projection");
             QVERIFY(!out.textEmbeds.defined());
         }
+    }
+
+    // The model folders' tokenizers give the goldens' ids for the goldens' prompts (every
+    // folder that has a tokenizer; at least one must).
+    void tokenizersGiveTheGoldenIds() {
+        int checked = 0;
+        for (const auto& [path, model] : goldenModelPairs()) {
+            const QString folder = fixture(model);
+            if (!QFileInfo::exists(folder + "/vocab.json")) continue;  // encoder-only folder
+            const Golden g(path);
+            const at::Tensor ids = g["input_ids"];
+            const auto tok = ClipTokenizer::fromFolder(folder.toStdString());
+            const auto prompts = g.meta("prompts").get<std::vector<std::string>>();
+            QCOMPARE(static_cast<std::int64_t>(prompts.size()), ids.size(0));
+            for (std::size_t b = 0; b < prompts.size(); ++b) {
+                const auto expected = ids[static_cast<std::int64_t>(b)].contiguous();
+                const std::vector<std::int64_t> want(
+                    expected.data_ptr<std::int64_t>(),
+                    expected.data_ptr<std::int64_t>() + expected.numel());
+                QVERIFY2(tok.encode(prompts[b]).ids == want, prompts[b].c_str());
+            }
+            const nlohmann::json pad = g.meta("pad_id");  // stored as text, read as JSON
+            QCOMPARE(tok.padId(), pad.is_string() ? std::stoll(pad.get<std::string>())
+                                                  : pad.get<std::int64_t>());
+            ++checked;
+        }
+        QVERIFY2(checked > 0,
+                 "no models/ folder named by a golden/clip_*.safetensors has a tokenizer "
+                 "(vocab.json)");
     }
 
     // The full-size encoders, built on the meta device from the real config.json files,
@@ -230,12 +254,15 @@ class TestClipText : public QObject {
                 QCOMPARE(e.kind(), ErrorKind::InvalidRequest);
             }
         };
-        expectRequestError(at::zeros({1, 78}, at::kLong), 0);       // too long
-        expectRequestError(at::full({1, 5}, 49408, at::kLong), 0);  // outside vocab
-        expectRequestError(at::zeros({1, 5}, at::kLong), 4);        // clip skip > layers
-        expectRequestError(at::zeros({5}, at::kLong), 0);           // not [B, S]
+        // Sizes from the model's config.json, never constants: other fixture sets differ.
+        const ClipTextConfig& cfg = clip.config();
+        const int layers = static_cast<int>(cfg.numLayers);
+        expectRequestError(at::zeros({1, cfg.maxPositions + 1}, at::kLong), 0);  // too long
+        expectRequestError(at::full({1, 5}, cfg.vocabSize, at::kLong), 0);       // outside vocab
+        expectRequestError(at::zeros({1, 5}, at::kLong), layers + 1);  // clip skip > layers
+        expectRequestError(at::zeros({5}, at::kLong), 0);              // not [B, S]
         // clip skip = number of layers reaches back to the embeddings.
-        const auto all = clip.forward(at::zeros({1, 5}, at::kLong), 3);
+        const auto all = clip.forward(at::zeros({1, 5}, at::kLong), layers);
         QCOMPARE(all.clipSkipped.sizes(), all.lastHidden.sizes());
         QVERIFY(!at::allclose(all.clipSkipped, all.lastHidden));
     }

@@ -16,8 +16,14 @@
 #include "engine/models/unet2d_condition.h"
 #include "golden.h"
 #include "test_support.h"
+#include "tolerances.h"
 
 using namespace archival::engine;
+using archival::test::kImageAbs;
+using archival::test::kLoopRelToPeak;
+using archival::test::kScheduleRel;
+using archival::test::kSinglePass;
+using archival::test::kT5;
 
 namespace {
 
@@ -149,10 +155,12 @@ class TestLora : public QObject {
             LoraPatcher patcher;
             patcher.apply({{readLoraFile((fx + c.lora).toStdString()), c.scale}},
                           {component("model", params)});
-            ARCHIVAL_EXPECT_CLOSE(forward(""), g["out"], 1e-4, 1e-4);
-            if (g.has("odd_out")) ARCHIVAL_EXPECT_CLOSE(forward("odd_"), g["odd_out"], 1e-4, 1e-4);
+            ARCHIVAL_EXPECT_CLOSE(forward(""), g["out"], kSinglePass.atol, kSinglePass.rtol);
+            if (g.has("odd_out"))
+                ARCHIVAL_EXPECT_CLOSE(forward("odd_"), g["odd_out"], kSinglePass.atol,
+                                      kSinglePass.rtol);
             patcher.restore();
-            ARCHIVAL_EXPECT_CLOSE(forward(""), g["out_base"], 1e-4, 1e-4);
+            ARCHIVAL_EXPECT_CLOSE(forward(""), g["out_base"], kSinglePass.atol, kSinglePass.rtol);
             ++ran;
         }
         QVERIFY2(ran > 0, "no LoRA golden with a forward pass found");

@@ -17,6 +17,7 @@
 #include "engine/schedulers/scheduler_factory.h"
 #include "golden.h"
 #include "test_support.h"
+#include "tolerances.h"
 
 using namespace archival::engine;
 using archival::test::Golden;
@@ -25,8 +26,8 @@ namespace {
 
 // README section 9: F32 timesteps and sigmas within 1e-5 relative; latents (and every other
 // per-step tensor) max|a-b| <= 1e-5 * max|b|.
-constexpr double kScheduleRelTol = 1e-5;
-constexpr double kLatentRelTol = 1e-5;
+constexpr double kScheduleRelTol = archival::test::kScheduleRel;
+constexpr double kLatentRelTol = archival::test::kScheduleRel;
 
 QString goldenDir() {
     return archival::test::fixturesDir() + QStringLiteral("/golden");
@@ -291,13 +292,18 @@ class TestSchedulers : public QObject {
     void traces_data() {
         QTest::addColumn<QString>("file");
         QTest::addColumn<int>("steps");
+        int rows = 0;
         for (const QString& f : traceFiles())
-            for (int n : stepCountsOf(Golden(QStringLiteral("golden/") + f)))
+            for (int n : stepCountsOf(Golden(QStringLiteral("golden/") + f))) {
                 QTest::addRow("%s n=%d", qPrintable(f), n) << f << n;
+                ++rows;
+            }
+        archival::test::addRowIfNothingFound(rows, "golden/sched_*.safetensors with nN.timesteps");
     }
 
     // txt2img then img2img, as the fixture script ran them.
     void traces() {
+        ARCHIVAL_FAIL_ON_EMPTY_TABLE();
         QFETCH(QString, file);
         QFETCH(int, steps);
         const Golden g(QStringLiteral("golden/") + file);

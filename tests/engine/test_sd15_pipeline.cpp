@@ -18,9 +18,15 @@
 #include "engine/util/json_file.h"
 #include "golden.h"
 #include "test_support.h"
+#include "tolerances.h"
 
 using namespace archival::engine;
 using archival::test::Golden;
+using archival::test::kImageAbs;
+using archival::test::kLoopRelToPeak;
+using archival::test::kScheduleRel;
+using archival::test::kSinglePass;
+using archival::test::kT5;
 
 namespace {
 
@@ -84,10 +90,12 @@ class TestSd15Pipeline : public QObject {
                 begin = img2imgStartIndex(steps, strength, Img2ImgStartRule::WholeSteps);
                 sched->setBeginIndex(begin);
                 const auto post = vae.encode(g["init_image"]);
-                ARCHIVAL_EXPECT_CLOSE(post.mean, g["posterior_mean"], 1e-4, 1e-4);
-                ARCHIVAL_EXPECT_CLOSE(post.std, g["posterior_std"], 1e-4, 1e-4);
+                ARCHIVAL_EXPECT_CLOSE(post.mean, g["posterior_mean"], kSinglePass.atol,
+                                      kSinglePass.rtol);
+                ARCHIVAL_EXPECT_CLOSE(post.std, g["posterior_std"], kSinglePass.atol,
+                                      kSinglePass.rtol);
                 const at::Tensor init = vae.toLatent(post.sample(g["posterior_eps"]));
-                ARCHIVAL_EXPECT_CLOSE(init, g["init_latents"], 1e-4, 1e-4);
+                ARCHIVAL_EXPECT_CLOSE(init, g["init_latents"], kSinglePass.atol, kSinglePass.rtol);
                 latents = sched->addNoise(g["init_latents"], g["noise"], begin);
                 ARCHIVAL_EXPECT_CLOSE(latents, g["noised_latents"], 1e-5, 1e-5);
                 QVERIFY(at::equal(sched->timesteps().slice(0, begin), g["timesteps"]));
@@ -108,11 +116,11 @@ class TestSd15Pipeline : public QObject {
             loop.observe = archival::test::loopStepChecker(g, begin, file, &checked);
             const at::Tensor final = runDenoiseLoop(loop, latents, {});
             QCOMPARE(checked, static_cast<int>(stepLatents.size(0)));
-            archival::test::expectCloseToPeak(final, g["final_latents"], 2e-4,
+            archival::test::expectCloseToPeak(final, g["final_latents"], kLoopRelToPeak,
                                               file + " final_latents");
             const at::Tensor image = vae.decode(vae.fromLatent(g["final_latents"]));
-            ARCHIVAL_EXPECT_CLOSE(image, g["image"], 1e-4, 1e-4);
-            ARCHIVAL_EXPECT_CLOSE(decodedToUnit(image), g["image01"], 5e-4, 0.0);
+            ARCHIVAL_EXPECT_CLOSE(image, g["image"], kSinglePass.atol, kSinglePass.rtol);
+            ARCHIVAL_EXPECT_CLOSE(decodedToUnit(image), g["image01"], kImageAbs, 0.0);
             archival::test::expectPixelsClose(unitToUint8(decodedToUnit(g["image"])), g["image_u8"],
                                               file + " image_u8");
             ++ran;
@@ -184,12 +192,14 @@ class TestSd15Pipeline : public QObject {
             };
             const auto result = pipe->generate(req, hooks, trace);
 
-            ARCHIVAL_EXPECT_CLOSE(seen.at("prompt_embeds"), g["prompt_embeds"], 1e-4, 1e-4);
+            ARCHIVAL_EXPECT_CLOSE(seen.at("prompt_embeds"), g["prompt_embeds"], kSinglePass.atol,
+                                  kSinglePass.rtol);
             ARCHIVAL_EXPECT_CLOSE(seen.at("negative_prompt_embeds"), g["negative_prompt_embeds"],
-                                  1e-4, 1e-4);
+                                  kSinglePass.atol, kSinglePass.rtol);
             if (g.has("posterior_mean")) {
                 ARCHIVAL_EXPECT_CLOSE(seen.at("init_image"), g["init_image"], 1e-6, 0.0);
-                ARCHIVAL_EXPECT_CLOSE(seen.at("image_latents"), g["image_latents"], 1e-4, 1e-4);
+                ARCHIVAL_EXPECT_CLOSE(seen.at("image_latents"), g["image_latents"],
+                                      kSinglePass.atol, kSinglePass.rtol);
             }
             ARCHIVAL_EXPECT_CLOSE(seen.at("init_latents"), g["init_latents"], 1e-5, 1e-5);
             const at::Tensor stepLatents = g["step_latents"];
@@ -197,10 +207,11 @@ class TestSd15Pipeline : public QObject {
             QCOMPARE(previews, stepsSeen);
             for (int k = 0; k < stepLatents.size(0); ++k)
                 archival::test::expectCloseToPeak(seen.at("step_latent." + std::to_string(k)),
-                                                  stepLatents[k], 2e-4,
+                                                  stepLatents[k], kLoopRelToPeak,
                                                   QStringLiteral("%1 step %2").arg(file).arg(k));
-            ARCHIVAL_EXPECT_CLOSE(seen.at("vae_input"), g["vae_input"], 1e-4, 1e-4);
-            ARCHIVAL_EXPECT_CLOSE(seen.at("image"), g["image"], 5e-4, 0.0);
+            ARCHIVAL_EXPECT_CLOSE(seen.at("vae_input"), g["vae_input"], kSinglePass.atol,
+                                  kSinglePass.rtol);
+            ARCHIVAL_EXPECT_CLOSE(seen.at("image"), g["image"], kImageAbs, 0.0);
             QCOMPARE(result.images.size(), size_t(1));
             const Image& img = result.images.front();
             const at::Tensor pixels = at::from_blob(const_cast<std::uint8_t*>(img.rgb.data()),
@@ -223,16 +234,48 @@ class TestSd15Pipeline : public QObject {
         req.height = 48;
         req.steps = 4;
         req.seed = 77;
-        const auto a = pipe->generate(req, {});
+        // The latents after every step, to compare passes of different sizes.
+        std::map<std::string, at::Tensor> singleSteps, batchSteps;
+        auto recordInto = [](std::map<std::string, at::Tensor>& into) {
+            Sd15Trace trace;
+            trace.record = [&into](const std::string& name, const at::Tensor& t) {
+                if (name.rfind("step_latent.", 0) == 0) into[name] = t.detach().clone();
+            };
+            return trace;
+        };
+        const auto a = pipe->generate(req, {}, recordInto(singleSteps));
         const auto b = pipe->generate(req, {});
         QCOMPARE(a.images.front().rgb, b.images.front().rgb);
         req.batch = 3;
-        const auto batch = pipe->generate(req, {});
+        const auto batch = pipe->generate(req, {}, recordInto(batchSteps));
         QCOMPARE(batch.images.size(), size_t(3));
-        // The first image of a batch is the single image: one generator draws [B, ...] and
-        // its first slice is the same stream.
-        QCOMPARE(batch.images.front().rgb, a.images.front().rgb);
+        // What the engine guarantees: the same request in the same pass size gives the same
+        // pixels. The batch queue's promise (a set made again has the same pixels) rests on
+        // this alone: it runs a set as one pass of the same size (exactBatch).
+        const auto again = pipe->generate(req, {});
+        for (std::size_t i = 0; i < batch.images.size(); ++i)
+            QCOMPARE(again.images[i].rgb, batch.images[i].rgb);
         QVERIFY(batch.images[1].rgb != batch.images[0].rgb);
+        // Another pass size: one generator draws [B, ...] and its first slice is the single
+        // image's noise, but the float results depend on the batch shape (other kernels,
+        // other summation orders), so the first image equals the single one only within the
+        // loop tolerance (fixture README 12.9: pixels off by at most one level).
+        QCOMPARE(batchSteps.size(), singleSteps.size());
+        QVERIFY(!singleSteps.empty());
+        for (const auto& [name, single] : singleSteps)
+            archival::test::expectCloseToPeak(
+                batchSteps.at(name).narrow(0, 0, 1), single, kLoopRelToPeak,
+                QString::fromStdString(name) + " of the first image of a batch of 3");
+        const Image& first = batch.images.front();
+        const Image& single = a.images.front();
+        QCOMPARE(first.width, single.width);
+        QCOMPARE(first.height, single.height);
+        const auto pixels = [](const Image& img) {
+            return at::from_blob(const_cast<std::uint8_t*>(img.rgb.data()),
+                                 {1, img.height, img.width, 3}, at::kByte);
+        };
+        archival::test::expectPixelsClose(pixels(first), pixels(single),
+                                          "first image of a batch of 3 vs a batch of 1");
     }
 
     void cancellationStopsWithinAStep() {

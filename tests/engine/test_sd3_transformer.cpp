@@ -17,6 +17,7 @@
 #include "engine/util/json_file.h"
 #include "golden.h"
 #include "test_support.h"
+#include "tolerances.h"
 
 using namespace archival::engine;
 using archival::test::Golden;
@@ -25,9 +26,10 @@ using archival::test::fixture;
 
 namespace {
 
-// Fixtures README section 9: a single forward pass within |a-b| <= 1e-4 + 1e-4|b|.
-constexpr double kAtol = 1e-4;
-constexpr double kRtol = 1e-4;
+// Single forward passes: the fixture README's rule (kit/tolerances.h), checked against the
+// measured float noise by test_golden_tolerances.
+constexpr double kAtol = archival::test::kSinglePass.atol;
+constexpr double kRtol = archival::test::kSinglePass.rtol;
 
 // golden/sd3_transformer*.safetensors, without the intermediates files.
 QStringList goldenFiles(bool intermediates) {
@@ -238,11 +240,12 @@ class TestSD3Transformer : public QObject {
         }
     }
 
-    // Run in bf16 (the GPU dtype), the model still follows the float32 golden loosely: bf16
-    // keeps 8 bits of mantissa and the README expects ~1e-2 relative. This exercises the
-    // dtype plumbing of that path (float32 timestep features cast to the run dtype, inputs
-    // cast to the model's dtype, RMSNorm in float32). The BF16-stored MMDiT-X folder (upcast
-    // to float32 on load) is covered by goldenOutputs.
+    // Run in bf16 (the GPU dtype), the model follows the float32 golden as closely as the
+    // reference's own bf16 run does: at most 1.5x diffusers' bf16 error on the same golden
+    // (measured by tests/peers/bf16/measure_bf16_peer.py). This exercises the dtype plumbing
+    // of that path (float32 timestep features cast to the run dtype, inputs cast to the
+    // model's dtype, RMSNorm in float32). The BF16-stored MMDiT-X folder (upcast to float32
+    // on load) is covered by goldenOutputs.
     void bf16RunFollowsFloat32() {
         const QString f = mainGoldenWithQkNorm();
         QVERIFY(!f.isEmpty());
@@ -254,8 +257,22 @@ class TestSD3Transformer : public QObject {
         const at::Tensor expected = g["out"];
         const double err = (out.to(at::kFloat) - expected).abs().max().item<double>();
         const double peak = expected.abs().max().item<double>();
-        qInfo("bf16 vs float32 golden: max|diff| %g (peak %g)", err, peak);
-        QVERIFY2(err <= 5e-2 * peak, qPrintable(QStringLiteral("bf16 max|diff| %1").arg(err)));
+        double bound = 0;
+        if (const auto peer = archival::test::peerBf16ErrorOf(
+                QStringLiteral("golden/") + QFileInfo(f).fileName(), "out")) {
+            bound = archival::test::kBf16ErrorFactor * peer->maxAbs;
+            qInfo("bound %g = %g x %g from %s", bound, archival::test::kBf16ErrorFactor,
+                  peer->maxAbs, qPrintable(peer->source));
+        } else {
+            // A fixture set the reference was not run on: the fixture README's measured
+            // reduced-precision rule (section 9: bf16 needs roughly 1e-2 relative).
+            bound = archival::test::kReducedPrecisionRelToPeak * peak;
+            qInfo("no reference bf16 run for %s: bound %g x peak", qPrintable(f),
+                  archival::test::kReducedPrecisionRelToPeak);
+        }
+        qInfo("bf16 vs float32 golden: max|diff| %g (peak %g, bound %g)", err, peak, bound);
+        QVERIFY2(err <= bound,
+                 qPrintable(QStringLiteral("bf16 max|diff| %1 > %2").arg(err).arg(bound)));
     }
 
     // The real SD3.5 Large download is sharded with an index; a pipeline folder holding

@@ -1,8 +1,10 @@
-// TAESD / TAESD3 preview decoder: the taesd.py checkpoint layout, shapes, determinism, and a
-// strict round trip through a safetensors file. The real weights are a user download, so
-// the weights here are random (RandomSource).
+// TAESD / TAESD3 preview decoder: the fixtures' decoders (models/taesd-tiny, the published
+// key layout) against golden/taesd_decode.safetensors, the taesd.py checkpoint layout,
+// shapes, determinism, and a strict round trip through a safetensors file.
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 
+#include <QDirIterator>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <set>
@@ -12,12 +14,17 @@
 #include "engine/models/taesd.h"
 #include "golden.h"
 #include "test_support.h"
+#include "tolerances.h"
 
 using namespace archival::engine;
 
 using archival::test::writeSafetensors;
 
 namespace {
+
+// Fixture README section 4 ("TAESD previews"): tolerance as for the other single-pass
+// components (kit/tolerances.h).
+constexpr double kAtol = archival::test::kSinglePass.atol, kRtol = archival::test::kSinglePass.rtol;
 
 // RandomSource gives biases 0 and weights N(0, 0.02): too small for the output to depend on
 // much. Rescale the convs to He-like magnitudes and give the biases values, so that a
@@ -37,6 +44,40 @@ void makeInformative(const std::map<std::string, at::Tensor>& taken) {
 class TestTaesd : public QObject {
     Q_OBJECT
   private Q_SLOTS:
+    void initTestCase() {
+        ARCHIVAL_REQUIRE_FIXTURES();
+        at::set_num_threads(1);  // the golden was made with one thread
+    }
+
+    // Every decoder in models/taesd-tiny decodes the golden's latents of its channel count
+    // (latents_<C> -> image_<C>) to the reference's image: taesd.py's [0, 1] convention.
+    void fixtureDecodersMatchTheGolden() {
+        const QString goldenPath = QStringLiteral("golden/taesd_decode.safetensors");
+        QVERIFY2(QFileInfo::exists(archival::test::fixture(goldenPath)),
+                 qPrintable(goldenPath + " not found in the fixtures"));
+        const archival::test::Golden golden(goldenPath);
+        QDirIterator it(archival::test::fixture(QStringLiteral("models/taesd-tiny")),
+                        {QStringLiteral("*.safetensors")}, QDir::Files);
+        int checked = 0;
+        while (it.hasNext()) {
+            const QString path = it.next();
+            const TaesdDecoder decoder = loadTaesdDecoder(path.toStdString(), at::kFloat, at::kCPU);
+            const std::string c = std::to_string(decoder.latentChannels());
+            QVERIFY2(golden.has("latents_" + c) && golden.has("image_" + c),
+                     qPrintable(path + ": the golden has no latents_" + QString::fromStdString(c)));
+            const at::Tensor image = decoder.decode(golden["latents_" + c]);
+            qInfo("%s", qPrintable(QFileInfo(path).fileName()));
+            ARCHIVAL_EXPECT_CLOSE(image, golden["image_" + c], kAtol, kRtol);
+            ++checked;
+        }
+        QVERIFY2(checked > 0, "no models/taesd-tiny/*.safetensors decoder");
+        // Every golden case has its decoder.
+        int cases = 0;
+        for (const auto& [name, entry] : golden.checkpoint().entries())
+            cases += name.rfind("latents_", 0) == 0;
+        QCOMPARE(checked, cases);
+    }
+
     // The taesd.py key layout, exactly: 1 conv in, 10 blocks of three biased convs, three
     // bias-free convs after the upsamples, one conv out.
     void checkpointLayout() {

@@ -30,7 +30,23 @@ inline bool writeFile(const QString& path, const QByteArray& bytes) {
     return f.write(bytes) == bytes.size();
 }
 
+// Data-driven tests whose rows come from the fixtures. An empty table would make QFETCH
+// abort the whole executable (or, without QFETCH, pass having checked nothing), so a data
+// function that found no rows adds one row tagged "nothing found: <what was looked for>" and
+// the test function starts with ARCHIVAL_FAIL_ON_EMPTY_TABLE(), which fails on that row.
+inline constexpr char kNothingFoundTag[] = "nothing found: ";
+
+inline void addRowIfNothingFound(int rows, const QString& lookedFor) {
+    if (rows == 0) QTest::newRow(qPrintable(QLatin1String(kNothingFoundTag) + lookedFor));
+}
+
 }  // namespace archival::test
+
+#define ARCHIVAL_FAIL_ON_EMPTY_TABLE()                                                  \
+    do {                                                                                \
+        const QByteArray tag_ = QTest::currentDataTag();                                \
+        if (tag_.startsWith(archival::test::kNothingFoundTag)) QFAIL(tag_.constData()); \
+    } while (0)
 
 #define ARCHIVAL_REQUIRE_FIXTURES()                                                             \
     do {                                                                                        \

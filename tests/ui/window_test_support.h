@@ -71,16 +71,17 @@ inline QStringList controlsWithoutAccessibleName(QWidget* root) {
     return out;
 }
 
-// Screenshots for a reviewer: <working folder>/screenshots/<name>.png (the test's build
-// folder under CTest).
+// Screenshots for a reviewer: screenshots/<name>.png beside the test executable, i.e. in
+// the build tree whatever folder the test was started from.
 inline QString saveScreenshot(QWidget* w, const QString& name) {
     // Layouts settle in posted events: let them run so the picture shows the current state.
     for (int i = 0; i < 3; ++i) {
         QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
         QCoreApplication::processEvents();
     }
-    QDir().mkpath(QStringLiteral("screenshots"));
-    const QString path = QDir(QStringLiteral("screenshots")).absoluteFilePath(name + ".png");
+    const QDir dir(QCoreApplication::applicationDirPath() + QStringLiteral("/screenshots"));
+    dir.mkpath(QStringLiteral("."));
+    const QString path = dir.absoluteFilePath(name + ".png");
     return w->grab().toImage().save(path) ? path : QString();
 }
 

@@ -23,9 +23,6 @@ class TestSecretStore : public QObject {
     void storesInTheKeychainOnly() {
         if (qEnvironmentVariableIsSet("ARCHIVAL_NO_KEYCHAIN_BACKEND"))
             QSKIP("this run checks the no-keychain path");
-        if (qEnvironmentVariableIsSet("ARCHIVAL_NO_PRIVATE_KEYRING"))
-            QSKIP(qPrintable("no private keyring for this test: " +
-                             qEnvironmentVariable("ARCHIVAL_NO_PRIVATE_KEYRING")));
         const QString keyId = "AKIATEST0001";
         const QString secret = "s3cr3t/with+chars=";
         const auto written = SecretStore::writeNow(keyId, secret);

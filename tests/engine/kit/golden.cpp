@@ -7,6 +7,7 @@
 
 #include "engine/io/tensor_loader.h"
 #include "test_support.h"
+#include "tolerances.h"
 
 namespace archival::test {
 namespace {
@@ -122,9 +123,9 @@ std::function<void(int, const at::Tensor&, const at::Tensor&)> loopStepChecker(c
     const at::Tensor noisePreds = g["noise_preds"], stepLatents = g["step_latents"];
     return [=](int i, const at::Tensor& guided, const at::Tensor& after) {
         const int k = i - begin;
-        expectCloseToPeak(guided, noisePreds[k], 2e-4,
+        expectCloseToPeak(guided, noisePreds[k], kLoopRelToPeak,
                           QStringLiteral("%1 noise_preds[%2]").arg(what).arg(k));
-        expectCloseToPeak(after, stepLatents[k], 2e-4,
+        expectCloseToPeak(after, stepLatents[k], kLoopRelToPeak,
                           QStringLiteral("%1 step_latents[%2]").arg(what).arg(k));
         ++*checked;
     };
