@@ -13,9 +13,13 @@
 // nn.Sequential (conv, ReLU, conv, ReLU, conv) and the skip is the identity (equal channels).
 // Keys therefore read `1.weight`, `3.conv.0.weight`, `7.weight`, `19.bias`.
 //
-// Input: the diffusion model's latent (the space the UNet / MMDiT works in, i.e. after
-// AutoencoderKL::toLatent). TAESD was trained on those: its diffusers config has
-// scaling_factor 1.0, and taesd.py decodes the sampler's latents directly.
+// Input differs by family, as in the reference configs:
+// - TAESD (SD 1.x) takes the diffusion model's latent (the space the UNet works in, i.e.
+//   after AutoencoderKL::toLatent): its diffusers config has scaling_factor 1.0, and taesd.py
+//   decodes the sampler's latents directly.
+// - TAESD3 takes the VAE's own space (AutoencoderKL::fromLatent of the MMDiT's latent): its
+//   diffusers config carries SD3's scaling and shift factors, which a pipeline undoes before
+//   decoding.
 // Output: RGB about [0, 1], not clamped (clamp before turning into pixels).
 
 #include <ATen/ATen.h>
