@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QTreeWidget>
 #include <QtTest>
+#include <algorithm>
 
 #include "adapters/batch/batch_destination.h"
 #include "adapters/batch/r2_settings.h"
@@ -39,6 +40,14 @@ quint16 freePort() {
     QTcpServer probe;
     if (!probe.listen(QHostAddress::LocalHost, 0)) return 0;
     return probe.serverPort();
+}
+
+// Every set of the action is uploaded (to wherever the queue's uploader sends it).
+bool uploaded(const adapters::BatchQueue* queue, const QString& actionId) {
+    const auto sets = queue->sets(actionId);
+    return !sets.isEmpty() && std::all_of(sets.begin(), sets.end(), [](const auto& r) {
+        return r.state == adapters::SetState::Uploaded;
+    });
 }
 
 bool accepts(quint16 port) {
@@ -120,7 +129,8 @@ class TestStudioPanels : public QObject {
         Studio studio(dir_.filePath("queue-r2"));
         QVERIFY2(studio.batch.uploader(), qPrintable(studio.batch.uploaderProblem()));
         QVERIFY(!studio.batch.queue()->generateMultipleSets("P0", "dawn", "before", 1, false));
-        QTRY_COMPARE_WITH_TIMEOUT(peer_.list("first-bucket", "exhibit/before/").size(), 2, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(uploaded(studio.batch.queue(), "before"), 60000);
+        QCOMPARE(peer_.list("first-bucket", "exhibit/before/").size(), 2);
 
         // The curator points the batch at another bucket behind another endpoint (a proxy in
         // front of the same store, which counts what passes) and saves.
@@ -141,7 +151,8 @@ class TestStudioPanels : public QObject {
 
         QCOMPARE(adapters::R2Settings::load(QSettings()).bucket, QStringLiteral("second-bucket"));
         QVERIFY(!studio.batch.queue()->generateMultipleSets("P0", "dusk", "after", 1, false));
-        QTRY_COMPARE_WITH_TIMEOUT(peer_.list("second-bucket", "exhibit/after/").size(), 2, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(uploaded(studio.batch.queue(), "after"), 60000);
+        QCOMPARE(peer_.list("second-bucket", "exhibit/after/").size(), 2);
         QVERIFY(peer_.list("first-bucket", "exhibit/after/").isEmpty());
         QVERIFY(proxy.counts()["ok"].toInt() >= 2);  // the uploads took the new endpoint
         // The panel shows the queue that uploads now.

@@ -20,7 +20,7 @@ QStringList BatchDestination::retarget(const R2Settings& r2) {
     uploaderProblem_.clear();
     std::unique_ptr<S3Client> uploader;
     if (const QString missing = r2.missing(); !missing.isEmpty()) {
-        uploaderProblem_ = tr("the R2 settings lack %1").arg(missing);
+        uploaderProblem_ = QStringLiteral("the R2 settings lack %1").arg(missing);
     } else if (const SecretStore::Result secret = SecretStore::secretForRun(r2.accessKeyId);
                !secret.ok) {
         uploaderProblem_ = secret.error;

@@ -1,8 +1,8 @@
 #pragma once
-// The R2 secret access key in the OS keychain (adapters/keychain), stored per access key id. Never
-// in QSettings, files or logs. Without a working keychain (a headless server) every call
-// fails with the backend's message; the secret can then come from ARCHIVAL_R2_SECRET for
-// that run only.
+// The R2 secret access key in the OS keychain (adapters/keychain), stored per access key
+// id. Never in QSettings, files or logs. Without a working keychain (a headless server)
+// every call fails with the keychain's own message; the secret can then come from
+// ARCHIVAL_R2_SECRET for that run only.
 
 #include <QString>
 #include <functional>
