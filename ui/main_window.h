@@ -2,11 +2,12 @@
 // The curator's window. Programs and per-run overrides on the left, the prompt editor below,
 // the live preview (beside the init image for image-to-image programs) in the middle, the
 // gallery and memory on the right. Everything generates through the pipeline service
-// (behind GenerationCore); the GUI thread only shows what the service reports.
+// (behind GenerationCore); the GUI thread only shows what the service reports. The job's
+// course is JobController's, the docks' places DockLayout's, the error strip ErrorBanner's.
 
+#include <QDockWidget>
 #include <QHash>
 #include <QMainWindow>
-#include <QPointer>
 #include <memory>
 
 #include "pipeline/generation_job.h"
@@ -14,12 +15,10 @@
 #include "ui/studio_settings.h"
 
 class QAction;
-#include <QDockWidget>
 class QLabel;
 class QMenu;
 class QProgressBar;
 class QSplitter;
-class QToolButton;
 
 namespace archival::pipeline {
 class PromptTokenCounter;
