@@ -8,27 +8,26 @@
 #include <QSettings>
 #include <QTextStream>
 #include <memory>
+#include <variant>
 
 #include "adapters/batch/batch_queue.h"
 #include "adapters/batch/r2_settings.h"
 #include "adapters/batch/s3_client.h"
 #include "adapters/batch/secret_store.h"
 #include "adapters/batch/service_image_source.h"
-#include "adapters/cli/generate_command.h"
+#include "adapters/cli/command_line.h"
+#include "adapters/cli/exit_codes.h"
 #include "adapters/cli/signal_watcher.h"
 #include "adapters/cli/terminal_progress.h"
-#include "pipeline/generation_service.h"
-#include "pipeline/pipeline_factory.h"
-#include "pipeline/program_registry.h"
-#include "pipeline/studio_settings.h"
+#include "studio_assembly.h"
 
 namespace archival::app {
 
 namespace {
 
 using namespace archival::adapters;
-using pipeline::Error;
 
+const QString kCommand = QStringLiteral("batch");
 constexpr int kUsage = 2;
 constexpr int kRefused = 8;
 constexpr int kSetsFailed = 9;
@@ -40,16 +39,209 @@ QTextStream& err() {
     return stream;
 }
 
-int usage(const QString& message, const QCommandLineParser& parser) {
-    err() << "archival-studio batch: " << message << "\n\n" << parser.helpText();
-    err().flush();
-    return kUsage;
-}
-
 int fail(const QString& message, int code) {
     err() << "archival-studio batch: " << message << '\n';
     err().flush();
     return code;
+}
+
+// The command's options, as QCommandLineParser reads them.
+struct BatchCommandLine {
+    QCommandLineParser parser;
+    QCommandLineOption add(const QString& name, const QString& help, const QString& value = {},
+                           const QString& defaultValue = {}) {
+        QCommandLineOption o(name, help, value, defaultValue);
+        parser.addOption(o);
+        return o;
+    }
+    BatchCommandLine() {
+        parser.setApplicationDescription(QStringLiteral(
+            "Generates sets of a program for an action id, keeps them on disk and uploads them "
+            "with their metadata to Cloudflare R2 (or any S3-compatible store). The queue "
+            "survives crashes: `batch --resume` carries on.\n"
+            "The secret comes from ARCHIVAL_R2_SECRET when set, else the keychain.\n"
+            "Exit codes (those of the action asked for, with --action-id): 0 done, 2 usage, "
+            "3 invalid request, 4 model, 6 storage, 8 uploads refused (the store's reason is "
+            "printed), 9 some sets failed, 10 no secret, 130 interrupted."));
+        parser.addHelpOption();
+    }
+    const QCommandLineOption program = add("program", "Program id.", "id");
+    const QCommandLineOption prompt = add("prompt", "The prompt.", "text");
+    const QCommandLineOption actionId =
+        add("action-id", "Action id (letters, digits, . _ -).", "id");
+    const QCommandLineOption sets = add("sets", "Number of sets to queue.", "n");
+    const QCommandLineOption parallel =
+        add("parallel", "Generate sets of the program together in batched passes.");
+    const QCommandLineOption imagesPerSet =
+        add("images-per-set", "Images in each set (1-16).", "n", "1");
+    const QCommandLineOption programs =
+        add("programs", "A programs file instead of the user's.", "file");
+    const QCommandLineOption endpoint =
+        add("endpoint", "S3-compatible endpoint URL (instead of R2's).", "url");
+    const QCommandLineOption account =
+        add("account-id", "Cloudflare account id (R2 endpoint).", "id");
+    const QCommandLineOption bucket = add("bucket", "Bucket.", "name");
+    const QCommandLineOption prefix = add("prefix", "Object key prefix.", "prefix");
+    const QCommandLineOption keyId = add("access-key-id", "Access key id.", "id");
+    const QCommandLineOption queueDir =
+        add("queue", "Queue folder (default: the app data folder).", "dir");
+    const QCommandLineOption device = add("device", "auto, cpu, cuda or cuda:N.", "device");
+    const QCommandLineOption resume = add("resume", "Carry on with the queue on disk.");
+    const QCommandLineOption status = add("status", "Print every action and set, then exit.");
+    const QCommandLineOption retry = add("retry", "Retry failed sets (of --action-id, or all).");
+    const QCommandLineOption cancel =
+        add("cancel", "Cancel the sets of --action-id not yet uploaded.");
+    const QCommandLineOption test =
+        add("test-connection", "Make one signed request to the bucket.");
+};
+
+enum class BatchMode { Queue, Resume, Status, Retry, Cancel, TestConnection };
+
+// What the command was asked to do.
+struct BatchOptions {
+    BatchMode mode = BatchMode::Resume;
+    QString program, prompt;
+    QString actionId;  // empty: every action
+    int sets = 0;
+    int imagesPerSet = 1;
+    bool parallel = false;
+    QString queueDir;
+    // R2 settings given as options; the others come from the studio's.
+    std::optional<QString> endpoint, account, bucket, prefix, keyId;
+    CoreOptions core;
+};
+
+// Validated and assembled: the destination, the queue's settings and the core it runs on.
+struct BatchPlan {
+    BatchOptions options;
+    R2Settings r2;
+    QueueSettings queue;
+    StudioCore core;
+    std::unique_ptr<ServiceImageSource> source;
+};
+
+std::variant<BatchMode, UsageError> parseMode(const BatchCommandLine& cl) {
+    const QCommandLineParser& p = cl.parser;
+    const bool queueing = p.isSet(cl.sets) || p.isSet(cl.program) || p.isSet(cl.prompt);
+    const std::pair<bool, BatchMode> modes[] = {{queueing, BatchMode::Queue},
+                                                {p.isSet(cl.resume), BatchMode::Resume},
+                                                {p.isSet(cl.status), BatchMode::Status},
+                                                {p.isSet(cl.retry), BatchMode::Retry},
+                                                {p.isSet(cl.cancel), BatchMode::Cancel},
+                                                {p.isSet(cl.test), BatchMode::TestConnection}};
+    std::optional<BatchMode> mode;
+    int given = 0;
+    for (const auto& [set, m] : modes)
+        if (set) ++given, mode = m;
+    if (given != 1)
+        return UsageError{
+            QStringLiteral("give new sets (--program --prompt --action-id --sets) "
+                           "or exactly one of --resume, --status, --retry, "
+                           "--cancel, --test-connection")};
+    return *mode;
+}
+
+std::optional<UsageError> parseNewSets(const BatchCommandLine& cl, BatchOptions* o) {
+    const QCommandLineParser& p = cl.parser;
+    if (!p.isSet(cl.program) || !p.isSet(cl.prompt) || !p.isSet(cl.actionId) || !p.isSet(cl.sets))
+        return UsageError{
+            QStringLiteral("--program, --prompt, --action-id and --sets go together")};
+    bool ok = false;
+    o->sets = p.value(cl.sets).toInt(&ok);
+    if (!ok || o->sets <= 0) return UsageError{QStringLiteral("--sets needs a positive number")};
+    o->imagesPerSet = p.value(cl.imagesPerSet).toInt(&ok);
+    if (!ok || o->imagesPerSet <= 0)
+        return UsageError{QStringLiteral("--images-per-set needs a positive number")};
+    o->program = p.value(cl.program);
+    o->prompt = p.value(cl.prompt);
+    o->parallel = p.isSet(cl.parallel);
+    return std::nullopt;
+}
+
+std::variant<BatchOptions, UsageError> parseOptions(const BatchCommandLine& cl) {
+    const QCommandLineParser& p = cl.parser;
+    const auto mode = parseMode(cl);
+    if (const auto* error = std::get_if<UsageError>(&mode)) return *error;
+    BatchOptions o;
+    o.mode = std::get<BatchMode>(mode);
+    if (o.mode == BatchMode::Queue)
+        if (auto error = parseNewSets(cl, &o)) return *error;
+    if (o.mode == BatchMode::Cancel && !p.isSet(cl.actionId))
+        return UsageError{QStringLiteral("--cancel needs --action-id")};
+    o.actionId = p.value(cl.actionId);
+    o.queueDir = p.value(cl.queueDir);
+    auto given = [&p](const QCommandLineOption& option) {
+        return p.isSet(option) ? std::optional<QString>(p.value(option)) : std::nullopt;
+    };
+    o.endpoint = given(cl.endpoint);
+    o.account = given(cl.account);
+    o.bucket = given(cl.bucket);
+    o.prefix = given(cl.prefix);
+    o.keyId = given(cl.keyId);
+    o.core.programsFile = p.value(cl.programs);
+    o.core.device = p.value(cl.device);
+    o.core.previews = false;
+    return o;
+}
+
+// The studio's R2 settings with the options' overrides; the queue for that destination; the
+// core. The generation service only starts its worker for jobs: --status needs none of it.
+std::variant<BatchPlan, int> plan(BatchOptions options) {
+    BatchPlan out;
+    const QSettings settings;
+    out.r2 = R2Settings::load(settings);
+    if (options.endpoint) out.r2.endpoint = *options.endpoint;
+    if (options.account) out.r2.accountId = *options.account;
+    if (options.bucket) out.r2.bucket = *options.bucket;
+    if (options.prefix) out.r2.prefix = *options.prefix;
+    if (options.keyId) out.r2.accessKeyId = *options.keyId;
+    out.queue.root = options.queueDir;
+    out.queue.prefix = out.r2.prefix;
+    out.queue.bucket = out.r2.bucket;
+    const QString programsFile = options.core.programsFile;
+    if (!programsFile.isEmpty() && !QFileInfo::exists(programsFile))
+        return fail(QStringLiteral("the programs file %1 does not exist").arg(programsFile),
+                    exitCodeForError(QStringLiteral("InvalidRequest")));
+    out.core = assembleStudioCore(settings, options.core);
+    out.source = std::make_unique<ServiceImageSource>(*out.core.service);
+    out.options = std::move(options);
+    return std::move(out);
+}
+
+// An S3 client for the destination and the secret of this run; an exit code when there is
+// none (settings incomplete, no secret).
+std::variant<std::unique_ptr<S3Client>, int> connectStore(const R2Settings& r2) {
+    if (const QString missing = r2.missing(); !missing.isEmpty())
+        return fail(QStringLiteral("the R2 settings lack %1 (give them as options or in the "
+                                   "studio's R2 settings)")
+                        .arg(missing),
+                    kUsage);
+    const SecretStore::Result secret = SecretStore::secretForRun(r2.accessKeyId);
+    if (!secret.ok) return fail(secret.error, kNoSecret);
+    auto client = std::make_unique<S3Client>(r2.toS3Settings(secret.secret));
+    QObject::connect(client.get(), &S3Client::retrying,
+                     [](const QString& key, int attempt, int delayMs, const QString& reason) {
+                         err() << "retrying " << key << " (attempt " << attempt + 1 << " in "
+                               << delayMs << " ms): " << reason << '\n';
+                         err().flush();
+                     });
+    return std::move(client);
+}
+
+int testConnection(const R2Settings& r2) {
+    auto connected = connectStore(r2);
+    if (const int* code = std::get_if<int>(&connected)) return *code;
+    S3Result result;
+    QEventLoop loop;
+    std::get<std::unique_ptr<S3Client>>(connected)->testConnection([&](const S3Result& r) {
+        result = r;
+        loop.quit();
+    });
+    loop.exec();
+    if (!result.ok()) return fail(result.message, kRefused);
+    QTextStream(stdout) << "connected: bucket " << r2.bucket << " at "
+                        << r2.effectiveEndpoint().toString() << '\n';
+    return 0;
 }
 
 // One line per set: "transcript_002  P0  set_003  uploaded".
@@ -69,183 +261,10 @@ QString statusTable(const BatchQueue& queue) {
     return out;
 }
 
-}  // namespace
-
-int runBatchCommand(const QStringList& args) {
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Generates sets of a program for an action id, keeps them on disk and uploads them "
-        "with their metadata to Cloudflare R2 (or any S3-compatible store). The queue survives "
-        "crashes: `batch --resume` carries on.\n"
-        "The secret comes from ARCHIVAL_R2_SECRET when set, else the keychain.\n"
-        "Exit codes: 0 done, 2 usage, 3 invalid request, 4 model, 6 storage, 8 uploads "
-        "refused (the store's reason is printed), 9 some sets failed, 10 no secret, "
-        "130 interrupted."));
-    parser.addHelpOption();
-    auto option = [&](const QString& name, const QString& help, const QString& value = {},
-                      const QString& defaultValue = {}) {
-        QCommandLineOption o(name, help, value, defaultValue);
-        parser.addOption(o);
-        return o;
-    };
-    const auto program = option("program", "Program id.", "id");
-    const auto prompt = option("prompt", "The prompt.", "text");
-    const auto actionId = option("action-id", "Action id (letters, digits, . _ -).", "id");
-    const auto sets = option("sets", "Number of sets to queue.", "n");
-    const auto parallel =
-        option("parallel", "Generate sets of the program together in batched passes.");
-    const auto imagesPerSet = option("images-per-set", "Images in each set (1-16).", "n", "1");
-    const auto programs = option("programs", "A programs file instead of the user's.", "file");
-    const auto endpoint =
-        option("endpoint", "S3-compatible endpoint URL (instead of R2's).", "url");
-    const auto account = option("account-id", "Cloudflare account id (R2 endpoint).", "id");
-    const auto bucket = option("bucket", "Bucket.", "name");
-    const auto prefix = option("prefix", "Object key prefix.", "prefix");
-    const auto keyId = option("access-key-id", "Access key id.", "id");
-    const auto queueDir = option("queue", "Queue folder (default: the app data folder).", "dir");
-    const auto device = option("device", "auto, cpu, cuda or cuda:N.", "device");
-    const auto resume = option("resume", "Carry on with the queue on disk.");
-    const auto status = option("status", "Print every action and set, then exit.");
-    const auto retry = option("retry", "Retry failed sets (of --action-id, or all).");
-    const auto cancel = option("cancel", "Cancel the sets of --action-id not yet uploaded.");
-    const auto test = option("test-connection", "Make one signed request to the bucket.");
-
-    if (!parser.parse(QStringList{QStringLiteral("archival-studio batch")} + args))
-        return usage(parser.errorText(), parser);
-    if (parser.isSet(QStringLiteral("help"))) {
-        QTextStream(stdout) << parser.helpText();
-        return 0;
-    }
-    if (!parser.positionalArguments().isEmpty())
-        return usage(
-            QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()),
-            parser);
-    const bool queueing = parser.isSet(sets) || parser.isSet(program) || parser.isSet(prompt);
-    const int modes = int(queueing) + int(parser.isSet(resume)) + int(parser.isSet(status)) +
-                      int(parser.isSet(retry)) + int(parser.isSet(cancel)) +
-                      int(parser.isSet(test));
-    if (modes != 1)
-        return usage(QStringLiteral("give new sets (--program --prompt --action-id --sets) or "
-                                    "exactly one of --resume, --status, --retry, --cancel, "
-                                    "--test-connection"),
-                     parser);
-    int numSets = 0, perSet = 1;
-    if (queueing) {
-        if (!parser.isSet(program) || !parser.isSet(prompt) || !parser.isSet(actionId) ||
-            !parser.isSet(sets))
-            return usage(QStringLiteral("--program, --prompt, --action-id and --sets go together"),
-                         parser);
-        bool ok = false;
-        numSets = parser.value(sets).toInt(&ok);
-        if (!ok || numSets <= 0)
-            return usage(QStringLiteral("--sets needs a positive number"), parser);
-        perSet = parser.value(imagesPerSet).toInt(&ok);
-        if (!ok || perSet <= 0)
-            return usage(QStringLiteral("--images-per-set needs a positive number"), parser);
-    }
-    if (parser.isSet(cancel) && !parser.isSet(actionId))
-        return usage(QStringLiteral("--cancel needs --action-id"), parser);
-
-    QSettings settings;
-    R2Settings r2 = R2Settings::load(settings);
-    if (parser.isSet(endpoint)) r2.endpoint = parser.value(endpoint);
-    if (parser.isSet(account)) r2.accountId = parser.value(account);
-    if (parser.isSet(bucket)) r2.bucket = parser.value(bucket);
-    if (parser.isSet(prefix)) r2.prefix = parser.value(prefix);
-    if (parser.isSet(keyId)) r2.accessKeyId = parser.value(keyId);
-
-    QueueSettings queueSettings;
-    queueSettings.root = parser.value(queueDir);
-    queueSettings.prefix = r2.prefix;
-    queueSettings.bucket = r2.bucket;
-
-    // The generation service only starts its worker for jobs; --status needs none of it.
-    const QString programsFile = parser.isSet(programs)
-                                     ? parser.value(programs)
-                                     : pipeline::ProgramRegistry::defaultUserFile();
-    if (parser.isSet(programs) && !QFileInfo::exists(programsFile))
-        return fail(QStringLiteral("the programs file %1 does not exist").arg(programsFile),
-                    exitCodeForError(QStringLiteral("InvalidRequest")));
-    const auto registry = pipeline::ProgramRegistry::load(programsFile);
-    pipeline::FactorySettings factorySettings = pipeline::factorySettingsFromSettings(settings);
-    if (parser.isSet(device)) factorySettings.device = parser.value(device);
-    auto factory = std::make_shared<pipeline::PipelineFactory>(factorySettings);
-    pipeline::GenerationService service(registry, factory);
-    pipeline::ServiceSettings serviceSettings = pipeline::serviceSettingsFromSettings(settings);
-    serviceSettings.previews = false;
-    service.setSettings(serviceSettings);
-    ServiceImageSource source(service);
-
-    std::unique_ptr<S3Client> client;
-    auto connectStore = [&]() -> int {
-        if (const QString missing = r2.missing(); !missing.isEmpty())
-            return fail(QStringLiteral("the R2 settings lack %1 (give them as options or in the "
-                                       "studio's R2 settings)")
-                            .arg(missing),
-                        kUsage);
-        const SecretStore::Result secret = SecretStore::secretForRun(r2.accessKeyId);
-        if (!secret.ok) return fail(secret.error, kNoSecret);
-        S3Settings s3;
-        s3.endpoint = r2.effectiveEndpoint();
-        s3.bucket = r2.bucket;
-        s3.credentials = {r2.accessKeyId, secret.secret, {}};
-        client = std::make_unique<S3Client>(s3);
-        QObject::connect(client.get(), &S3Client::retrying,
-                         [](const QString& key, int attempt, int delayMs, const QString& reason) {
-                             err() << "retrying " << key << " (attempt " << attempt + 1 << " in "
-                                   << delayMs << " ms): " << reason << '\n';
-                             err().flush();
-                         });
-        return 0;
-    };
-
-    if (parser.isSet(test)) {
-        if (const int code = connectStore()) return code;
-        S3Result result;
-        QEventLoop loop;
-        client->testConnection([&](const S3Result& r) {
-            result = r;
-            loop.quit();
-        });
-        loop.exec();
-        if (!result.ok()) return fail(result.message, kRefused);
-        QTextStream(stdout) << "connected: bucket " << r2.bucket << " at "
-                            << r2.effectiveEndpoint().toString() << '\n';
-        return 0;
-    }
-
-    BatchQueue queue(queueSettings, &source, nullptr);
-    for (const QString& problem : queue.resume()) err() << "warning: " << problem << '\n';
-    if (parser.isSet(status)) {
-        QTextStream(stdout) << statusTable(queue);
-        return 0;
-    }
-    if (parser.isSet(cancel)) {
-        queue.cancel(parser.value(actionId));
-        QTextStream(stdout) << statusTable(queue);
-        return 0;
-    }
-    if (const int code = connectStore()) return code;
-    queue.setUploader(client.get());
-    if (parser.isSet(retry)) {
-        const QStringList ids = parser.isSet(actionId) ? QStringList{parser.value(actionId)} : [&] {
-            QStringList all;
-            for (const auto& a : queue.actions()) all << a.actionId;
-            return all;
-        }();
-        for (const QString& id : ids) queue.retry(id);
-    }
-    if (queueing) {
-        if (auto error = queue.generateMultipleSets(parser.value(program), parser.value(prompt),
-                                                    parser.value(actionId), numSets,
-                                                    parser.isSet(parallel), perSet))
-            return fail(error->toString(), exitCodeForError(error->codeName()));
-    }
-
-    // Progress: sets done out of the sets this run works on, plus the step of the pass.
+// Shows the queue's work on the terminal until it is idle or interrupted; true when
+// interrupted (the records stay as they are: `batch --resume` carries on).
+bool workUntilIdle(BatchQueue& queue, BatchPlan& plan) {
     TerminalProgress progress;
-    QElapsedTimer clock;
-    clock.start();
     auto done = [&] {
         int finished = 0, total = 0;
         for (const auto& r : queue.sets()) {
@@ -270,21 +289,88 @@ int runBatchCommand(const QStringList& args) {
             err().flush();
         });
     bool interrupted = false;
-    adapters::SignalWatcher watcher;
-    QObject::connect(&watcher, &adapters::SignalWatcher::received, [&](int) {
-        // The records stay as they are (a pass being generated stays "generating", not
-        // "failed"): `batch --resume` carries on where this stopped.
+    SignalWatcher watcher;
+    QObject::connect(&watcher, &SignalWatcher::received, [&](int) {
+        // A pass being generated stays "generating", not "failed".
         interrupted = true;
-        QObject::disconnect(&source, nullptr, &queue, nullptr);
-        service.cancelAll();
+        QObject::disconnect(plan.source.get(), nullptr, &queue, nullptr);
+        plan.core.service->cancelAll();
         QCoreApplication::exit(kInterrupted);
     });
     QObject::connect(&queue, &BatchQueue::idle, [&] { QCoreApplication::exit(0); });
     if (!queue.isIdle()) QCoreApplication::exec();
     progress.finish();
-    if (interrupted)
-        return fail(QStringLiteral("interrupted; `batch --resume` carries on"), kInterrupted);
+    return interrupted;
+}
 
+// The exit status of the actions this run was asked for (`actionId`, or every action when
+// empty): the first stop's code, else 9 when a set failed, else 0. Other actions' stops and
+// failed sets are reported, as information only.
+int outcome(const BatchQueue& queue, const QString& actionId) {
+    int stopCode = 0;
+    bool setsFailed = false;
+    for (const ActionInfo& a : queue.actions()) {
+        int failed = 0;
+        for (const SetRecord& r : queue.sets(a.actionId)) failed += r.state == SetState::Failed;
+        if (!actionId.isEmpty() && a.actionId != actionId) {
+            if (!a.stopCode.isEmpty())
+                err() << "note: action " << a.actionId
+                      << " (not this run's) is stopped: " << a.stopMessage << '\n';
+            else if (failed > 0)
+                err() << "note: action " << a.actionId << " (not this run's) has " << failed
+                      << " failed set(s); `batch --retry --action-id " << a.actionId
+                      << "` retries them\n";
+            continue;
+        }
+        setsFailed = setsFailed || failed > 0;
+        if (stopCode != 0 || a.stopCode.isEmpty()) continue;
+        pipeline::ErrorCode known;
+        stopCode =
+            fail(QStringLiteral("action %1 stopped: %2").arg(a.actionId, a.stopMessage),
+                 pipeline::Error::codeFromName(a.stopCode, &known) ? exitCodeForError(a.stopCode)
+                                                                   : kRefused);
+    }
+    err().flush();
+    if (stopCode != 0) return stopCode;
+    return setsFailed ? kSetsFailed : 0;
+}
+
+int run(BatchPlan& plan) {
+    const BatchOptions& o = plan.options;
+    if (o.mode == BatchMode::TestConnection) return testConnection(plan.r2);
+    BatchQueue queue(plan.queue, plan.source.get(), nullptr);
+    for (const QString& problem : queue.resume()) err() << "warning: " << problem << '\n';
+    if (o.mode == BatchMode::Status) {
+        QTextStream(stdout) << statusTable(queue);
+        return 0;
+    }
+    if (o.mode == BatchMode::Cancel) {
+        queue.cancel(o.actionId);
+        QTextStream(stdout) << statusTable(queue);
+        return 0;
+    }
+    auto connected = connectStore(plan.r2);
+    if (const int* code = std::get_if<int>(&connected)) return *code;
+    const auto client = std::move(std::get<std::unique_ptr<S3Client>>(connected));
+    queue.setUploader(client.get());
+    if (o.mode == BatchMode::Retry) {
+        QStringList ids;
+        if (!o.actionId.isEmpty())
+            ids << o.actionId;
+        else
+            for (const auto& a : queue.actions()) ids << a.actionId;
+        for (const QString& id : ids) queue.retry(id);
+    }
+    if (o.mode == BatchMode::Queue) {
+        if (auto error = queue.generateMultipleSets(o.program, o.prompt, o.actionId, o.sets,
+                                                    o.parallel, o.imagesPerSet))
+            return fail(error->toString(), exitCodeForError(error->codeName()));
+    }
+
+    QElapsedTimer clock;
+    clock.start();
+    if (workUntilIdle(queue, plan))
+        return fail(QStringLiteral("interrupted; `batch --resume` carries on"), kInterrupted);
     int uploaded = 0, failed = 0;
     for (const auto& r : queue.sets()) {
         uploaded += r.state == SetState::Uploaded ? 1 : 0;
@@ -295,16 +381,20 @@ int runBatchCommand(const QStringList& args) {
                                .arg(uploaded)
                                .arg(failed)
                                .arg(clock.elapsed() / 1000.0, 0, 'f', 1);
-    for (const auto& a : queue.actions()) {
-        if (a.stopCode.isEmpty()) continue;
-        pipeline::ErrorCode code;
-        if (Error::codeFromName(a.stopCode, &code))
-            return fail(QStringLiteral("action %1 stopped: %2").arg(a.actionId, a.stopMessage),
-                        exitCodeForError(a.stopCode));
-        return fail(QStringLiteral("action %1 stopped: %2").arg(a.actionId, a.stopMessage),
-                    kRefused);
-    }
-    return failed > 0 ? kSetsFailed : 0;
+    return outcome(queue, o.actionId);
+}
+
+}  // namespace
+
+int runBatchCommand(const QStringList& args) {
+    BatchCommandLine cl;
+    if (const auto done = parseCommandLine(cl.parser, kCommand, args)) return *done;
+    auto options = parseOptions(cl);
+    if (const auto* error = std::get_if<UsageError>(&options))
+        return commandUsageError(kCommand, error->message, cl.parser);
+    auto planned = plan(std::get<BatchOptions>(std::move(options)));
+    if (const int* code = std::get_if<int>(&planned)) return *code;
+    return run(std::get<BatchPlan>(planned));
 }
 
 }  // namespace archival::app

@@ -17,7 +17,8 @@ namespace archival::app {
 // Exit codes: 0 every set uploaded (or --status/--cancel done); 2 usage; 3 invalid request;
 // 4 model not loadable; 6 storage; 8 uploads refused by the store (credentials, bucket: the
 // store's reason is printed); 9 some sets failed (network gave up, conflict); 10 no secret;
-// 130 interrupted (the queue resumes with --resume).
+// 130 interrupted (the queue resumes with --resume). With --action-id the status is that
+// action's alone: other actions' stops and failed sets in the queue are reported, not counted.
 // `args` are the arguments after "batch". Needs a QCoreApplication.
 int runBatchCommand(const QStringList& args);
 

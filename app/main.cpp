@@ -12,18 +12,16 @@
 #include <cstdio>
 #include <memory>
 
-#include "adapters/cli/generate_command.h"
+#include <QStatusBar>
+
 #include "adapters/cli/program_table.h"
 #include "batch_command.h"
-#include "model_locations_settings.h"
-#include "pipeline/generation_service.h"
-#include "pipeline/model_resolver.h"
-#include "pipeline/pipeline_factory.h"
+#include "generate_command.h"
 #include "pipeline/program_registry.h"
-#include "pipeline/studio_settings.h"
 #include "serve_command.h"
+#include "studio_assembly.h"
 #include "ui/main_window.h"
-#include "ui/service_backend.h"
+#include "ui/service_generation_core.h"
 #include "ui/studio_panels.h"
 #include "ui/translator.h"
 
@@ -43,21 +41,21 @@ int usageError(const QString& message, const QCommandLineParser& parser) {
     return kUsageError;
 }
 
-// The studio window over the generation service, both built from the user's settings.
+// The studio window over the generation core, with the batch queue and the exhibition host
+// beside it, all assembled from the user's settings (studio_assembly).
 // With $ARCHIVAL_STUDIO_SCREENSHOT set, the window grabs the screen into that PNG once it
 // has been up for a moment and quits (the suite starts the real window this way under Xvfb).
 int runStudioWindow(QApplication& app) {
     using namespace archival;
     const QSettings settings;
     ui::installTranslations(&app, settings.value(QStringLiteral("ui/language")).toString());
-    const auto registry = pipeline::ProgramRegistry::load();
-    auto factory = std::make_shared<pipeline::PipelineFactory>(
-        pipeline::factorySettingsFromSettings(settings));
-    pipeline::GenerationService service(registry, factory);
-    service.setSettings(pipeline::serviceSettingsFromSettings(settings));
-    ui::ServiceBackend backend(&service, factory);
-    ui::MainWindow window(&backend);
-    ui::StudioPanels panels(&window, &service);  // batch queue and exhibition host docks
+    app::StudioCore core = app::assembleStudioCore(settings);
+    ui::ServiceGenerationCore generation(core.service.get(), core.factory);
+    ui::MainWindow window(&generation);
+    app::StudioServices services(core.service.get(), settings);
+    ui::StudioPanels panels(&window, services.batch(), services.host());
+    if (!services.batchProblems().isEmpty())
+        window.statusBar()->showMessage(services.batchProblems().join(QStringLiteral("; ")), 10000);
     window.show();
     const QString screenshot = qEnvironmentVariable("ARCHIVAL_STUDIO_SCREENSHOT");
     if (!screenshot.isEmpty()) {
@@ -80,7 +78,7 @@ int main(int argc, char** argv) {
         const char* name;
         int (*run)(const QStringList& args);
     };
-    static const Command kCommands[] = {{"generate", archival::adapters::runGenerateCommand},
+    static const Command kCommands[] = {{"generate", archival::app::runGenerateCommand},
                                         {"batch", archival::app::runBatchCommand},
                                         {"serve", archival::app::runServeCommand}};
     for (const Command& command : kCommands) {

@@ -9,24 +9,25 @@
 #include <QTextStream>
 #include <QTimer>
 #include <memory>
+#include <variant>
 
 #include "adapters/batch/batch_queue.h"
 #include "adapters/batch/service_image_source.h"
+#include "adapters/cli/command_line.h"
 #include "adapters/cli/signal_watcher.h"
 #include "adapters/host/access_token.h"
 #include "adapters/host/exhibition_host.h"
 #include "adapters/host/service_job_runner.h"
-#include "pipeline/generation_service.h"
-#include "pipeline/pipeline_factory.h"
-#include "pipeline/program_registry.h"
-#include "pipeline/studio_settings.h"
+#include "studio_assembly.h"
 
 namespace archival::app {
 
 namespace {
 
+using adapters::UsageError;
 using adapters::host::HostSettings;
 
+const QString kCommand = QStringLiteral("serve");
 constexpr int kUsageError = 2;
 constexpr int kStartError = 1;
 constexpr int kStopGraceMs = 60000;  // longest wait for jobs to end after a stop signal
@@ -37,182 +38,211 @@ void logLine(const QString& line) {
     out.flush();
 }
 
-int usageError(const QString& message, const QCommandLineParser& parser) {
-    QTextStream(stderr) << "archival-studio serve: " << message << "\n\n" << parser.helpText();
-    return kUsageError;
-}
-
-}  // namespace
-
-int runServeCommand(const QStringList& args) {
+// The command's options, as QCommandLineParser reads them.
+struct ServeCommandLine {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Runs the exhibition host without a window: screens attach over WebSocket, a kiosk "
-        "browser opens the display page. Protocol: core/adapters/host/PROTOCOL.md."));
-    parser.addHelpOption();
-    const QCommandLineOption listen(QStringLiteral("listen"),
-                                    QStringLiteral("address and port (default 127.0.0.1:8787; "
-                                                   "port 0 picks a free one)"),
-                                    QStringLiteral("addr:port"), QStringLiteral("127.0.0.1:8787"));
-    const QCommandLineOption token(QStringLiteral("token"),
-                                   QStringLiteral("access token clients must present"),
-                                   QStringLiteral("token"));
-    const QCommandLineOption tokenFile(QStringLiteral("token-file"),
-                                       QStringLiteral("read the access token from this file"),
-                                       QStringLiteral("file"));
-    const QCommandLineOption programs(QStringLiteral("programs"),
-                                      QStringLiteral("programs file (default: the user's)"),
-                                      QStringLiteral("file"));
-    const QCommandLineOption httpPort(
+    QCommandLineOption listen{QStringLiteral("listen"),
+                              QStringLiteral("address and port (default 127.0.0.1:8787; "
+                                             "port 0 picks a free one)"),
+                              QStringLiteral("addr:port"), QStringLiteral("127.0.0.1:8787")};
+    QCommandLineOption token{QStringLiteral("token"),
+                             QStringLiteral("access token clients must present"),
+                             QStringLiteral("token")};
+    QCommandLineOption tokenFile{QStringLiteral("token-file"),
+                                 QStringLiteral("read the access token from this file"),
+                                 QStringLiteral("file")};
+    QCommandLineOption programs{QStringLiteral("programs"),
+                                QStringLiteral("programs file (default: the user's)"),
+                                QStringLiteral("file")};
+    QCommandLineOption httpPort{
         QStringLiteral("http-port"),
         QStringLiteral("display page port (default: WebSocket port + 1; 0 any; -1 off)"),
-        QStringLiteral("port"));
-    const QCommandLineOption origin(QStringLiteral("origin"),
-                                    QStringLiteral("allow browser pages from this origin "
-                                                   "(repeatable; * allows any)"),
-                                    QStringLiteral("url"));
-    const QCommandLineOption requireToken(
+        QStringLiteral("port")};
+    QCommandLineOption origin{QStringLiteral("origin"),
+                              QStringLiteral("allow browser pages from this origin "
+                                             "(repeatable; * allows any)"),
+                              QStringLiteral("url")};
+    QCommandLineOption requireToken{
         QStringLiteral("require-token"),
-        QStringLiteral("require the token on loopback too (always required elsewhere)"));
-    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"),
-                                     QStringLiteral("PEM certificate (chain): wss:// and https://"),
-                                     QStringLiteral("file"));
-    const QCommandLineOption tlsKey(QStringLiteral("tls-key"), QStringLiteral("PEM private key"),
-                                    QStringLiteral("file"));
-    const QCommandLineOption limit(QStringLiteral("limit"),
-                                   QStringLiteral("a limit, e.g. messages-per-second=50 "
-                                                  "(repeatable; see PROTOCOL.md)"),
-                                   QStringLiteral("name=value"));
-    const QCommandLineOption onStop(QStringLiteral("on-stop"),
-                                    QStringLiteral("on SIGTERM: cancel (default) or finish jobs"),
-                                    QStringLiteral("cancel|finish"), QStringLiteral("cancel"));
-    const QCommandLineOption device(QStringLiteral("device"),
-                                    QStringLiteral("auto, cpu, cuda or cuda:N (default: settings)"),
-                                    QStringLiteral("device"));
-    const QCommandLineOption batchQueue(
+        QStringLiteral("require the token on loopback too (always required elsewhere)")};
+    QCommandLineOption tlsCert{QStringLiteral("tls-cert"),
+                               QStringLiteral("PEM certificate (chain): wss:// and https://"),
+                               QStringLiteral("file")};
+    QCommandLineOption tlsKey{QStringLiteral("tls-key"), QStringLiteral("PEM private key"),
+                              QStringLiteral("file")};
+    QCommandLineOption limit{QStringLiteral("limit"),
+                             QStringLiteral("a limit, e.g. messages-per-second=50 "
+                                            "(repeatable; see PROTOCOL.md)"),
+                             QStringLiteral("name=value")};
+    QCommandLineOption onStop{QStringLiteral("on-stop"),
+                              QStringLiteral("on SIGTERM: cancel (default) or finish jobs"),
+                              QStringLiteral("cancel|finish"), QStringLiteral("cancel")};
+    QCommandLineOption device{QStringLiteral("device"),
+                              QStringLiteral("auto, cpu, cuda or cuda:N (default: settings)"),
+                              QStringLiteral("device")};
+    QCommandLineOption batchQueue{
         QStringLiteral("batch-queue"),
         QStringLiteral("serve the batch API (Mode B) over the durable queue in this folder"),
-        QStringLiteral("dir"));
-    parser.addOptions({listen, token, tokenFile, programs, httpPort, origin, requireToken, tlsCert,
-                       tlsKey, limit, onStop, device, batchQueue});
-    if (!parser.parse(QStringList{QStringLiteral("archival-studio serve")} + args))
-        return usageError(parser.errorText(), parser);
-    if (parser.isSet(QStringLiteral("help"))) {
-        QTextStream(stdout) << parser.helpText();
-        return 0;
-    }
-    if (!parser.positionalArguments().isEmpty())
-        return usageError(
-            QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()),
-            parser);
+        QStringLiteral("dir")};
 
-    HostSettings settings;
-    QString error;
-    if (!adapters::host::parseListenAddress(parser.value(listen), &settings.address, &settings.port,
-                                            &error))
-        return usageError(error, parser);
-    if (parser.isSet(token) && parser.isSet(tokenFile))
-        return usageError(QStringLiteral("give --token or --token-file, not both"), parser);
-    if (parser.isSet(token)) settings.token = parser.value(token);
-    if (parser.isSet(tokenFile)) {
-        QFile f(parser.value(tokenFile));
+    ServeCommandLine() {
+        parser.setApplicationDescription(QStringLiteral(
+            "Runs the exhibition host without a window: screens attach over WebSocket, a kiosk "
+            "browser opens the display page. Protocol: core/adapters/host/PROTOCOL.md."));
+        parser.addHelpOption();
+        parser.addOptions({listen, token, tokenFile, programs, httpPort, origin, requireToken,
+                           tlsCert, tlsKey, limit, onStop, device, batchQueue});
+    }
+};
+
+// What the command was asked to do.
+struct ServeOptions {
+    HostSettings host;
+    bool finishJobsOnStop = false;  // --on-stop finish
+    QString batchQueueDir;          // empty: no batch API
+    CoreOptions core;
+};
+
+// Validated and assembled: the host over the core, and the queue of Mode B.
+struct ServePlan {
+    ServeOptions options;
+    StudioCore core;
+    std::unique_ptr<adapters::host::ServiceJobRunner> jobs;
+    std::unique_ptr<adapters::host::ExhibitionHost> host;
+    std::unique_ptr<adapters::ServiceImageSource> imageSource;
+    std::unique_ptr<adapters::BatchQueue> queue;
+};
+
+// The token from --token or --token-file into `settings`.
+std::optional<UsageError> parseToken(const ServeCommandLine& cl, HostSettings* settings) {
+    const QCommandLineParser& p = cl.parser;
+    if (p.isSet(cl.token) && p.isSet(cl.tokenFile))
+        return UsageError{QStringLiteral("give --token or --token-file, not both")};
+    if (p.isSet(cl.token)) settings->token = p.value(cl.token);
+    if (p.isSet(cl.tokenFile)) {
+        QFile f(p.value(cl.tokenFile));
         if (!f.open(QIODevice::ReadOnly))
-            return usageError(QStringLiteral("cannot read the token file %1").arg(f.fileName()),
-                              parser);
-        settings.token = QString::fromUtf8(f.readAll()).trimmed();
-        if (settings.token.isEmpty())
-            return usageError(QStringLiteral("the token file %1 is empty").arg(f.fileName()),
-                              parser);
+            return UsageError{QStringLiteral("cannot read the token file %1").arg(f.fileName())};
+        settings->token = QString::fromUtf8(f.readAll()).trimmed();
+        if (settings->token.isEmpty())
+            return UsageError{QStringLiteral("the token file %1 is empty").arg(f.fileName())};
     }
-    if (parser.isSet(token) && settings.token.isEmpty())
-        return usageError(QStringLiteral("--token needs a non-empty value"), parser);
-    if (parser.isSet(httpPort)) {
+    if (p.isSet(cl.token) && settings->token.isEmpty())
+        return UsageError{QStringLiteral("--token needs a non-empty value")};
+    return std::nullopt;
+}
+
+// Ports, origins, TLS and limits into `settings`.
+std::optional<UsageError> parseServing(const ServeCommandLine& cl, HostSettings* settings) {
+    const QCommandLineParser& p = cl.parser;
+    if (p.isSet(cl.httpPort)) {
         bool ok = false;
-        settings.httpPort = parser.value(httpPort).toInt(&ok);
-        if (!ok || settings.httpPort < -1 || settings.httpPort > 65535)
-            return usageError(QStringLiteral("--http-port takes -1 to 65535"), parser);
+        settings->httpPort = p.value(cl.httpPort).toInt(&ok);
+        if (!ok || settings->httpPort < -1 || settings->httpPort > 65535)
+            return UsageError{QStringLiteral("--http-port takes -1 to 65535")};
     }
-    settings.allowedOrigins = parser.values(origin);
-    settings.requireTokenOnLoopback = parser.isSet(requireToken);
-    if (settings.requireTokenOnLoopback && settings.token.isEmpty())
-        return usageError(QStringLiteral("--require-token needs --token or --token-file"), parser);
-    settings.tlsCertificateFile = parser.value(tlsCert);
-    settings.tlsKeyFile = parser.value(tlsKey);
-    if (parser.isSet(tlsCert) != parser.isSet(tlsKey))
-        return usageError(QStringLiteral("TLS needs both --tls-cert and --tls-key"), parser);
-    for (const QString& assignment : parser.values(limit))
-        if (!settings.limits.set(assignment, &error)) return usageError(error, parser);
-    const QString stopMode = parser.value(onStop);
+    settings->allowedOrigins = p.values(cl.origin);
+    settings->requireTokenOnLoopback = p.isSet(cl.requireToken);
+    if (settings->requireTokenOnLoopback && settings->token.isEmpty())
+        return UsageError{QStringLiteral("--require-token needs --token or --token-file")};
+    settings->tlsCertificateFile = p.value(cl.tlsCert);
+    settings->tlsKeyFile = p.value(cl.tlsKey);
+    if (p.isSet(cl.tlsCert) != p.isSet(cl.tlsKey))
+        return UsageError{QStringLiteral("TLS needs both --tls-cert and --tls-key")};
+    QString error;
+    for (const QString& assignment : p.values(cl.limit))
+        if (!settings->limits.set(assignment, &error)) return UsageError{error};
+    return std::nullopt;
+}
+
+std::variant<ServeOptions, UsageError> parseOptions(const ServeCommandLine& cl) {
+    const QCommandLineParser& p = cl.parser;
+    ServeOptions o;
+    QString error;
+    if (!adapters::host::parseListenAddress(p.value(cl.listen), &o.host.address, &o.host.port,
+                                            &error))
+        return UsageError{error};
+    if (auto problem = parseToken(cl, &o.host)) return *problem;
+    if (auto problem = parseServing(cl, &o.host)) return *problem;
+    const QString stopMode = p.value(cl.onStop);
     if (stopMode != QLatin1String("cancel") && stopMode != QLatin1String("finish"))
-        return usageError(QStringLiteral("--on-stop takes cancel or finish"), parser);
+        return UsageError{QStringLiteral("--on-stop takes cancel or finish")};
+    o.finishJobsOnStop = stopMode == QLatin1String("finish");
+    o.batchQueueDir = p.value(cl.batchQueue);
+    o.core.programsFile = p.value(cl.programs);
+    o.core.device = p.value(cl.device);
+    o.core.previews = true;  // the screens show them
+    return o;
+}
 
-    // Off loopback without a token given: the studio's own, from the keychain.
-    if (settings.tokenRequired() && settings.token.isEmpty()) {
-        const auto stored = adapters::host::loadOrCreateAccessToken();
-        if (!stored.stored) {
-            QTextStream(stderr) << "archival-studio serve: listening on "
-                                << settings.address.toString()
-                                << " needs an access token and the keychain is unavailable ("
-                                << stored.keychainError << "): pass --token or --token-file\n";
-            return kUsageError;
-        }
-        settings.token = stored.token;
-        logLine(stored.generated ? QStringLiteral("access token: new, stored in the keychain")
-                                 : QStringLiteral("access token: the one in the keychain"));
+// Off loopback without a token given: the studio's own, from the keychain. An exit code
+// when there is none to be had.
+std::optional<int> takeStoredToken(HostSettings* settings) {
+    if (!settings->tokenRequired() || !settings->token.isEmpty()) return std::nullopt;
+    const auto stored = adapters::host::loadOrCreateAccessToken();
+    if (!stored.stored) {
+        QTextStream(stderr) << "archival-studio serve: listening on "
+                            << settings->address.toString()
+                            << " needs an access token and the keychain is unavailable ("
+                            << stored.keychainError << "): pass --token or --token-file\n";
+        return kUsageError;
     }
+    settings->token = stored.token;
+    logLine(stored.generated ? QStringLiteral("access token: new, stored in the keychain")
+                             : QStringLiteral("access token: the one in the keychain"));
+    return std::nullopt;
+}
 
-    QSettings studioSettings;
-    const QString programsFile = parser.isSet(programs)
-                                     ? parser.value(programs)
-                                     : pipeline::ProgramRegistry::defaultUserFile();
-    if (parser.isSet(programs) && !QFileInfo::exists(programsFile)) {
+// Mode B: sets are generated and kept in the queue folder; uploads are the batch command's
+// job (it owns the R2 credentials), which resumes the same queue.
+void attachBatchQueue(ServePlan& plan) {
+    adapters::QueueSettings queueSettings;
+    queueSettings.root = plan.options.batchQueueDir;
+    plan.imageSource = std::make_unique<adapters::ServiceImageSource>(*plan.core.service);
+    plan.queue =
+        std::make_unique<adapters::BatchQueue>(queueSettings, plan.imageSource.get(), nullptr);
+    for (const QString& problem : plan.queue->resume())
+        logLine(QStringLiteral("batch: ") + problem);
+    QObject::connect(
+        plan.queue.get(), &adapters::BatchQueue::setChanged, plan.host.get(),
+        [](const adapters::SetRecord& r) {
+            logLine(QStringLiteral("batch set %1 %2%3")
+                        .arg(r.key(), adapters::setStateName(r.state),
+                             r.reason.isEmpty() ? QString() : QStringLiteral(": ") + r.reason));
+        });
+    plan.host->setBatchQueue(plan.queue.get());
+}
+
+// The token, the programs file, the core, the host (and Mode B's queue); an exit code when
+// one of them is missing.
+std::variant<ServePlan, int> plan(ServeOptions options) {
+    if (const auto code = takeStoredToken(&options.host)) return *code;
+    const QString programsFile = options.core.programsFile;
+    if (!programsFile.isEmpty() && !QFileInfo::exists(programsFile)) {
         QTextStream(stderr) << "archival-studio serve: the programs file " << programsFile
                             << " does not exist\n";
         return kUsageError;
     }
-    const auto registry = pipeline::ProgramRegistry::load(programsFile);
-    for (const auto& issue : registry.issues())
+    ServePlan out;
+    out.core = assembleStudioCore(QSettings(), options.core);
+    for (const auto& issue : out.core.registry.issues())
         logLine(QStringLiteral("warning: ") + issue.toString());
+    out.jobs = std::make_unique<adapters::host::ServiceJobRunner>(out.core.service.get());
+    out.host = std::make_unique<adapters::host::ExhibitionHost>(options.host, out.jobs.get());
+    QObject::connect(out.host.get(), &adapters::host::ExhibitionHost::logLine, out.host.get(),
+                     &logLine);
+    out.options = std::move(options);
+    if (!out.options.batchQueueDir.isEmpty()) attachBatchQueue(out);
+    return std::move(out);
+}
 
-    pipeline::FactorySettings factorySettings =
-        pipeline::factorySettingsFromSettings(studioSettings);
-    if (parser.isSet(device)) factorySettings.device = parser.value(device);
-    auto factory = std::make_shared<pipeline::PipelineFactory>(factorySettings);
-    pipeline::GenerationService service(registry, factory);
-    pipeline::ServiceSettings serviceSettings =
-        pipeline::serviceSettingsFromSettings(studioSettings);
-    serviceSettings.previews = true;  // the screens show them
-    service.setSettings(serviceSettings);
-
-    adapters::host::ServiceJobRunner jobRunner(&service);
-    adapters::host::ExhibitionHost host(settings, &jobRunner);
-    QObject::connect(&host, &adapters::host::ExhibitionHost::logLine, &host, &logLine);
-
-    // Mode B: sets are generated and kept in the queue folder; uploads are the studio's
-    // batch command's job (it owns the R2 credentials), which resumes the same queue.
-    std::unique_ptr<adapters::ServiceImageSource> imageSource;
-    std::unique_ptr<adapters::BatchQueue> queue;
-    if (parser.isSet(batchQueue)) {
-        adapters::QueueSettings queueSettings;
-        queueSettings.root = parser.value(batchQueue);
-        imageSource = std::make_unique<adapters::ServiceImageSource>(service);
-        queue = std::make_unique<adapters::BatchQueue>(queueSettings, imageSource.get(), nullptr);
-        for (const QString& problem : queue->resume()) logLine(QStringLiteral("batch: ") + problem);
-        QObject::connect(
-            queue.get(), &adapters::BatchQueue::setChanged, &host,
-            [](const adapters::SetRecord& r) {
-                logLine(QStringLiteral("batch set %1 %2%3")
-                            .arg(r.key(), adapters::setStateName(r.state),
-                                 r.reason.isEmpty() ? QString() : QStringLiteral(": ") + r.reason));
-            });
-        host.setBatchQueue(queue.get());
-    }
+// Stop: close the screens, then cancel or finish this host's jobs, then leave.
+int run(ServePlan& plan) {
+    adapters::host::ExhibitionHost& host = *plan.host;
     if (!host.start()) {
         QTextStream(stderr) << "archival-studio serve: " << host.errorString() << '\n';
         return kStartError;
     }
-
-    // Stop: close the screens, then cancel or finish this host's jobs, then leave.
     adapters::SignalWatcher stopSignals;
     bool stopping = false;
     auto quitWhenIdle = [&] {
@@ -224,7 +254,7 @@ int runServeCommand(const QStringList& args) {
             const bool second = stopping;
             stopping = true;
             const auto jobs = host.activeJobs();
-            if (stopMode == QLatin1String("cancel") || second) {
+            if (!plan.options.finishJobsOnStop || second) {
                 logLine(QStringLiteral("stopping on signal %1: cancelling %2 job(s)")
                             .arg(signalNumber)
                             .arg(jobs.size()));
@@ -243,9 +273,22 @@ int runServeCommand(const QStringList& args) {
         });
     const int code = QCoreApplication::exec();
     host.stop();
-    service.cancelAll();
+    plan.core.service->cancelAll();
     logLine(QStringLiteral("stopped"));
     return code;
+}
+
+}  // namespace
+
+int runServeCommand(const QStringList& args) {
+    ServeCommandLine cl;
+    if (const auto done = adapters::parseCommandLine(cl.parser, kCommand, args)) return *done;
+    auto options = parseOptions(cl);
+    if (const auto* error = std::get_if<UsageError>(&options))
+        return adapters::commandUsageError(kCommand, error->message, cl.parser);
+    auto planned = plan(std::get<ServeOptions>(std::move(options)));
+    if (const int* code = std::get_if<int>(&planned)) return *code;
+    return run(std::get<ServePlan>(planned));
 }
 
 }  // namespace archival::app

@@ -40,7 +40,9 @@ BatchPanel::BatchPanel(BatchQueue* queue, QWidget* parent) : QWidget(parent), qu
     tree_->setSelectionMode(QAbstractItemView::SingleSelection);
 
     retry_ = new QPushButton(tr("Retry"), this);
+    retry_->setObjectName(QStringLiteral("retryButton"));
     cancel_ = new QPushButton(tr("Cancel"), this);
+    cancel_->setObjectName(QStringLiteral("cancelButton"));
     retry_->setToolTip(
         tr("Send the failed sets of the selected action (or the selected set) "
            "back to work"));
@@ -53,12 +55,18 @@ BatchPanel::BatchPanel(BatchQueue* queue, QWidget* parent) : QWidget(parent), qu
     auto* r2 = new QGroupBox(tr("Cloudflare R2"), this);
     auto* form = new QFormLayout(r2);
     accountId_ = new QLineEdit(r2);
+    accountId_->setObjectName(QStringLiteral("r2AccountId"));
     endpoint_ = new QLineEdit(r2);
+    endpoint_->setObjectName(QStringLiteral("r2Endpoint"));
     endpoint_->setPlaceholderText(tr("optional: any S3-compatible URL instead of R2"));
     bucket_ = new QLineEdit(r2);
+    bucket_->setObjectName(QStringLiteral("r2Bucket"));
     prefix_ = new QLineEdit(r2);
+    prefix_->setObjectName(QStringLiteral("r2Prefix"));
     accessKeyId_ = new QLineEdit(r2);
+    accessKeyId_->setObjectName(QStringLiteral("r2AccessKeyId"));
     secret_ = new QLineEdit(r2);
+    secret_->setObjectName(QStringLiteral("r2Secret"));
     secret_->setEchoMode(QLineEdit::Password);
     secret_->setPlaceholderText(tr("kept in the system keychain"));
     form->addRow(tr("Account id"), accountId_);
@@ -68,7 +76,9 @@ BatchPanel::BatchPanel(BatchQueue* queue, QWidget* parent) : QWidget(parent), qu
     form->addRow(tr("Access key id"), accessKeyId_);
     form->addRow(tr("Secret access key"), secret_);
     test_ = new QPushButton(tr("Test connection"), r2);
+    test_->setObjectName(QStringLiteral("testConnectionButton"));
     auto* saveButton = new QPushButton(tr("Save"), r2);
+    saveButton->setObjectName(QStringLiteral("saveR2Button"));
     status_ = new QLabel(r2);
     status_->setWordWrap(true);
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -89,10 +99,7 @@ BatchPanel::BatchPanel(BatchQueue* queue, QWidget* parent) : QWidget(parent), qu
     connect(test_, &QPushButton::clicked, this, &BatchPanel::testConnection);
     connect(saveButton, &QPushButton::clicked, this, &BatchPanel::save);
     connect(tree_, &QTreeWidget::itemSelectionChanged, this, &BatchPanel::updateButtons);
-    connect(queue_, &BatchQueue::setChanged, this, &BatchPanel::showSet);
-    connect(queue_, &BatchQueue::actionStopped, this,
-            [this](const QString& actionId, const QString&) { showAction(actionId); });
-    connect(queue_, &BatchQueue::uploadProgress, this, &BatchPanel::onUploadProgress);
+    connectQueue();
 
     setR2Settings(adapters::R2Settings::load(QSettings()));
     refreshAll();
@@ -100,6 +107,22 @@ BatchPanel::BatchPanel(BatchQueue* queue, QWidget* parent) : QWidget(parent), qu
 }
 
 BatchPanel::~BatchPanel() = default;
+
+void BatchPanel::setQueue(BatchQueue* queue) {
+    disconnect(queue_, nullptr, this, nullptr);
+    queue_ = queue;
+    connectQueue();
+    tree_->clear();
+    refreshAll();
+    updateButtons();
+}
+
+void BatchPanel::connectQueue() {
+    connect(queue_, &BatchQueue::setChanged, this, &BatchPanel::showSet);
+    connect(queue_, &BatchQueue::actionStopped, this,
+            [this](const QString& actionId, const QString&) { showAction(actionId); });
+    connect(queue_, &BatchQueue::uploadProgress, this, &BatchPanel::onUploadProgress);
+}
 
 adapters::R2Settings BatchPanel::r2Settings() const {
     return {accountId_->text().trimmed(), endpoint_->text().trimmed(), bucket_->text().trimmed(),
@@ -244,10 +267,7 @@ void BatchPanel::testConnection() {
         return;
     }
     auto run = [this, r2](const QString& secret) {
-        adapters::S3Settings s3;
-        s3.endpoint = r2.effectiveEndpoint();
-        s3.bucket = r2.bucket;
-        s3.credentials = {r2.accessKeyId, secret, {}};
+        adapters::S3Settings s3 = r2.toS3Settings(secret);
         s3.maxAttempts = 2;
         s3.timeoutMs = 15000;
         delete tester_;

@@ -1,10 +1,12 @@
 #pragma once
 // The batch queue in the studio: every action and its sets with state, a thumbnail, upload
 // progress and errors; Retry and Cancel for the selected action or set; and the R2 settings
-// with a "Test connection" button that makes a real signed request.
+// with a "Test connection" button that makes a real signed request. This is the one place
+// the curator edits the R2 destination (R2Settings owns the keys; the secret goes to the
+// keychain).
 //
 //   auto* panel = new archival::ui::BatchPanel(&queue, this);   // the queue outlives it
-//   connect(panel, &BatchPanel::settingsSaved, ...);            // rebuild the uploader
+//   connect(panel, &BatchPanel::settingsSaved, ...);            // retarget the uploads
 
 #include <QWidget>
 
@@ -30,6 +32,10 @@ class BatchPanel : public QWidget {
     explicit BatchPanel(adapters::BatchQueue* queue, QWidget* parent = nullptr);
     ~BatchPanel() override;
 
+    // Shows (and acts on) this queue from now on: the studio builds a new one when the R2
+    // destination changes.
+    void setQueue(adapters::BatchQueue* queue);
+
     // The form's R2 settings (what Save would store) and the typed secret.
     adapters::R2Settings r2Settings() const;
     void setR2Settings(const adapters::R2Settings& settings);
@@ -50,6 +56,7 @@ class BatchPanel : public QWidget {
     void settingsSaved(const archival::adapters::R2Settings& settings);
 
   private:
+    void connectQueue();
     void refreshAll();
     void showSet(const adapters::SetRecord& record);
     void showAction(const QString& actionId);

@@ -4,16 +4,11 @@
 #include <QActionGroup>
 #include <QCloseEvent>
 #include <QDockWidget>
-#include <QFileInfo>
-#include <QHBoxLayout>
 #include <QLabel>
 #include <QMenuBar>
 #include <QPlainTextEdit>
-#include <QPointer>
 #include <QProgressBar>
-#include <QScreen>
 #include <QSet>
-#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QToolBar>
@@ -21,32 +16,30 @@
 #include <QVBoxLayout>
 
 #include "pipeline/prompt_tokens.h"
+#include "ui/dock_layout.h"
+#include "ui/error_banner.h"
 #include "ui/error_text.h"
 #include "ui/gallery_panel.h"
+#include "ui/generation_core.h"
 #include "ui/image_canvas.h"
-#include "ui/image_saver.h"
 #include "ui/init_image_panel.h"
+#include "ui/job_controller.h"
 #include "ui/memory_panel.h"
 #include "ui/preview_view.h"
 #include "ui/program_panel.h"
 #include "ui/prompt_editor.h"
 #include "ui/settings_dialog.h"
-#include "ui/studio_backend.h"
 
 namespace archival::ui {
 
 namespace {
-const QString kGeometryKey = QStringLiteral("window/geometry");
-const QString kStateKey = QStringLiteral("window/state");
-constexpr int kLayoutVersion = 1;
-
 bool isImageToImage(const pipeline::Program* p) {
     return p && p->kind == QLatin1String("image-to-image");
 }
 }  // namespace
 
-MainWindow::MainWindow(StudioBackend* backend, QWidget* parent)
-    : QMainWindow(parent), backend_(backend), settings_(StudioSettings::load()) {
+MainWindow::MainWindow(GenerationCore* core, QWidget* parent)
+    : QMainWindow(parent), core_(core), settings_(StudioSettings::load()) {
     setWindowTitle(tr("Archival Studio"));
     setObjectName(QStringLiteral("MainWindow"));
     setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
@@ -56,27 +49,8 @@ MainWindow::MainWindow(StudioBackend* backend, QWidget* parent)
     auto* centreLayout = new QVBoxLayout(centre);
     centreLayout->setContentsMargins(0, 0, 0, 0);
     centreLayout->setSpacing(0);
-    auto* banner = new QWidget(centre);
-    banner->setObjectName(QStringLiteral("errorBar"));
-    banner->setStyleSheet(QStringLiteral("#errorBar { background: #fde7e7; }"));
-    auto* bannerLayout = new QHBoxLayout(banner);
-    bannerLayout->setContentsMargins(8, 6, 4, 6);
-    errorBanner_ = new QLabel(banner);
-    errorBanner_->setObjectName(QStringLiteral("errorBanner"));
-    errorBanner_->setAccessibleName(tr("Error"));
-    errorBanner_->setWordWrap(true);
-    errorBanner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    errorBanner_->setStyleSheet(QStringLiteral("color: #8a1010;"));
-    errorClose_ = new QToolButton(banner);
-    errorClose_->setIcon(QIcon(QStringLiteral(":/ui/clear.svg")));
-    errorClose_->setAccessibleName(tr("Dismiss error"));
-    errorClose_->setToolTip(tr("Dismiss"));
-    errorClose_->setAutoRaise(true);
-    bannerLayout->addWidget(errorBanner_, 1);
-    bannerLayout->addWidget(errorClose_, 0, Qt::AlignTop);
-    banner->hide();
-    connect(errorClose_, &QToolButton::clicked, this, &MainWindow::clearError);
-    centreLayout->addWidget(banner);
+    errorBanner_ = new ErrorBanner(centre);
+    centreLayout->addWidget(errorBanner_);
 
     centralSplit_ = new QSplitter(Qt::Horizontal, centre);
     centralSplit_->setObjectName(QStringLiteral("centralSplit"));
@@ -96,9 +70,8 @@ MainWindow::MainWindow(StudioBackend* backend, QWidget* parent)
     promptEditor_->setObjectName(QStringLiteral("promptEditor"));
     gallery_ = new GalleryPanel(this);
     gallery_->setObjectName(QStringLiteral("galleryPanel"));
-    memory_ = new MemoryPanel(backend_, this);
+    memory_ = new MemoryPanel(core_, this);
     memory_->setObjectName(QStringLiteral("memoryPanel"));
-    saver_ = new ImageSaver(this);
 
     statusLabel_ = new QLabel(this);
     statusLabel_->setObjectName(QStringLiteral("statusText"));
@@ -113,40 +86,26 @@ MainWindow::MainWindow(StudioBackend* backend, QWidget* parent)
     statusBar()->addPermanentWidget(progressBar_);
 
     buildActions();
+    jobs_ = new JobController(
+        core_, {preview_, progressBar_, gallery_, memory_, generateAction_, cancelAction_}, this);
+    connect(jobs_, &JobController::statusChanged, this, &MainWindow::setStatus);
+    connect(jobs_, &JobController::errorRaised, this, &MainWindow::showError);
+    connect(jobs_, &JobController::imagesSaved, this, &MainWindow::imagesSaved);
     buildDocks();
 
     connect(promptEditor_, &PromptEditor::promptChanged, programPanel_,
             &ProgramPanel::setTypedPrompt);
     connect(programPanel_, &ProgramPanel::programChanged, this, &MainWindow::programSelected);
     connect(gallery_, &GalleryPanel::reuseRequested, this, &MainWindow::reuse);
-    connect(saver_, &ImageSaver::saved, this, [this](const QString& path, const QImage& image) {
-        gallery_->addImage(path, image);
-        savedThisJob_ << path;
-        if (--imagesToSave_ == 0) {
-            setStatus(tr("Saved %1").arg(QFileInfo(path).fileName()));
-            Q_EMIT imagesSaved(savedThisJob_);
-        }
-    });
-    connect(saver_, &ImageSaver::failed, this, [this](const QString& message) {
-        imagesToSave_ = 0;
-        showError(errorHtml({pipeline::ErrorCode::Storage, message}));
-    });
 
-    connect(backend_, &StudioBackend::started, this, &MainWindow::onStarted);
-    connect(backend_, &StudioBackend::stage, this, &MainWindow::onStage);
-    connect(backend_, &StudioBackend::progress, this, &MainWindow::onProgress);
-    connect(backend_, &StudioBackend::finished, this, &MainWindow::onFinished);
-    connect(backend_, &StudioBackend::failed, this, &MainWindow::onFailed);
-    connect(backend_, &StudioBackend::cancelled, this, &MainWindow::onCancelled);
-
-    // The backend was built from the same QSettings; the memory budget stays the backend's.
-    backend_->setServiceSettings(settings_.service);
+    // The core was built from the same QSettings; the memory budget stays the core's.
+    core_->setServiceSettings(settings_.service);
     resolveModels();
     gallery_->setFolder(settings_.outputFolder);
-    setBusy(false);
-    restoreLayout();
+    jobs_->setOutputFolder(settings_.outputFolder);
+    layout_->restore();
 
-    const auto issues = backend_->registry().issues();
+    const auto issues = core_->registry().issues();
     setStatus(issues.isEmpty() ? modelStatusText()
                                : tr("%1 %n problem(s) in the program files; see Program.", nullptr,
                                     int(issues.size()))
@@ -200,7 +159,7 @@ void MainWindow::buildActions() {
             [this] { preview_->canvas()->setZoom(ImageCanvas::Zoom::Actual); });
     connect(settingsAction_, &QAction::triggered, this, &MainWindow::openSettings);
     connect(clearCacheAction_, &QAction::triggered, this, [this] {
-        backend_->clearCache();
+        core_->clearCache();
         memory_->refresh();
         setStatus(tr("Model cache cleared."));
     });
@@ -234,107 +193,51 @@ void MainWindow::buildActions() {
 }
 
 void MainWindow::buildDocks() {
-    auto dock = [this](QWidget* w, const QString& title, const QString& name) {
-        auto* d = new QDockWidget(title, this);
-        d->setObjectName(name);
-        d->setWidget(w);
-        d->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
-                       QDockWidget::DockWidgetClosable);
-        docks_ << d;
-        return d;
-    };
-    programDock_ = dock(programPanel_, tr("Program"), QStringLiteral("programDock"));
-    promptDock_ = dock(promptEditor_, tr("Prompt"), QStringLiteral("promptDock"));
-    galleryDock_ = dock(gallery_, tr("Gallery"), QStringLiteral("galleryDock"));
-    memoryDock_ = dock(memory_, tr("Memory"), QStringLiteral("memoryDock"));
+    layout_ = new DockLayout(this);
+    QDockWidget* program =
+        layout_->makeDock(programPanel_, tr("Program"), QStringLiteral("programDock"));
+    QDockWidget* prompt =
+        layout_->makeDock(promptEditor_, tr("Prompt"), QStringLiteral("promptDock"));
+    QDockWidget* gallery =
+        layout_->makeDock(gallery_, tr("Gallery"), QStringLiteral("galleryDock"));
+    QDockWidget* memory = layout_->makeDock(memory_, tr("Memory"), QStringLiteral("memoryDock"));
+    layout_->setMainDocks(program, prompt, gallery, memory);
 
     viewMenu_ = menuBar()->addMenu(tr("&View"));
     viewMenu_->addAction(zoomFitAction_);
     viewMenu_->addAction(zoomActualAction_);
     viewMenu_->addSeparator();
-    for (const auto& d : docks_) viewMenu_->addAction(d->toggleViewAction());
+    for (QDockWidget* d : layout_->docks()) viewMenu_->addAction(d->toggleViewAction());
     viewMenu_->addSeparator();
     viewMenu_->addAction(resetLayoutAction_);
-    resetLayout();
+    layout_->reset();
 }
 
 QDockWidget* MainWindow::addPanelDock(QWidget* panel, const QString& title,
                                       const QString& objectName) {
-    auto* d = new QDockWidget(title, this);
-    d->setObjectName(objectName);
-    d->setWidget(panel);
-    d->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
-                   QDockWidget::DockWidgetClosable);
-    docks_ << d;
-    extraDocks_ << d;
+    QDockWidget* d = layout_->addPanelDock(panel, title, objectName);
     viewMenu_->insertAction(resetLayoutAction_, d->toggleViewAction());
-    // Where the curator left it last time, else in a tab beside the gallery.
-    if (!restoreDockWidget(d)) {
-        addDockWidget(Qt::RightDockWidgetArea, d);
-        tabifyDockWidget(memoryDock_, d);
-        d->show();
-        galleryDock_->raise();
-    }
     return d;
 }
 
 void MainWindow::resetLayout() {
-    for (const auto& d : docks_) {
-        if (!d) continue;  // a panel dock deleted by its owner
-        d->setFloating(false);
-        d->show();
-    }
-    addDockWidget(Qt::LeftDockWidgetArea, programDock_);
-    addDockWidget(Qt::BottomDockWidgetArea, promptDock_);
-    addDockWidget(Qt::RightDockWidgetArea, galleryDock_);
-    addDockWidget(Qt::RightDockWidgetArea, memoryDock_);
-    tabifyDockWidget(galleryDock_, memoryDock_);
-    for (const auto& d : extraDocks_) {
-        if (!d) continue;
-        addDockWidget(Qt::RightDockWidgetArea, d);
-        tabifyDockWidget(memoryDock_, d);
-    }
-    galleryDock_->raise();
-    // The bottom dock sits under the preview only: the side docks take the corners.
-    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
-    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-    // Side panels a share of the window: readable at 1366x768, not wasteful at 4K.
-    const int side = qBound(280, width() / 5, 640);
-    resizeDocks({programDock_, galleryDock_}, {side, side}, Qt::Horizontal);
-    resizeDocks({promptDock_}, {qBound(150, height() / 5, 400)}, Qt::Vertical);
-}
-
-void MainWindow::restoreLayout() {
-    QSettings s;
-    const QByteArray geometry = s.value(kGeometryKey).toByteArray();
-    if (geometry.isEmpty() || !restoreGeometry(geometry)) {
-        const QSize screen = this->screen() ? this->screen()->availableSize() : QSize(1366, 768);
-        resize(screen * 0.9);
-    }
-    // A first run: docks sized for this window.
-    if (!restoreState(s.value(kStateKey).toByteArray(), kLayoutVersion)) resetLayout();
-}
-
-void MainWindow::saveLayout() const {
-    QSettings s;
-    s.setValue(kGeometryKey, saveGeometry());
-    s.setValue(kStateKey, saveState(kLayoutVersion));
+    layout_->reset();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-    saveLayout();
-    if (currentJob_) backend_->cancel(currentJob_);
+    layout_->save();
+    jobs_->cancel();
     QMainWindow::closeEvent(event);
 }
 
 void MainWindow::resolveModels() {
-    const auto registry = backend_->registry();
+    const auto registry = core_->registry();
     models_.clear();
     QSet<QString> seen;
     for (const auto& p : registry.programs()) {
         if (seen.contains(p.model)) continue;
         seen.insert(p.model);
-        models_.append(backend_->resolve(p));
+        models_.append(core_->resolve(p));
     }
     counters_.clear();
     programPanel_->setRegistry(registry, models_);
@@ -376,7 +279,7 @@ void MainWindow::programSelected(const QString&) {
 }
 
 bool MainWindow::generate() {
-    if (currentJob_) {
+    if (jobs_->isBusy()) {
         setStatus(tr("Already generating; Esc cancels."));
         return false;
     }
@@ -411,109 +314,32 @@ bool MainWindow::generate() {
     }
     clearError();
     promptEditor_->remember(prompt);
-    savedThisJob_.clear();
-    currentJob_ = backend_->submit(request);
-    setBusy(true);
-    preview_->startJob();
-    setStatus(tr("Queued %1.").arg(p->id));
+    jobs_->submit(request);
     return true;
 }
 
+bool MainWindow::isBusy() const {
+    return jobs_->isBusy();
+}
+
+pipeline::JobId MainWindow::currentJob() const {
+    return jobs_->currentJob();
+}
+
 void MainWindow::cancel() {
-    if (!currentJob_) return;
-    backend_->cancel(currentJob_);
-    setStatus(tr("Cancelling…"));
-}
-
-void MainWindow::setBusy(bool busy) {
-    generateAction_->setEnabled(!busy);
-    cancelAction_->setEnabled(busy);
-    progressBar_->setVisible(busy);
-    if (busy) {
-        progressBar_->setRange(0, 0);  // busy until the first stage or step says how far
-        progressBar_->setValue(0);
-    }
-}
-
-void MainWindow::onStarted(pipeline::JobId job) {
-    if (job != currentJob_) return;
-    setStatus(tr("Started."));
-}
-
-void MainWindow::onStage(pipeline::JobId job, const QString& stage, int index, int count) {
-    if (job != currentJob_) return;
-    const QString text = count > 0 ? tr("Loading %1 (%2 of %3)").arg(stage).arg(index).arg(count)
-                                   : tr("%1…").arg(stage);
-    progressBar_->setRange(0, qMax(count, 0));
-    progressBar_->setValue(qMax(index, 0));
-    progressBar_->setFormat(QStringLiteral("%v / %m"));
-    setStatus(text);
-    preview_->showStage(text);
-}
-
-void MainWindow::onProgress(pipeline::JobId job, int step, int total, const QImage& preview) {
-    if (job != currentJob_) return;
-    progressBar_->setRange(0, total);
-    progressBar_->setValue(step);
-    progressBar_->setFormat(tr("step %v / %m"));
-    preview_->showStep(step, total, preview);
-    setStatus(preview_->statusText());
-}
-
-void MainWindow::onFinished(pipeline::JobId job, const pipeline::JobResult& result) {
-    if (job != currentJob_) return;
-    currentJob_ = 0;
-    setBusy(false);
-    if (result.images.isEmpty()) {
-        showError(errorHtml({pipeline::ErrorCode::Internal, tr("The job returned no image.")}));
-        return;
-    }
-    const pipeline::ImageMetadata md =
-        result.metadata.isEmpty() ? pipeline::ImageMetadata{} : result.metadata.first();
-    QString caption = tr("%1 · seed %2 · %3×%4 · %5 s")
-                          .arg(md.programId)
-                          .arg(md.seed)
-                          .arg(result.images.first().width())
-                          .arg(result.images.first().height())
-                          .arg(md.totalSeconds, 0, 'f', 1);
-    if (!result.warnings.isEmpty())
-        caption += QStringLiteral(" · ") + result.warnings.join(QStringLiteral("; "));
-    preview_->showFinal(result.images.first(), caption);
-    imagesToSave_ = int(result.images.size());
-    saver_->save(settings_.outputFolder, result.images, result.metadata);
-    setStatus(tr("Done; saving…"));
-    if (memory_->isVisible()) memory_->refresh();
-}
-
-void MainWindow::onFailed(pipeline::JobId job, const pipeline::Error& error) {
-    if (job != currentJob_) return;
-    currentJob_ = 0;
-    setBusy(false);
-    preview_->showMessage(errorHeadline(error.code));
-    showError(errorHtml(error));
-    setStatus(errorLine(error));
-}
-
-void MainWindow::onCancelled(pipeline::JobId job) {
-    if (job != currentJob_) return;
-    currentJob_ = 0;
-    setBusy(false);
-    preview_->showMessage(tr("Cancelled."));
-    setStatus(tr("Cancelled."));
+    jobs_->cancel();
 }
 
 void MainWindow::showError(const QString& html) {
-    errorBanner_->setText(html);
-    errorBanner_->parentWidget()->show();
+    errorBanner_->showError(html);
 }
 
 void MainWindow::clearError() {
     errorBanner_->clear();
-    errorBanner_->parentWidget()->hide();
 }
 
 QString MainWindow::errorText() const {
-    return errorBanner_->parentWidget()->isHidden() ? QString() : errorBanner_->text();
+    return errorBanner_->text();
 }
 
 void MainWindow::setStatus(const QString& text) {
@@ -527,9 +353,9 @@ QString MainWindow::statusText() const {
 void MainWindow::applySettings(const StudioSettings& next) {
     const StudioSettings before = settings_;
     settings_ = next;
-    backend_->setServiceSettings(settings_.service);
+    core_->setServiceSettings(settings_.service);
     pipeline::FactorySettings wanted = settings_.factory;
-    const pipeline::FactorySettings current = backend_->factorySettings();
+    const pipeline::FactorySettings current = core_->factorySettings();
     wanted.memoryBudgetBytes = current.memoryBudgetBytes;  // not set in this dialog
     settings_.factory = wanted;
     settings_.save();
@@ -540,13 +366,15 @@ void MainWindow::applySettings(const StudioSettings& next) {
         wanted.locations.explicitPaths != current.locations.explicitPaths ||
         wanted.locations.modelRoots != current.locations.modelRoots ||
         wanted.locations.huggingFaceHub != current.locations.huggingFaceHub)
-        backend_->setFactorySettings(wanted);
+        core_->setFactorySettings(wanted);
     resolveModels();
     if (before.outputFolder != settings_.outputFolder) gallery_->setFolder(settings_.outputFolder);
+    jobs_->setOutputFolder(settings_.outputFolder);
     QString status = tr("Settings saved.") + QLatin1Char(' ') + modelStatusText();
     if (before.language != settings_.language)
         status += QLatin1Char(' ') + tr("The language changes at the next start.");
     setStatus(status);
+    Q_EMIT settingsApplied(settings_);
 }
 
 void MainWindow::openSettings() {

@@ -2,11 +2,12 @@
 // The curator's window. Programs and per-run overrides on the left, the prompt editor below,
 // the live preview (beside the init image for image-to-image programs) in the middle, the
 // gallery and memory on the right. Everything generates through the pipeline service
-// (behind StudioBackend); the GUI thread only shows what the service reports.
+// (behind GenerationCore); the GUI thread only shows what the service reports. The job's
+// course is JobController's, the docks' places DockLayout's, the error strip ErrorBanner's.
 
+#include <QDockWidget>
 #include <QHash>
 #include <QMainWindow>
-#include <QPointer>
 #include <memory>
 
 #include "pipeline/generation_job.h"
@@ -14,12 +15,10 @@
 #include "ui/studio_settings.h"
 
 class QAction;
-#include <QDockWidget>
 class QLabel;
 class QMenu;
 class QProgressBar;
 class QSplitter;
-class QToolButton;
 
 namespace archival::pipeline {
 class PromptTokenCounter;
@@ -27,27 +26,30 @@ class PromptTokenCounter;
 
 namespace archival::ui {
 
+class DockLayout;
+class ErrorBanner;
 class GalleryPanel;
-class ImageSaver;
 class InitImagePanel;
+class JobController;
 class MemoryPanel;
 class PreviewView;
 class ProgramPanel;
 class PromptEditor;
-class StudioBackend;
+class GenerationCore;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
   public:
     // Settings come from QSettings (StudioSettings::load()).
-    explicit MainWindow(StudioBackend* backend, QWidget* parent = nullptr);
+    explicit MainWindow(GenerationCore* core, QWidget* parent = nullptr);
     ~MainWindow() override;
 
     // Submits the current prompt with the selected program; false (and the reason shown)
     // when it cannot be run as set up.
     bool generate();
     void cancel();
-    // Applies new settings now: model folders, device, previews, output folder.
+    // Applies new settings now: model folders, device, previews, output folder; then
+    // settingsApplied() for the host's address.
     void applySettings(const StudioSettings& settings);
     void openSettings();
     // "Use these settings again" for an image's metadata.
@@ -58,8 +60,8 @@ class MainWindow : public QMainWindow {
     // its place from the last run comes back. The window takes ownership.
     QDockWidget* addPanelDock(QWidget* panel, const QString& title, const QString& objectName);
 
-    bool isBusy() const { return currentJob_ != 0; }
-    pipeline::JobId currentJob() const { return currentJob_; }
+    bool isBusy() const;
+    pipeline::JobId currentJob() const;
     const StudioSettings& settings() const { return settings_; }
     QString statusText() const;
     QString errorText() const;  // the error banner; empty when none
@@ -77,6 +79,9 @@ class MainWindow : public QMainWindow {
   Q_SIGNALS:
     // A job's images are on disk and in the gallery.
     void imagesSaved(const QStringList& paths);
+    // New settings are saved and applied to the generation core; the studio's other
+    // services (the exhibition host) take theirs from here.
+    void settingsApplied(const archival::ui::StudioSettings& settings);
 
   protected:
     void closeEvent(QCloseEvent* event) override;
@@ -84,29 +89,18 @@ class MainWindow : public QMainWindow {
   private:
     void buildActions();
     void buildDocks();
-    void restoreLayout();
-    void saveLayout() const;
     void resolveModels();
     void programSelected(const QString& id);
     void showError(const QString& html);
     void clearError();
     void setStatus(const QString& text);
-    void setBusy(bool busy);
 
-    void onStarted(pipeline::JobId job);
-    void onStage(pipeline::JobId job, const QString& stage, int index, int count);
-    void onProgress(pipeline::JobId job, int step, int total, const QImage& preview);
-    void onFinished(pipeline::JobId job, const pipeline::JobResult& result);
-    void onFailed(pipeline::JobId job, const pipeline::Error& error);
-    void onCancelled(pipeline::JobId job);
-
-    StudioBackend* backend_;
+    GenerationCore* core_;
     StudioSettings settings_;
     QList<pipeline::ModelResolution> models_;
     QHash<QString, std::shared_ptr<pipeline::PromptTokenCounter>> counters_;  // by folder
-    pipeline::JobId currentJob_ = 0;
-    QStringList savedThisJob_;
-    int imagesToSave_ = 0;
+    JobController* jobs_ = nullptr;
+    DockLayout* layout_ = nullptr;
 
     ProgramPanel* programPanel_ = nullptr;
     PromptEditor* promptEditor_ = nullptr;
@@ -114,20 +108,11 @@ class MainWindow : public QMainWindow {
     InitImagePanel* initPanel_ = nullptr;
     GalleryPanel* gallery_ = nullptr;
     MemoryPanel* memory_ = nullptr;
-    ImageSaver* saver_ = nullptr;
     QSplitter* centralSplit_ = nullptr;
-    QLabel* errorBanner_ = nullptr;
-    QToolButton* errorClose_ = nullptr;
+    ErrorBanner* errorBanner_ = nullptr;
     QLabel* statusLabel_ = nullptr;
     QProgressBar* progressBar_ = nullptr;
-    // Guarded: panel docks may be deleted by their owner before the window.
-    QList<QPointer<QDockWidget>> docks_;
-    QList<QPointer<QDockWidget>> extraDocks_;  // added with addPanelDock
     QMenu* viewMenu_ = nullptr;
-    QDockWidget* programDock_ = nullptr;
-    QDockWidget* promptDock_ = nullptr;
-    QDockWidget* galleryDock_ = nullptr;
-    QDockWidget* memoryDock_ = nullptr;
 
     QAction* generateAction_ = nullptr;
     QAction* cancelAction_ = nullptr;

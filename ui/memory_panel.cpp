@@ -9,7 +9,7 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
-#include "ui/studio_backend.h"
+#include "ui/generation_core.h"
 
 namespace archival::ui {
 
@@ -17,8 +17,7 @@ QString formatBytes(quint64 bytes) {
     return QLocale().formattedDataSize(qint64(bytes), 1, QLocale::DataSizeTraditionalFormat);
 }
 
-MemoryPanel::MemoryPanel(StudioBackend* backend, QWidget* parent)
-    : QWidget(parent), backend_(backend) {
+MemoryPanel::MemoryPanel(GenerationCore* core, QWidget* parent) : QWidget(parent), core_(core) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     stats_ = new QLabel(this);
@@ -57,14 +56,14 @@ MemoryPanel::MemoryPanel(StudioBackend* backend, QWidget* parent)
     connect(timer_, &QTimer::timeout, this, &MemoryPanel::refresh);
     connect(refreshButton, &QPushButton::clicked, this, &MemoryPanel::refresh);
     connect(clear_, &QPushButton::clicked, this, [this] {
-        backend_->clearCache();
+        core_->clearCache();
         refresh();
     });
     refresh();
 }
 
 void MemoryPanel::refresh() {
-    const pipeline::MemoryStats s = backend_->memoryStats();
+    const pipeline::MemoryStats s = core_->memoryStats();
     QStringList lines;
     lines << tr("Process: %1 (peak %2)").arg(formatBytes(s.rssBytes), formatBytes(s.peakRssBytes));
     if (s.cuda)

@@ -11,12 +11,12 @@ class QTreeWidget;
 
 namespace archival::ui {
 
-class StudioBackend;
+class GenerationCore;
 
 class MemoryPanel : public QWidget {
     Q_OBJECT
   public:
-    explicit MemoryPanel(StudioBackend* backend, QWidget* parent = nullptr);
+    explicit MemoryPanel(GenerationCore* core, QWidget* parent = nullptr);
 
     void refresh();
     QString statsText() const;
@@ -28,7 +28,7 @@ class MemoryPanel : public QWidget {
     void hideEvent(QHideEvent* event) override;
 
   private:
-    StudioBackend* backend_;
+    GenerationCore* core_;
     QLabel* stats_;
     QTreeWidget* cached_;
     QPushButton* clear_;

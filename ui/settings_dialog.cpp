@@ -212,29 +212,19 @@ QWidget* SettingsDialog::connectionsTab() {
     auto* page = new QWidget(this);
     auto* layout = new QVBoxLayout(page);
     auto* r2 = new QGroupBox(tr("Cloudflare R2 (batch uploads)"), page);
-    auto* r2Form = new QFormLayout(r2);
-    r2Account_ = new QLineEdit(initial_.r2Account, r2);
-    r2Account_->setObjectName(QStringLiteral("r2Account"));
-    r2Account_->setAccessibleName(tr("R2 account id"));
-    r2Form->addRow(tr("Account id"), r2Account_);
-    r2Bucket_ = new QLineEdit(initial_.r2Bucket, r2);
-    r2Bucket_->setObjectName(QStringLiteral("r2Bucket"));
-    r2Bucket_->setAccessibleName(tr("R2 bucket"));
-    r2Form->addRow(tr("Bucket"), r2Bucket_);
-    r2Prefix_ = new QLineEdit(initial_.r2Prefix, r2);
-    r2Prefix_->setObjectName(QStringLiteral("r2Prefix"));
-    r2Prefix_->setAccessibleName(tr("R2 key prefix"));
-    r2Form->addRow(tr("Key prefix"), r2Prefix_);
-    auto* keys = new QLabel(tr("Access keys are kept in the system keychain: enter them in the "
-                               "Batch panel."),
-                            r2);
-    keys->setWordWrap(true);
-    r2Form->addRow(keys);
+    auto* r2Layout = new QVBoxLayout(r2);
+    auto* r2Note = new QLabel(tr("The R2 destination (account, bucket, prefix, access key) and "
+                                 "its secret are set in the Batch panel, where Test connection "
+                                 "tries them. The secret is kept in the system keychain."),
+                              r2);
+    r2Note->setObjectName(QStringLiteral("r2Note"));
+    r2Note->setWordWrap(true);
+    r2Layout->addWidget(r2Note);
     layout->addWidget(r2);
 
     auto* host = new QGroupBox(tr("WebSocket host (exhibition screens)"), page);
     auto* hostForm = new QFormLayout(host);
-    hostAddress_ = new QLineEdit(initial_.hostAddress, host);
+    hostAddress_ = new QLineEdit(initial_.host.address, host);
     hostAddress_->setObjectName(QStringLiteral("hostAddress"));
     hostAddress_->setAccessibleName(tr("Host address"));
     hostForm->addRow(tr("Address"), hostAddress_);
@@ -242,7 +232,7 @@ QWidget* SettingsDialog::connectionsTab() {
     hostPort_->setObjectName(QStringLiteral("hostPort"));
     hostPort_->setAccessibleName(tr("Host port"));
     hostPort_->setRange(1, 65535);
-    hostPort_->setValue(initial_.hostPort);
+    hostPort_->setValue(initial_.host.port);
     hostForm->addRow(tr("Port"), hostPort_);
     auto* token = new QLabel(tr("The access token is kept in the system keychain: set it in the "
                                 "Host panel."),
@@ -275,11 +265,8 @@ StudioSettings SettingsDialog::settings() const {
     s.service.previews = previews_->isChecked();
     s.service.previewIntervalMs = previewInterval_->value();
     s.language = language_->currentData().toString();
-    s.r2Account = r2Account_->text().trimmed();
-    s.r2Bucket = r2Bucket_->text().trimmed();
-    s.r2Prefix = r2Prefix_->text().trimmed();
-    s.hostAddress = hostAddress_->text().trimmed();
-    s.hostPort = hostPort_->value();
+    s.host.address = hostAddress_->text().trimmed();
+    s.host.port = hostPort_->value();
     return s;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // The studio's settings: where models are (explicit folders, model roots, the Hugging Face
 // cache and what it holds), device and precision, output folder, previews, language, and
-// the R2 and host addresses. Secrets are not here: the batch and host panels keep keys and
-// tokens in the OS keychain.
+// the exhibition host's address. The R2 destination and its key are edited in the batch
+// panel (where Test connection tries them); this dialog points there. Secrets are not here:
+// the batch and host panels keep keys and tokens in the OS keychain.
 
 #include <QDialog>
 
@@ -49,9 +50,6 @@ class SettingsDialog : public QDialog {
     QCheckBox* previews_ = nullptr;
     QSpinBox* previewInterval_ = nullptr;
     QComboBox* language_ = nullptr;
-    QLineEdit* r2Account_ = nullptr;
-    QLineEdit* r2Bucket_ = nullptr;
-    QLineEdit* r2Prefix_ = nullptr;
     QLineEdit* hostAddress_ = nullptr;
     QSpinBox* hostPort_ = nullptr;
 };

@@ -1,17 +1,12 @@
 #include "ui/studio_panels.h"
 
-#include <QHostAddress>
-#include <QSettings>
+#include <QDockWidget>
 #include <QStatusBar>
 
-#include "adapters/batch/batch_queue.h"
+#include "adapters/batch/batch_destination.h"
 #include "adapters/batch/r2_settings.h"
-#include "adapters/batch/s3_client.h"
-#include "adapters/batch/secret_store.h"
-#include "adapters/batch/service_image_source.h"
 #include "adapters/host/exhibition_host.h"
 #include "adapters/host/host_settings.h"
-#include "adapters/host/service_job_runner.h"
 #include "ui/batch_panel.h"
 #include "ui/host_panel.h"
 #include "ui/main_window.h"
@@ -19,65 +14,73 @@
 
 namespace archival::ui {
 
-StudioPanels::StudioPanels(MainWindow* window, pipeline::GenerationService* service,
-                           QObject* parent)
-    : QObject(parent), window_(window) {
-    const StudioSettings settings = StudioSettings::load();
+StudioPanels::StudioPanels(MainWindow* window, adapters::BatchDestination* batch,
+                           adapters::host::ExhibitionHost* host, QObject* parent)
+    : QObject(parent), window_(window), batch_(batch), host_(host) {
+    batchPanel_ = new BatchPanel(batch_->queue());
+    batchPanel_->setObjectName(QStringLiteral("batchPanel"));
+    connect(batch_, &adapters::BatchDestination::queueReplaced, batchPanel_, &BatchPanel::setQueue);
+    connect(batchPanel_, &BatchPanel::settingsSaved, this, &StudioPanels::retargetBatch);
+    batchDock_ = window_->addPanelDock(batchPanel_, tr("Batch"), QStringLiteral("batchDock"));
+    if (batch_->destination().missing().isEmpty() && !batch_->uploaderProblem().isEmpty())
+        showMessage(tr("Batch uploads wait for the R2 key: %1").arg(batch_->uploaderProblem()),
+                    10000);
 
-    source_ = std::make_unique<adapters::ServiceImageSource>(*service);
-    adapters::QueueSettings queueSettings;
-    const adapters::R2Settings r2 = adapters::R2Settings::load(QSettings());
-    queueSettings.prefix = r2.prefix;
-    queueSettings.bucket = r2.bucket;
-    queue_ = std::make_unique<adapters::BatchQueue>(queueSettings, source_.get(), nullptr);
-    const QStringList problems = queue_->resume();
-    connectUploader();
-    auto* batch = new BatchPanel(queue_.get());
-    batch->setObjectName(QStringLiteral("batchPanel"));
-    connect(batch, &BatchPanel::settingsSaved, this, [this] { connectUploader(); });
-    batchDock_ = window_->addPanelDock(batch, tr("Batch"), QStringLiteral("batchDock"));
-    if (!problems.isEmpty())
-        window_->statusBar()->showMessage(problems.join(QStringLiteral("; ")), 10000);
-
-    adapters::host::HostSettings hostSettings;
-    const QHostAddress address(settings.hostAddress);
-    if (!address.isNull()) hostSettings.address = address;
-    hostSettings.port = quint16(settings.hostPort);
-    hostJobRunner_ = std::make_unique<adapters::host::ServiceJobRunner>(service);
-    host_ = std::make_unique<adapters::host::ExhibitionHost>(hostSettings, hostJobRunner_.get());
-    auto* hostPanel = new HostPanel(host_.get());
-    hostPanel->setObjectName(QStringLiteral("hostPanel"));
-    connect(hostPanel, &HostPanel::message, window_,
-            [this](const QString& text) { window_->statusBar()->showMessage(text, 8000); });
-    hostDock_ = window_->addPanelDock(hostPanel, tr("Exhibition host"), QStringLiteral("hostDock"));
+    hostPanel_ = new HostPanel(host_);
+    hostPanel_->setObjectName(QStringLiteral("hostPanel"));
+    connect(hostPanel_, &HostPanel::message, this,
+            [this](const QString& text) { showMessage(text, 8000); });
+    hostDock_ =
+        window_->addPanelDock(hostPanel_, tr("Exhibition host"), QStringLiteral("hostDock"));
+    connect(window_, &MainWindow::settingsApplied, this,
+            [this](const StudioSettings& settings) { moveHost(settings.host); });
 }
 
 StudioPanels::~StudioPanels() {
-    // The panels point at the queue and the host: they go first.
+    // The panels point at the queue and the host, which outlive this: the panels go now.
     delete batchDock_.data();
     delete hostDock_.data();
-    host_.reset();
-    queue_.reset();
 }
 
-void StudioPanels::connectUploader() {
-    queue_->setUploader(nullptr);
-    uploader_.reset();
-    const adapters::R2Settings r2 = adapters::R2Settings::load(QSettings());
-    if (!r2.missing().isEmpty()) return;  // the batch panel says what is missing
-    const adapters::SecretStore::Result secret =
-        adapters::SecretStore::secretForRun(r2.accessKeyId);
-    if (!secret.ok) {
-        window_->statusBar()->showMessage(
-            tr("Batch uploads wait for the R2 key: %1").arg(secret.error), 10000);
+BatchPanel* StudioPanels::batchPanel() const {
+    return batchPanel_;
+}
+
+HostPanel* StudioPanels::hostPanel() const {
+    return hostPanel_;
+}
+
+void StudioPanels::retargetBatch(const adapters::R2Settings& r2) {
+    QStringList problems = batch_->retarget(r2);
+    if (r2.missing().isEmpty() && !batch_->uploaderProblem().isEmpty())
+        problems.prepend(
+            tr("Batch uploads wait for the R2 key: %1").arg(batch_->uploaderProblem()));
+    if (!problems.isEmpty()) showMessage(problems.join(QStringLiteral("; ")), 10000);
+}
+
+void StudioPanels::moveHost(const adapters::host::ListenAddress& address) {
+    adapters::host::HostSettings wanted = host_->settings();
+    address.applyTo(&wanted);
+    const adapters::host::HostSettings now = host_->settings();
+    if (wanted.address == now.address && wanted.port == now.port) return;
+    host_->setListenAddress(wanted.address, wanted.port);
+    const QString where = QStringLiteral("%1:%2").arg(wanted.address.toString()).arg(wanted.port);
+    if (!host_->isListening()) {
+        showMessage(tr("The exhibition host will listen on %1 when switched on.").arg(where), 8000);
         return;
     }
-    adapters::S3Settings s3;
-    s3.endpoint = r2.effectiveEndpoint();
-    s3.bucket = r2.bucket;
-    s3.credentials = {r2.accessKeyId, secret.secret, {}};
-    uploader_ = std::make_unique<adapters::S3Client>(s3);
-    queue_->setUploader(uploader_.get());
+    // Screens attached to the old address reconnect to the new one.
+    host_->stop();
+    if (host_->start())
+        showMessage(tr("The exhibition host now listens on %1.").arg(host_->webSocketUrl()), 8000);
+    else
+        showMessage(
+            tr("The exhibition host cannot listen on %1: %2").arg(where, host_->errorString()),
+            10000);
+}
+
+void StudioPanels::showMessage(const QString& text, int ms) {
+    window_->statusBar()->showMessage(text, ms);
 }
 
 }  // namespace archival::ui

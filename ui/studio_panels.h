@@ -1,49 +1,53 @@
 #pragma once
-// The batch queue and the exhibition host inside the studio: both run on the window's
-// generation service, and their panels dock beside the gallery. The host starts only when
-// the curator switches it on in its panel; the queue resumes what a previous run left and
-// uploads once the R2 settings and key are complete.
+// The batch queue and the exhibition host inside the studio: their panels dock beside the
+// gallery, and settings the curator applies reach them at once. The queue, its uploader and
+// the host are built by the application (app/studio_assembly) and handed in; this only shows
+// them and passes changes on: new R2 settings saved in the batch panel retarget the queue's
+// uploads, a new host address in the Settings dialog restarts a running host there.
 
-#include <QDockWidget>
 #include <QObject>
 #include <QPointer>
-#include <memory>
 
-namespace archival::pipeline {
-class GenerationService;
-}
+class QDockWidget;
+
 namespace archival::adapters {
-class BatchQueue;
-class S3Client;
-class ServiceImageSource;
+class BatchDestination;
+struct R2Settings;
 namespace host {
 class ExhibitionHost;
-class ServiceJobRunner;
+struct ListenAddress;
 }  // namespace host
 }  // namespace archival::adapters
 
 namespace archival::ui {
 
+class BatchPanel;
+class HostPanel;
 class MainWindow;
 
 class StudioPanels : public QObject {
     Q_OBJECT
   public:
-    StudioPanels(MainWindow* window, pipeline::GenerationService* service,
-                 QObject* parent = nullptr);
+    // `batch` and `host` must outlive this.
+    StudioPanels(MainWindow* window, adapters::BatchDestination* batch,
+                 adapters::host::ExhibitionHost* host, QObject* parent = nullptr);
     ~StudioPanels() override;
 
+    BatchPanel* batchPanel() const;
+    HostPanel* hostPanel() const;
+
   private:
-    void connectUploader();
+    void retargetBatch(const adapters::R2Settings& r2);
+    void moveHost(const adapters::host::ListenAddress& address);
+    void showMessage(const QString& text, int ms);
 
     MainWindow* window_;
+    adapters::BatchDestination* batch_;
+    adapters::host::ExhibitionHost* host_;
+    QPointer<BatchPanel> batchPanel_;
+    QPointer<HostPanel> hostPanel_;
     QPointer<QDockWidget> batchDock_;
     QPointer<QDockWidget> hostDock_;
-    std::unique_ptr<adapters::ServiceImageSource> source_;
-    std::unique_ptr<adapters::BatchQueue> queue_;
-    std::unique_ptr<adapters::S3Client> uploader_;
-    std::unique_ptr<adapters::host::ServiceJobRunner> hostJobRunner_;
-    std::unique_ptr<adapters::host::ExhibitionHost> host_;
 };
 
 }  // namespace archival::ui

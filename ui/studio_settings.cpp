@@ -18,11 +18,7 @@ StudioSettings StudioSettings::load(const QSettings& s) {
     out.service = pipeline::serviceSettingsFromSettings(s);
     out.outputFolder = pipeline::outputFolderFromSettings(s);
     out.language = s.value(QStringLiteral("ui/language")).toString();
-    out.r2Account = s.value(QStringLiteral("r2/accountId")).toString();
-    out.r2Bucket = s.value(QStringLiteral("r2/bucket")).toString();
-    out.r2Prefix = s.value(QStringLiteral("r2/prefix")).toString();
-    out.hostAddress = s.value(QStringLiteral("host/address"), out.hostAddress).toString();
-    out.hostPort = s.value(QStringLiteral("host/port"), out.hostPort).toInt();
+    out.host = adapters::host::ListenAddress::load(s);
     return out;
 }
 
@@ -36,11 +32,7 @@ void StudioSettings::save(QSettings& s) const {
     pipeline::saveServiceSettings(s, service);
     s.setValue(QStringLiteral("output/folder"), outputFolder);
     s.setValue(QStringLiteral("ui/language"), language);
-    s.setValue(QStringLiteral("r2/accountId"), r2Account);
-    s.setValue(QStringLiteral("r2/bucket"), r2Bucket);
-    s.setValue(QStringLiteral("r2/prefix"), r2Prefix);
-    s.setValue(QStringLiteral("host/address"), hostAddress);
-    s.setValue(QStringLiteral("host/port"), hostPort);
+    host.save(s);
     s.sync();
 }
 

@@ -3,14 +3,15 @@
 // (pipeline/studio_settings.h), so the window, the command line and the headless host read
 // the same values; the window adds
 //   ui/language            "" (follow the system), "en", "de"
-//   r2/account, r2/bucket, r2/prefix
-//   host/address, host/port
-// Secrets (R2 keys, the host's access token) never go here: the batch and host panels keep
-// them in the OS keychain.
+// and the exhibition host's address, whose keys (host/address, host/port) are
+// adapters::host::ListenAddress's. The R2 destination (r2/...) is adapters::R2Settings'
+// alone and is edited in the batch panel. Secrets (the R2 key, the host's access token)
+// never go here: they live in the OS keychain.
 
 #include <QString>
 #include <QStringList>
 
+#include "adapters/host/host_settings.h"
 #include "pipeline/generation_service.h"
 #include "pipeline/pipeline_factory.h"
 
@@ -23,9 +24,7 @@ struct StudioSettings {
     pipeline::ServiceSettings service;
     QString outputFolder;
     QString language;  // empty: the system's
-    QString r2Account, r2Bucket, r2Prefix;
-    QString hostAddress = QStringLiteral("127.0.0.1");
-    int hostPort = 8787;  // the host's default (HostSettings, serve)
+    adapters::host::ListenAddress host;
 
     static StudioSettings load();
     static StudioSettings load(const QSettings& settings);

@@ -1,4 +1,4 @@
-// The window on a scripted backend (no model): the whole curator flow from the keyboard,
+// The window on a scripted core (no model): the whole curator flow from the keyboard,
 // cancel, image-to-image, errors, settings, gallery, tokens, accessibility, layout, and
 // screenshots of the main states in the build folder.
 #include <QAction>
@@ -22,7 +22,7 @@
 #include <QTreeWidget>
 #include <QtTest>
 
-#include "scripted_backend.h"
+#include "scripted_generation_core.h"
 #include "test_support.h"
 #include "ui/gallery_panel.h"
 #include "ui/image_canvas.h"
@@ -81,8 +81,8 @@ class TestMainWindow : public QObject {
 
     void opensWithProgramsAndShowsBadProgramFile() {
         freshSettings();
-        test::ScriptedBackend backend(registryWithBadUserFile());
-        ui::MainWindow w(&backend);
+        test::ScriptedGenerationCore core(registryWithBadUserFile());
+        ui::MainWindow w(&core);
         w.resize(1366, 768);
         showAndWait(w);
         QCOMPARE(w.programPanel()->programList()->count(), 4);  // the built-ins all stay
@@ -94,15 +94,15 @@ class TestMainWindow : public QObject {
         // A built-in still runs.
         typePromptAndGenerate(w, "a lighthouse");
         QTRY_VERIFY(!w.isBusy());
-        QCOMPARE(backend.requests.size(), 1);
-        QCOMPARE(backend.requests.first().programId, QStringLiteral("P0"));
+        QCOMPARE(core.requests.size(), 1);
+        QCOMPARE(core.requests.first().programId, QStringLiteral("P0"));
     }
 
     void ctrlEnterGeneratesWithPreviewsIntoGallery() {
         freshSettings();
-        test::ScriptedBackend backend(
+        test::ScriptedGenerationCore core(
             pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
-        ui::MainWindow w(&backend);
+        ui::MainWindow w(&core);
         w.resize(1366, 768);
         showAndWait(w);
         QVERIFY(w.programPanel()->selectProgram("P3"));
@@ -111,10 +111,10 @@ class TestMainWindow : public QObject {
         QSignalSpy saved(&w, &ui::MainWindow::imagesSaved);
         typePromptAndGenerate(w, "painting of singapore");
         QVERIFY(w.isBusy());
-        QCOMPARE(backend.requests.size(), 1);
-        QCOMPARE(backend.requests.first().prompt, QStringLiteral("painting of singapore"));
-        QCOMPARE(backend.requests.first().owner, QStringLiteral("gui"));
-        QVERIFY(!backend.requests.first().steps.has_value());  // no override: the program's
+        QCOMPARE(core.requests.size(), 1);
+        QCOMPARE(core.requests.first().prompt, QStringLiteral("painting of singapore"));
+        QCOMPARE(core.requests.first().owner, QStringLiteral("gui"));
+        QVERIFY(!core.requests.first().steps.has_value());  // no override: the program's
 
         QTRY_VERIFY(w.preview()->previewCount() >= 2);  // previews arrive step by step
         QVERIFY(w.preview()->statusText().contains(" of 20"));
@@ -137,10 +137,10 @@ class TestMainWindow : public QObject {
 
     void escCancelsMidRun() {
         freshSettings();
-        test::ScriptedBackend backend(
+        test::ScriptedGenerationCore core(
             pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
-        backend.stepMs = 30;
-        ui::MainWindow w(&backend);
+        core.stepMs = 30;
+        ui::MainWindow w(&core);
         showAndWait(w);
         typePromptAndGenerate(w, "a long job");
         QTRY_VERIFY(w.preview()->lastStep() >= 2);
@@ -155,9 +155,9 @@ class TestMainWindow : public QObject {
 
     void imageToImageNeedsAndSendsInitImage() {
         freshSettings();
-        test::ScriptedBackend backend(
+        test::ScriptedGenerationCore core(
             pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
-        ui::MainWindow w(&backend);
+        ui::MainWindow w(&core);
         w.resize(1366, 768);
         showAndWait(w);
         QVERIFY(!w.initImagePanel()->isVisible());  // P0: text-to-image
@@ -168,7 +168,7 @@ class TestMainWindow : public QObject {
         QVERIFY(!w.isBusy());
         QVERIFY(w.errorText().contains("InvalidRequest"));
         QVERIFY(w.errorText().contains("init image"));
-        QCOMPARE(backend.requests.size(), 0);
+        QCOMPARE(core.requests.size(), 0);
 
         QImage init(64, 48, QImage::Format_RGB888);
         init.fill(Qt::darkCyan);
@@ -179,8 +179,8 @@ class TestMainWindow : public QObject {
         QTest::keyClick(w.promptEditor()->promptEdit(), Qt::Key_Return, Qt::ControlModifier);
         QVERIFY(w.isBusy());
         QVERIFY(w.errorText().isEmpty());
-        QCOMPARE(backend.requests.size(), 1);
-        QCOMPARE(backend.requests.first().initImage.size(), QSize(64, 48));
+        QCOMPARE(core.requests.size(), 1);
+        QCOMPARE(core.requests.first().initImage.size(), QSize(64, 48));
         QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), 10000);
         QVERIFY(!w.preview()->canvas()->image().isNull());
         QVERIFY(w.initImagePanel()->isVisible());  // beside the result
@@ -189,11 +189,11 @@ class TestMainWindow : public QObject {
 
     void typedErrorIsShown() {
         freshSettings();
-        test::ScriptedBackend backend(
+        test::ScriptedGenerationCore core(
             pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
-        backend.failWith = pipeline::Error{pipeline::ErrorCode::ModelLoad,
-                                           "no unet/ in /models/sd15 (looked in the cache)"};
-        ui::MainWindow w(&backend);
+        core.failWith = pipeline::Error{pipeline::ErrorCode::ModelLoad,
+                                        "no unet/ in /models/sd15 (looked in the cache)"};
+        ui::MainWindow w(&core);
         showAndWait(w);
         typePromptAndGenerate(w, "x");
         QTRY_VERIFY(!w.isBusy());
@@ -205,16 +205,16 @@ class TestMainWindow : public QObject {
 
     void overridesReachTheRequestAndReuseRestoresThem() {
         freshSettings();
-        test::ScriptedBackend backend(
+        test::ScriptedGenerationCore core(
             pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
-        ui::MainWindow w(&backend);
+        ui::MainWindow w(&core);
         showAndWait(w);
         QVERIFY(w.programPanel()->selectProgram("P3"));
         w.programPanel()->setOverrides(777, 6, 4.5, QSize(128, 96));
         typePromptAndGenerate(w, "harbour cranes");
         QSignalSpy saved(&w, &ui::MainWindow::imagesSaved);
         QTRY_VERIFY_WITH_TIMEOUT(saved.count() == 1, 10000);
-        const pipeline::JobRequest r = backend.requests.first();
+        const pipeline::JobRequest r = core.requests.first();
         QCOMPARE(r.seed.value_or(0), 777u);
         QCOMPARE(r.steps.value_or(0), 6);
         QCOMPARE(r.guidance.value_or(0), 4.5);
@@ -232,7 +232,7 @@ class TestMainWindow : public QObject {
         QCOMPARE(w.promptEditor()->prompt(), QStringLiteral("harbour cranes"));
         QTest::keyClick(w.promptEditor()->promptEdit(), Qt::Key_Return, Qt::ControlModifier);
         QTRY_VERIFY_WITH_TIMEOUT(saved.count() == 2, 10000);
-        const pipeline::JobRequest again = backend.requests.at(1);
+        const pipeline::JobRequest again = core.requests.at(1);
         QCOMPARE(again.seed.value_or(0), 777u);
         QCOMPARE(again.steps.value_or(0), 6);
         QCOMPARE(again.size.value_or(QSize()), QSize(128, 96));
@@ -256,9 +256,9 @@ class TestMainWindow : public QObject {
         QCOMPARE(pipeline::writePngWithMetadata(a, img, md), QString());
         QVERIFY(img.save(out_.filePath("earlier/plain.png")));
 
-        test::ScriptedBackend backend(
+        test::ScriptedGenerationCore core(
             pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
-        ui::MainWindow w(&backend);
+        ui::MainWindow w(&core);
         showAndWait(w);
         QCOMPARE(w.gallery()->list()->count(), 2);
         QTRY_COMPARE(w.gallery()->pendingThumbnails(), 0);
@@ -280,11 +280,11 @@ class TestMainWindow : public QObject {
 
     void settingPersistsAndAppliesWithoutRestart() {
         freshSettings();
-        test::ScriptedBackend backend(
+        test::ScriptedGenerationCore core(
             pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
-        ui::MainWindow w(&backend);
+        ui::MainWindow w(&core);
         showAndWait(w);
-        const int factoryCalls = backend.factorySettingsCalls;
+        const int factoryCalls = core.factorySettingsCalls;
 
         // Through the dialog: change the preview interval, the output folder and a model
         // folder, press OK.
@@ -309,20 +309,20 @@ class TestMainWindow : public QObject {
             dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
         });
         w.openSettings();
-        QCOMPARE(backend.service.previewIntervalMs, 400);  // applied now
-        QCOMPARE(backend.factory.locations.explicitPaths.value(
+        QCOMPARE(core.service.previewIntervalMs, 400);  // applied now
+        QCOMPARE(core.factory.locations.explicitPaths.value(
                      "stabilityai/stable-diffusion-3.5-large-turbo"),
                  test::fixture("models/sd3-tiny-pipe"));
-        QCOMPARE(backend.factorySettingsCalls, factoryCalls + 1);
+        QCOMPARE(core.factorySettingsCalls, factoryCalls + 1);
         QCOMPARE(w.gallery()->folder(), out_.filePath("moved"));
         QCOMPARE(QSettings().value("engine/previewIntervalMs").toInt(), 400);
         QVERIFY(w.modelStatusText().contains("1 of 2"));
 
         // A new window (a restart) reads them back.
-        ui::MainWindow again(&backend);
+        ui::MainWindow again(&core);
         QCOMPARE(again.settings().service.previewIntervalMs, 400);
         QCOMPARE(again.settings().outputFolder, out_.filePath("moved"));
-        QCOMPARE(backend.service.previewIntervalMs, 400);
+        QCOMPARE(core.service.previewIntervalMs, 400);
     }
 
     void tokenCountMarksTheTruncatedTail() {
@@ -332,9 +332,9 @@ class TestMainWindow : public QObject {
         s.factory.locations.explicitPaths.insert("runwayml/stable-diffusion-v1-5",
                                                  test::fixture("models/sd15-tiny-pipe"));
         s.save();
-        test::ScriptedBackend backend(
+        test::ScriptedGenerationCore core(
             pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
-        ui::MainWindow w(&backend);
+        ui::MainWindow w(&core);
         showAndWait(w);
         QVERIFY(w.programPanel()->selectProgram("P3"));
         w.promptEditor()->setPrompt("a red boat");
@@ -357,9 +357,9 @@ class TestMainWindow : public QObject {
 
     void historyIsSearchable() {
         freshSettings();
-        test::ScriptedBackend backend(
+        test::ScriptedGenerationCore core(
             pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
-        ui::MainWindow w(&backend);
+        ui::MainWindow w(&core);
         showAndWait(w);
         for (const char* p : {"harbour at dawn", "city at night", "harbour cranes"})
             w.promptEditor()->remember(QString::fromLatin1(p));
@@ -378,30 +378,30 @@ class TestMainWindow : public QObject {
 
     void memoryPanelShowsStatsAndClearsCache() {
         freshSettings();
-        test::ScriptedBackend backend(
+        test::ScriptedGenerationCore core(
             pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
-        backend.requests << pipeline::JobRequest{};  // pretend a model is loaded
-        ui::MainWindow w(&backend);
+        core.requests << pipeline::JobRequest{};  // pretend a model is loaded
+        ui::MainWindow w(&core);
         showAndWait(w);
         w.memoryPanel()->refresh();
         QVERIFY(w.memoryPanel()->statsText().contains("812"));
         QCOMPARE(w.memoryPanel()->cachedList()->topLevelItemCount(), 1);
         w.memoryPanel()->clearButton()->click();
-        QCOMPARE(backend.clearCacheCalls, 1);
+        QCOMPARE(core.clearCacheCalls, 1);
         QCOMPARE(w.memoryPanel()->cachedList()->topLevelItemCount(), 0);
     }
 
     void layoutIsRemembered() {
         freshSettings();
-        test::ScriptedBackend backend(
+        test::ScriptedGenerationCore core(
             pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
         {
-            ui::MainWindow w(&backend);
+            ui::MainWindow w(&core);
             showAndWait(w);
             w.findChild<QDockWidget*>("memoryDock")->hide();
             w.close();
         }
-        ui::MainWindow w(&backend);
+        ui::MainWindow w(&core);
         showAndWait(w);
         QVERIFY(!w.findChild<QDockWidget*>("memoryDock")->isVisible());
         QVERIFY(w.findChild<QDockWidget*>("galleryDock")->isVisible());
@@ -409,10 +409,10 @@ class TestMainWindow : public QObject {
 
     void otherPanelsDockBesideTheGallery() {
         freshSettings();
-        test::ScriptedBackend backend(
+        test::ScriptedGenerationCore core(
             pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
         {
-            ui::MainWindow w(&backend);
+            ui::MainWindow w(&core);
             showAndWait(w);
             auto* panel = new QLabel("batch queue");
             QDockWidget* d = w.addPanelDock(panel, "Batch", "batchDock");
@@ -425,7 +425,7 @@ class TestMainWindow : public QObject {
             d->show();
             w.close();
         }
-        ui::MainWindow w(&backend);
+        ui::MainWindow w(&core);
         showAndWait(w);
         QDockWidget* d = w.addPanelDock(new QLabel("batch queue"), "Batch", "batchDock");
         QCOMPARE(w.dockWidgetArea(d), Qt::LeftDockWidgetArea);  // where it was left
@@ -433,9 +433,9 @@ class TestMainWindow : public QObject {
 
     void everyControlHasAnAccessibleName() {
         freshSettings();
-        test::ScriptedBackend backend(
+        test::ScriptedGenerationCore core(
             pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
-        ui::MainWindow w(&backend);
+        ui::MainWindow w(&core);
         showAndWait(w);
         QVERIFY(w.programPanel()->selectProgram("P2"));  // the init image panel too
         QTest::qWait(20);
@@ -449,9 +449,9 @@ class TestMainWindow : public QObject {
         QVERIFY(german.load(":/i18n/archival_studio_de.qm"));
         QVERIFY(QCoreApplication::installTranslator(&german));
         {
-            test::ScriptedBackend backend(
+            test::ScriptedGenerationCore core(
                 pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
-            ui::MainWindow w(&backend);
+            ui::MainWindow w(&core);
             w.resize(1366, 768);
             showAndWait(w);
             QCOMPARE(w.generateAction()->text(), QStringLiteral("&Erzeugen"));
@@ -466,10 +466,10 @@ class TestMainWindow : public QObject {
 
     void screenshotsOfTheMainStates() {
         freshSettings(QStringLiteral("shots"));
-        test::ScriptedBackend backend(
+        test::ScriptedGenerationCore core(
             pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
-        backend.stepMs = 40;
-        ui::MainWindow w(&backend);
+        core.stepMs = 40;
+        ui::MainWindow w(&core);
         w.resize(1366, 768);
         showAndWait(w);
         QVERIFY(w.programPanel()->selectProgram("P3"));

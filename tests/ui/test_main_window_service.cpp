@@ -22,7 +22,7 @@
 #include "ui/preview_view.h"
 #include "ui/program_panel.h"
 #include "ui/prompt_editor.h"
-#include "ui/service_backend.h"
+#include "ui/service_generation_core.h"
 #include "window_test_support.h"
 
 using namespace archival;
@@ -54,7 +54,7 @@ class TestMainWindowService : public QObject {
     pipeline::ProgramRegistry registry_;
     std::shared_ptr<pipeline::PipelineFactory> factory_;
     std::unique_ptr<pipeline::GenerationService> service_;
-    std::unique_ptr<ui::ServiceBackend> backend_;
+    std::unique_ptr<ui::ServiceGenerationCore> core_;
     std::unique_ptr<ui::MainWindow> window_;
 
     void typePromptAndGenerate(const QString& prompt) {
@@ -81,8 +81,8 @@ class TestMainWindowService : public QObject {
         factory_ =
             std::make_shared<pipeline::PipelineFactory>(pipeline::factorySettingsFromSettings(s));
         service_ = std::make_unique<pipeline::GenerationService>(registry_, factory_);
-        backend_ = std::make_unique<ui::ServiceBackend>(service_.get(), factory_);
-        window_ = std::make_unique<ui::MainWindow>(backend_.get());
+        core_ = std::make_unique<ui::ServiceGenerationCore>(service_.get(), factory_);
+        window_ = std::make_unique<ui::MainWindow>(core_.get());
         window_->resize(1366, 768);
         window_->show();
         window_->activateWindow();
@@ -91,7 +91,7 @@ class TestMainWindowService : public QObject {
 
     void cleanupTestCase() {
         window_.reset();
-        backend_.reset();
+        core_.reset();
         service_.reset();
     }
 

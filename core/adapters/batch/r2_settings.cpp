@@ -22,6 +22,14 @@ QString R2Settings::missing() const {
     return missing.join(QStringLiteral(", "));
 }
 
+S3Settings R2Settings::toS3Settings(const QString& secret) const {
+    S3Settings s3;
+    s3.endpoint = effectiveEndpoint();
+    s3.bucket = bucket.trimmed();
+    s3.credentials = {accessKeyId.trimmed(), secret, {}};
+    return s3;
+}
+
 R2Settings R2Settings::load(const QSettings& settings) {
     R2Settings r;
     r.accountId = settings.value(QStringLiteral("r2/accountId")).toString();

@@ -9,6 +9,9 @@
 
 namespace archival::adapters {
 
+struct S3Settings;
+
+// The only reader and writer of the "r2/" keys.
 struct R2Settings {
     QString accountId;  // builds https://<account>.r2.cloudflarestorage.com
     QString endpoint;   // any S3-compatible URL instead (tests, MinIO, ...); wins when set
@@ -19,6 +22,9 @@ struct R2Settings {
     QUrl effectiveEndpoint() const;
     // Empty when complete, else what is missing, for a person.
     QString missing() const;
+    // The S3 client's settings for this destination and `secret`: the one place R2 settings
+    // become S3 settings (the studio's uploader, `batch`, the batch panel's Test connection).
+    S3Settings toS3Settings(const QString& secret) const;
 
     static R2Settings load(const QSettings& settings);
     void save(QSettings& settings) const;

@@ -1,77 +1,38 @@
 #include "adapters/batch/secret_store.h"
 
-#include <qt6keychain/keychain.h>
-#include <QEventLoop>
-
 namespace archival::adapters {
 
 namespace {
 
-template <typename JobType>
-JobType* makeJob(const QString& accessKeyId) {
-    auto* job = new JobType(QString::fromLatin1(SecretStore::kService));
-    job->setAutoDelete(true);
-    job->setKey(accessKeyId);
-    job->setInsecureFallback(false);  // never a plain-text file instead of a keychain
-    return job;
-}
-
-SecretStore::Result resultOf(const QKeychain::Job& job) {
-    SecretStore::Result r;
-    r.ok = job.error() == QKeychain::NoError;
-    r.notFound = job.error() == QKeychain::EntryNotFound;
-    if (!r.ok) r.error = job.errorString();
-    return r;
-}
-
-SecretStore::Result wait(const std::function<void(SecretStore::Callback)>& start) {
-    SecretStore::Result out;
-    QEventLoop loop;
-    start([&](const SecretStore::Result& r) {
-        out = r;
-        loop.quit();
-    });
-    loop.exec();
-    return out;
+const Keychain& keychain() {
+    static const Keychain store(QString::fromLatin1(SecretStore::kService));
+    return store;
 }
 
 }  // namespace
 
 void SecretStore::read(const QString& accessKeyId, Callback done) {
-    auto* job = makeJob<QKeychain::ReadPasswordJob>(accessKeyId);
-    QObject::connect(job, &QKeychain::Job::finished, [done](QKeychain::Job* j) {
-        Result r = resultOf(*j);
-        if (r.ok) r.secret = static_cast<QKeychain::ReadPasswordJob*>(j)->textData();
-        done(r);
-    });
-    job->start();
+    keychain().read(accessKeyId, std::move(done));
 }
 
 void SecretStore::write(const QString& accessKeyId, const QString& secret, Callback done) {
-    auto* job = makeJob<QKeychain::WritePasswordJob>(accessKeyId);
-    job->setTextData(secret);
-    QObject::connect(job, &QKeychain::Job::finished,
-                     [done](QKeychain::Job* j) { done(resultOf(*j)); });
-    job->start();
+    keychain().write(accessKeyId, secret, std::move(done));
 }
 
 void SecretStore::remove(const QString& accessKeyId, Callback done) {
-    auto* job = makeJob<QKeychain::DeletePasswordJob>(accessKeyId);
-    QObject::connect(job, &QKeychain::Job::finished,
-                     [done](QKeychain::Job* j) { done(resultOf(*j)); });
-    job->start();
+    keychain().remove(accessKeyId, std::move(done));
 }
 
 SecretStore::Result SecretStore::readNow(const QString& accessKeyId) {
-    return wait([&](Callback done) { read(accessKeyId, std::move(done)); });
+    return keychain().readNow(accessKeyId);
 }
 
 SecretStore::Result SecretStore::writeNow(const QString& accessKeyId, const QString& secret) {
-    return wait([&](Callback done) { write(accessKeyId, secret, std::move(done)); });
+    return keychain().writeNow(accessKeyId, secret);
 }
 
 SecretStore::Result SecretStore::removeNow(const QString& accessKeyId) {
-    return wait([&](Callback done) { remove(accessKeyId, std::move(done)); });
+    return keychain().removeNow(accessKeyId);
 }
 
 SecretStore::Result SecretStore::secretForRun(const QString& accessKeyId) {

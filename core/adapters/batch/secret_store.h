@@ -1,24 +1,21 @@
 #pragma once
-// The R2 secret access key in the OS keychain (QtKeychain: Secret Service / KWallet on
-// Linux, Keychain on macOS, Credential Manager on Windows), stored per access key id. Never
-// in QSettings, files or logs. Without a working keychain (a headless server) every call
-// fails with the backend's message; the secret can then come from ARCHIVAL_R2_SECRET for
-// that run only.
+// The R2 secret access key in the OS keychain (adapters/keychain), stored per access key
+// id. Never in QSettings, files or logs. Without a working keychain (a headless server)
+// every call fails with the keychain's own message; the secret can then come from
+// ARCHIVAL_R2_SECRET for that run only.
 
 #include <QString>
 #include <functional>
+
+#include "adapters/keychain/keychain.h"
 
 namespace archival::adapters {
 
 class SecretStore {
   public:
-    struct Result {
-        bool ok = false;
-        bool notFound = false;  // the keychain works but holds no secret for this key id
-        QString secret;         // read only
-        QString error;          // the keychain's own message when !ok
-    };
-    using Callback = std::function<void(const Result&)>;
+    // notFound: the keychain works but holds no secret for this key id.
+    using Result = Keychain::Result;
+    using Callback = Keychain::Callback;
 
     static constexpr const char* kService = "archival-studio-r2";
     static constexpr const char* kEnvironmentVariable = "ARCHIVAL_R2_SECRET";

@@ -10,6 +10,12 @@ namespace archival::adapters {
 
 constexpr int kUsageExitCode = 2;
 
+// A problem with the command's words, found while reading them into options: printed with
+// the usage text, exit code 2.
+struct UsageError {
+    QString message;
+};
+
 // Prints "archival-studio <command>: <message>" and the help text to stderr; returns 2.
 int commandUsageError(const QString& command, const QString& message,
                       const QCommandLineParser& parser);

@@ -1,54 +1,21 @@
 #include "adapters/host/access_token.h"
 
-#include <qt6keychain/keychain.h>
 #include <QByteArray>
-#include <QEventLoop>
 #include <QRandomGenerator>
-#include <QTimer>
-#include <memory>
+
+#include "adapters/keychain/keychain.h"
 
 namespace archival::adapters::host {
 
 namespace {
 
-const QString kService = QStringLiteral("archival-studio");
-const QString kKey = QStringLiteral("host-access-token");
 constexpr int kKeychainTimeoutMs = 5000;
 
-// Runs a keychain job (which deletes itself when done, even after we stopped waiting) and
-// returns its text; false (with the message) on an error or a timeout.
-bool runJob(QKeychain::Job* job, QString* text, QString* error) {
-    struct Outcome {
-        bool done = false;
-        bool ok = false;
-        QString text, error;
-    };
-    auto outcome = std::make_shared<Outcome>();
-    QEventLoop loop;
-    QObject::connect(job, &QKeychain::Job::finished, &loop, [outcome, &loop](QKeychain::Job* j) {
-        outcome->done = true;
-        outcome->ok = j->error() == QKeychain::NoError;
-        outcome->error = j->errorString();
-        if (auto* read = qobject_cast<QKeychain::ReadPasswordJob*>(j))
-            outcome->text = read->textData();
-        loop.quit();
-    });
-    QTimer::singleShot(kKeychainTimeoutMs, &loop, &QEventLoop::quit);
-    job->setAutoDelete(true);
-    job->start();
-    if (!outcome->done) loop.exec();
-    if (!outcome->done) {
-        *error =
-            QStringLiteral("the keychain did not answer in %1 s").arg(kKeychainTimeoutMs / 1000);
-        return false;
-    }
-    if (!outcome->ok) {
-        *error = outcome->error;
-        return false;
-    }
-    if (text) *text = outcome->text;
-    return true;
+const Keychain& keychain() {
+    static const Keychain store(QStringLiteral("archival-studio"));
+    return store;
 }
+const QString kKey = QStringLiteral("host-access-token");
 
 }  // namespace
 
@@ -71,11 +38,9 @@ bool tokensEqual(const QString& presented, const QString& expected) {
 
 StoredToken loadOrCreateAccessToken() {
     StoredToken out;
-    auto* read = new QKeychain::ReadPasswordJob(kService);
-    read->setKey(kKey);
-    QString text, error;
-    if (runJob(read, &text, &error) && !text.isEmpty()) {
-        out.token = text;
+    const Keychain::Result read = keychain().readNow(kKey, kKeychainTimeoutMs);
+    if (read.ok && !read.secret.isEmpty()) {
+        out.token = read.secret;
         out.stored = true;
         return out;
     }
@@ -86,10 +51,9 @@ StoredToken loadOrCreateAccessToken() {
 }
 
 bool storeAccessToken(const QString& token, QString* error) {
-    auto* write = new QKeychain::WritePasswordJob(kService);
-    write->setKey(kKey);
-    write->setTextData(token);
-    return runJob(write, nullptr, error);
+    const Keychain::Result written = keychain().writeNow(kKey, token, kKeychainTimeoutMs);
+    if (!written.ok && error) *error = written.error;
+    return written.ok;
 }
 
 }  // namespace archival::adapters::host

@@ -58,6 +58,11 @@ class ExhibitionHost : public QObject {
     // The token may change while listening (regenerate in the host panel); clients already
     // in keep their session.
     void setToken(const QString& token);
+    // Where the next start() listens (the curator changed the address in the settings).
+    void setListenAddress(const QHostAddress& address, quint16 port) {
+        settings_.address = address;
+        settings_.port = port;
+    }
     quint16 port() const;            // the WebSocket port bound (after start)
     quint16 httpPort() const;        // 0 when HTTP is off
     QString webSocketUrl() const;    // "ws://127.0.0.1:8787/"

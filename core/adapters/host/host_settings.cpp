@@ -80,4 +80,22 @@ bool parseListenAddress(const QString& text, QHostAddress* address, quint16* por
     return true;
 }
 
+ListenAddress ListenAddress::load(const QSettings& settings) {
+    ListenAddress out;
+    out.address = settings.value(QStringLiteral("host/address"), out.address).toString();
+    out.port = settings.value(QStringLiteral("host/port"), out.port).toInt();
+    return out;
+}
+
+void ListenAddress::save(QSettings& settings) const {
+    settings.setValue(QStringLiteral("host/address"), address.trimmed());
+    settings.setValue(QStringLiteral("host/port"), port);
+}
+
+void ListenAddress::applyTo(HostSettings* settings) const {
+    const QHostAddress parsed(address.trimmed());
+    if (!parsed.isNull()) settings->address = parsed;
+    settings->port = quint16(port);
+}
+
 }  // namespace archival::adapters::host

@@ -3,6 +3,7 @@
 // desk: loopback only, no token needed there, origins limited to the host's own page.
 
 #include <QHostAddress>
+#include <QSettings>
 #include <QString>
 #include <QStringList>
 
@@ -51,6 +52,20 @@ struct HostSettings {
     // Whether clients must present `token`: always off loopback, on loopback only if asked.
     bool tokenRequired() const;
     int httpPortFor(quint16 boundWebSocketPort) const;
+};
+
+// Where the studio's host listens, in QSettings ("host/address", "host/port"): the only
+// reader and writer of those keys. The Settings dialog edits it; the window's host applies it.
+struct ListenAddress {
+    QString address = QStringLiteral("127.0.0.1");
+    int port = 8787;  // HostSettings' default, and serve's
+
+    static ListenAddress load(const QSettings& settings);
+    void save(QSettings& settings) const;
+    // Sets `settings`' address (when it parses) and port.
+    void applyTo(HostSettings* settings) const;
+    bool operator==(const ListenAddress& o) const { return address == o.address && port == o.port; }
+    bool operator!=(const ListenAddress& o) const { return !(*this == o); }
 };
 
 // "127.0.0.1:8787", "0.0.0.0:9000", "[::1]:8787", ":9000" (loopback), "9000"; false and a

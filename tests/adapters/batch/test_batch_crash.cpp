@@ -186,6 +186,37 @@ class TestBatchCrash : public QObject {
         QCOMPARE(peer_.list(kBucket, "exhibit/denied/").size(), 4);
     }
 
+    // `--action-id X` answers for X alone: an earlier action in the same queue whose sets
+    // failed is reported, and does not turn a good run of X into a failure.
+    void exitStatusIsTheAskedActionsAlone() {
+        const QString queue = home_.path() + "/queue-two-actions";
+        auto run = [&](const QStringList& args, const QString& secret = {}) {
+            QProcess p;
+            configure(p, args, {}, secret, queue);
+            p.start();
+            if (!p.waitForFinished(120000)) p.kill();
+            return std::make_pair(p.exitCode(), QString::fromUtf8(p.readAll()));
+        };
+        // The earlier action: refused by the store, then cancelled: its set is failed.
+        const auto refused = run({"--program", "T15", "--prompt", "ai conference", "--action-id",
+                                  "earlier", "--sets", "1"},
+                                 "not-the-secret");
+        QVERIFY2(refused.first == 8, qPrintable(refused.second));
+        const auto cancelled = run({"--cancel", "--action-id", "earlier"});
+        QVERIFY2(cancelled.first == 0, qPrintable(cancelled.second));
+        QVERIFY2(cancelled.second.contains("failed"), qPrintable(cancelled.second));
+
+        const auto later = run({"--program", "T15", "--prompt", "ai conference", "--action-id",
+                                "later", "--sets", "1"});
+        QVERIFY2(later.first == 0, qPrintable(later.second));
+        QVERIFY2(later.second.contains("earlier"), qPrintable(later.second));  // reported
+        QCOMPARE(peer_.list(kBucket, "exhibit/later/").size(), 2);
+
+        // Without an action id the run answers for the whole queue, the failed set included.
+        const auto whole = run({"--resume"});
+        QVERIFY2(whole.first == 8 || whole.first == 9, qPrintable(whole.second));
+    }
+
     // Ctrl-C mid-generation: exit 130, no set marked failed, --resume finishes the action.
     void interruptKeepsSetsResumable() {
         const QString queue = home_.path() + "/queue-interrupted";

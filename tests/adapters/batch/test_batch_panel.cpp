@@ -1,6 +1,7 @@
 // The batch panel over a real queue (deterministic image source): actions and sets with
 // state and thumbnails, Cancel and Retry on the selection, and "Test connection" against the
-// loopback S3 server (a wrong secret shows the server's reason).
+// loopback S3 server (a wrong secret shows the server's reason). The buttons are clicked as
+// a curator clicks them, so a button that is not wired fails the test.
 #include <QApplication>
 #include <QPushButton>
 #include <QTemporaryDir>
@@ -33,6 +34,8 @@ class TestBatchPanel : public QObject {
         FakeImageSource source;
         BatchQueue queue({dir.path(), {}, {}, 4}, &source, nullptr);
         BatchPanel panel(&queue);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
         QVERIFY(!queue.generateMultipleSets("P0", "ai conference", "act", 3, false));
         QTRY_VERIFY_WITH_TIMEOUT(queue.isIdle(), 30000);
         QTreeWidget* tree = panel.tree();
@@ -46,13 +49,17 @@ class TestBatchPanel : public QObject {
         QCOMPARE(action->text(1), QStringLiteral("0/3 uploaded"));
 
         // Cancel one set from the panel, then retry it.
-        auto* cancel = panel.findChild<QPushButton*>();
-        QVERIFY(cancel);
+        auto* cancel = panel.findChild<QPushButton*>("cancelButton");
+        auto* retry = panel.findChild<QPushButton*>("retryButton");
+        QVERIFY(cancel && retry);
+        QCOMPARE(cancel->text(), QStringLiteral("Cancel"));
+        QCOMPARE(retry->text(), QStringLiteral("Retry"));
         action->child(1)->setSelected(true);
-        panel.cancelSelected();
+        QVERIFY(cancel->isEnabled());
+        QTest::mouseClick(cancel, Qt::LeftButton);
         QCOMPARE(action->child(1)->text(1), QStringLiteral("failed"));
         QVERIFY(action->child(1)->text(3).startsWith("Interrupted"));
-        panel.retrySelected();
+        QTest::mouseClick(retry, Qt::LeftButton);
         QCOMPARE(action->child(1)->text(1), QStringLiteral("generated"));
     }
 
@@ -61,23 +68,30 @@ class TestBatchPanel : public QObject {
         FakeImageSource source;
         BatchQueue queue({dir.path(), {}, {}, 4}, &source, nullptr);
         BatchPanel panel(&queue);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        auto* test = panel.findChild<QPushButton*>("testConnectionButton");
+        QVERIFY(test);
+        QCOMPARE(test->text(), QStringLiteral("Test connection"));
         panel.setR2Settings({{}, peer_.endpoint(), "panel-bucket", {}, peer_.accessKeyId()});
         QSignalSpy tested(&panel, &BatchPanel::connectionTested);
         panel.setSecret(peer_.secret());
-        panel.testConnection();
+        QTest::mouseClick(test, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(tested.count(), 1, 60000);
         QVERIFY2(tested[0][0].toBool(), qPrintable(tested[0][1].toString()));
         QVERIFY(panel.connectionStatus().startsWith("Connected"));
 
         panel.setSecret("wrong");
-        panel.testConnection();
+        QTRY_VERIFY(test->isEnabled());
+        QTest::mouseClick(test, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(tested.count(), 2, 60000);
         QVERIFY(!tested[1][0].toBool());
         QVERIFY2(panel.connectionStatus().contains("SignatureDoesNotMatch"),
                  qPrintable(panel.connectionStatus()));
 
         panel.setR2Settings({});
-        panel.testConnection();
+        QTRY_VERIFY(test->isEnabled());
+        QTest::mouseClick(test, Qt::LeftButton);
         QVERIFY(panel.connectionStatus().startsWith("Missing"));
     }
 };

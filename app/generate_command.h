@@ -4,13 +4,11 @@
 
 #include <QStringList>
 
-namespace archival::adapters {
+namespace archival::app {
 
 // Exit codes: 0 done; 2 usage; 3 InvalidRequest; 4 ModelLoad; 5 OutOfMemory; 6 Storage;
-// 7 Internal; 130 cancelled (Ctrl-C, as a shell reports SIGINT).
-int exitCodeForError(const QString& codeName);
-
-// `args` are the command's arguments after "generate". Needs a QCoreApplication.
+// 7 Internal; 130 cancelled (Ctrl-C). `args` are the command's arguments after "generate".
+// Needs a QCoreApplication.
 int runGenerateCommand(const QStringList& args);
 
-}  // namespace archival::adapters
+}  // namespace archival::app

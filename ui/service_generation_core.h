@@ -1,17 +1,18 @@
 #pragma once
-// The window's backend on the real pipeline service: forwards calls and signals.
+// The window's core on the real pipeline service: forwards calls and signals.
 
 #include <memory>
 
-#include "ui/studio_backend.h"
+#include "ui/generation_core.h"
 
 namespace archival::ui {
 
-class ServiceBackend : public StudioBackend {
+class ServiceGenerationCore : public GenerationCore {
     Q_OBJECT
   public:
-    ServiceBackend(pipeline::GenerationService* service,
-                   std::shared_ptr<pipeline::PipelineFactory> factory, QObject* parent = nullptr);
+    ServiceGenerationCore(pipeline::GenerationService* service,
+                          std::shared_ptr<pipeline::PipelineFactory> factory,
+                          QObject* parent = nullptr);
 
     pipeline::JobId submit(const pipeline::JobRequest& request) override;
     bool cancel(pipeline::JobId job) override;

@@ -1,5 +1,5 @@
 #pragma once
-// A StudioBackend that plays a job the way the service reports one (queued, started, three
+// A GenerationCore that plays a job the way the service reports one (queued, started, three
 // loading stages, one progress signal per step with a small preview, finished with images
 // and metadata) from a timer, so window tests run in milliseconds without a model.
 
@@ -10,19 +10,19 @@
 #include <optional>
 
 #include "pipeline/studio_settings.h"
-#include "ui/studio_backend.h"
+#include "ui/generation_core.h"
 
 namespace archival::test {
 
-class ScriptedBackend : public ui::StudioBackend {
+class ScriptedGenerationCore : public ui::GenerationCore {
     Q_OBJECT
   public:
-    explicit ScriptedBackend(pipeline::ProgramRegistry registry, QObject* parent = nullptr)
-        : StudioBackend(parent), registry_(std::move(registry)) {
+    explicit ScriptedGenerationCore(pipeline::ProgramRegistry registry, QObject* parent = nullptr)
+        : GenerationCore(parent), registry_(std::move(registry)) {
         // Built from the settings, as the application builds the real factory.
         factory = pipeline::factorySettingsFromSettings(QSettings());
         timer_.setInterval(stepMs);
-        connect(&timer_, &QTimer::timeout, this, &ScriptedBackend::tick);
+        connect(&timer_, &QTimer::timeout, this, &ScriptedGenerationCore::tick);
     }
 
     int stepMs = 15;

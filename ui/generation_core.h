@@ -1,7 +1,8 @@
 #pragma once
 // What the window needs from the generation core: the pipeline service's calls and signals,
 // and the factory's memory stats and cache. The window talks only to this interface, so the
-// same window runs on the real service (ServiceBackend) and, in fast tests, on a scripted one.
+// same window runs on the real service (ServiceGenerationCore) and, in fast tests, on a scripted
+// one.
 
 #include <QObject>
 
@@ -13,7 +14,7 @@
 
 namespace archival::ui {
 
-class StudioBackend : public QObject {
+class GenerationCore : public QObject {
     Q_OBJECT
   public:
     using QObject::QObject;

@@ -1,0 +1,47 @@
+#include "adapters/batch/batch_destination.h"
+
+#include "adapters/batch/image_source.h"
+#include "adapters/batch/s3_client.h"
+#include "adapters/batch/secret_store.h"
+
+namespace archival::adapters {
+
+BatchDestination::BatchDestination(QueueSettings base, ImageSource* source, QObject* parent)
+    : QObject(parent), base_(std::move(base)), source_(source) {}
+
+BatchDestination::~BatchDestination() {
+    // The queue holds the uploader: it goes first.
+    queue_.reset();
+    uploader_.reset();
+}
+
+QStringList BatchDestination::retarget(const R2Settings& r2) {
+    r2_ = r2;
+    uploaderProblem_.clear();
+    std::unique_ptr<S3Client> uploader;
+    if (const QString missing = r2.missing(); !missing.isEmpty()) {
+        uploaderProblem_ = QStringLiteral("the R2 settings lack %1").arg(missing);
+    } else if (const SecretStore::Result secret = SecretStore::secretForRun(r2.accessKeyId);
+               !secret.ok) {
+        uploaderProblem_ = secret.error;
+    } else {
+        uploader = std::make_unique<S3Client>(r2.toS3Settings(secret.secret));
+    }
+
+    QueueSettings settings = base_;
+    settings.bucket = r2.bucket.trimmed();
+    settings.prefix = r2.prefix.trimmed();
+    // The old client goes first (its callbacks stay silent), then the old queue (its running
+    // pass is cancelled; its records stay on disk for the new queue to resume).
+    std::unique_ptr<BatchQueue> old = std::move(queue_);
+    if (old) old->setUploader(nullptr);
+    uploader_ = std::move(uploader);
+    queue_ = std::make_unique<BatchQueue>(settings, source_, nullptr);
+    Q_EMIT queueReplaced(queue_.get());
+    old.reset();
+    const QStringList problems = queue_->resume();
+    queue_->setUploader(uploader_.get());
+    return problems;
+}
+
+}  // namespace archival::adapters
