@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/errors.h"
+#include "engine/generation.h"
 #include "engine/models/autoencoder_kl.h"
 #include "engine/models/clip_text.h"
 #include "engine/models/sd3_transformer.h"
@@ -31,7 +32,8 @@ using engine::ReferenceConfig;
 
 struct Options {
     int width = 512, height = 512, steps = 2, batch = 1, layers = 0, t5Layers = 2;
-    std::string device = "auto", dtype = "auto";
+    engine::Device device;  // --device: the settings' spellings (auto, cpu, cuda, cuda:N)
+    engine::Dtype dtype = engine::Dtype::Auto;
 };
 
 bool parse(const std::vector<std::string>& args, Options& o, const char* usage) {
@@ -56,9 +58,9 @@ bool parse(const std::vector<std::string>& args, Options& o, const char* usage) 
         else if (a == "--t5-layers")
             ok = next(o.t5Layers);
         else if (a == "--device" && i + 1 < args.size())
-            o.device = args[++i];
+            o.device = engine::parseDevice(args[++i]);  // throws InvalidRequest when unknown
         else if (a == "--dtype" && i + 1 < args.size())
-            o.dtype = args[++i];
+            o.dtype = engine::parseDtype(args[++i]);
         else
             ok = false;
         if (!ok) {
@@ -109,7 +111,7 @@ int runSd15(const std::vector<std::string>& args) {
                "[--dtype T]"))
         return 2;
     const at::Device dev = engine::resolveDevice(o.device);
-    const at::ScalarType dt = engine::resolveDtype(o.dtype, dev, "sd15");
+    const at::ScalarType dt = engine::resolveDtype(o.dtype, dev, engine::Family::Sd15);
     c10::InferenceMode inference;
     header("SD 1.5 (UNet 860M + VAE 84M + CLIP-L 123M)", o, dev, dt);
 
@@ -165,7 +167,7 @@ int runSd35(const std::vector<std::string>& args) {
                "[--device D] [--dtype T]"))
         return 2;
     const at::Device dev = engine::resolveDevice(o.device);
-    const at::ScalarType dt = engine::resolveDtype(o.dtype, dev, "sd3");
+    const at::ScalarType dt = engine::resolveDtype(o.dtype, dev, engine::Family::Sd3);
     c10::InferenceMode inference;
     nlohmann::json tc = referenceConfig(ReferenceConfig::Sd35LargeTransformer);
     const int fullLayers = tc["num_layers"].get<int>();

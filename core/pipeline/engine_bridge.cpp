@@ -53,4 +53,22 @@ Error fromEngineError(const engine::EngineError& error) {
     return {code, QString::fromStdString(error.what())};
 }
 
+QString deviceText(const engine::Device& device) {
+    return QString::fromStdString(engine::deviceName(device));
+}
+
+QString dtypeText(engine::Dtype dtype) {
+    return QString::fromLatin1(engine::dtypeName(dtype));
+}
+
+QString samplerText(engine::Sampler sampler) {
+    return QString::fromStdString(engine::samplerName(sampler));
+}
+
+engine::DeviceMemory deviceMemoryOf(const QString& device) {
+    const auto parsed = engine::deviceFromName(device.toStdString());
+    if (!parsed) return {};
+    return engine::deviceMemory(*parsed);
+}
+
 }  // namespace archival::pipeline

@@ -217,7 +217,7 @@ class GenerationService::Worker {
         if (token.cancelled())
             throw PipelineError({ErrorCode::Interrupted, QStringLiteral("cancelled")});
 
-        const QString dtype = QString::fromStdString(lease.pipeline->dtypeName());
+        const QString dtype = dtypeText(lease.pipeline->dtype());
         QStringList warnings;
         int batch = plan.count;
         const int w = plan.size.width(), h = plan.size.height();
@@ -278,7 +278,11 @@ class GenerationService::Worker {
     void runInBatches(JobId id, const JobPlan& plan, const PipelineFactory::Lease& lease, int batch,
                       const engine::CancellationToken& token, const QElapsedTimer& clock,
                       JobResult* result) {
-        const engine::Image init = toEngineImage(plan.initImage);
+        std::optional<engine::Image> init;
+        if (!plan.initImage.isNull()) init = toEngineImage(plan.initImage);
+        // The program's sampler name (checked by the registry); an unknown one is an
+        // InvalidRequest naming the engine's samplers.
+        const engine::Sampler sampler = engine::parseSampler(plan.sampler.toStdString());
         const std::string prompt = plan.promptSent.toStdString();
         const std::string negative = plan.negativePrompt.toStdString();
         std::vector<engine::LoraRequest> loras;
@@ -293,15 +297,15 @@ class GenerationService::Worker {
             req.height = plan.size.height();
             req.steps = plan.steps;
             req.guidance = plan.guidance;
-            req.sampler = plan.sampler.toStdString();
+            req.sampler = sampler;
             req.seed = plan.seed + static_cast<quint64>(first);
             req.batch = n;
-            req.initImage = plan.initImage.isNull() ? nullptr : &init;
+            req.initImage = init;
             req.strength = plan.strength;
             req.loras = loras;
 
             engine::GenerationHooks hooks;
-            hooks.cancel = &token;
+            hooks.cancel = &token;  // outlives generate(): the worker holds it for the job
             const ServiceSettings settings = this->settings();
             hooks.previews = settings.previews;
             QElapsedTimer sincePreview;
@@ -309,13 +313,12 @@ class GenerationService::Worker {
                 if (result->secondsToFirstStep == 0)
                     result->secondsToFirstStep = double(clock.nsecsElapsed()) / 1e9;
                 QImage preview;
-                if (p.preview && (!sincePreview.isValid() ||
-                                  sincePreview.elapsed() >= settings.previewIntervalMs)) {
-                    preview = toQImage(*p.preview);
+                if (!p.preview.empty() && (!sincePreview.isValid() ||
+                                           sincePreview.elapsed() >= settings.previewIntervalMs)) {
+                    preview = toQImage(p.preview);
                     sincePreview.start();
                 }
                 deliverProgress(id, p.step, p.total, preview);
-                return !token.cancelled();
             };
             hooks.onStage = [this, id](const std::string& stage) {
                 const QString text = QString::fromStdString(stage);
@@ -327,8 +330,8 @@ class GenerationService::Worker {
             base.seed = req.seed;
             base.batchSize = n;
             base.modelHash = lease.modelHash;
-            base.device = QString::fromStdString(lease.pipeline->deviceName());
-            base.dtype = QString::fromStdString(lease.pipeline->dtypeName());
+            base.device = deviceText(lease.pipeline->device());
+            base.dtype = dtypeText(lease.pipeline->dtype());
             base.textEncodeSeconds = out.timings.textEncodeSeconds;
             base.denoiseSeconds = out.timings.denoiseSeconds;
             base.decodeSeconds = out.timings.decodeSeconds;

@@ -88,7 +88,7 @@ PipelineFactory::PipelineFactory(FactorySettings settings) : settings_(std::move
     budget_ = settings_.memoryBudgetBytes;
     if (budget_ == 0) {
         // Most of what is free now: the rest of the system needs some room too.
-        const quint64 free = engine::deviceMemory(settings_.device.toStdString()).freeBytes;
+        const quint64 free = deviceMemoryOf(settings_.device).freeBytes;
         budget_ = free > 0 ? free / 10 * 9 : kUnlimited;
     }
 }
@@ -128,17 +128,19 @@ PipelineFactory::Lease PipelineFactory::acquire(const Program& program,
     }
 
     // Load without holding the lock: it takes long, and the studio reads stats meanwhile.
+    const FactorySettings now = settings();
     engine::PipelineOptions options;
-    options.device = settings().device.toStdString();
-    options.dtype = settings().dtype.toStdString();
-    options.loadT5 = settings().loadT5;
-    options.releaseTextEncoders = settings().releaseTextEncoders;
+    options.loadT5 = now.loadT5;
+    options.releaseTextEncoders = now.releaseTextEncoders;
     if (onLoad)
         options.onLoad = [&onLoad](const std::string& component, int index, int count) {
             onLoad(QString::fromStdString(component), index, count);
         };
     auto entry = std::make_shared<Entry>();
     try {
+        // The settings' spellings; an unknown one is an InvalidRequest naming what is accepted.
+        options.device = engine::parseDevice(now.device.toStdString());
+        options.dtype = engine::parseDtype(now.dtype.toStdString());
         entry->pipeline = std::shared_ptr<engine::ImagePipeline>(
             engine::openPipeline(model.path.toStdString(), options));
     } catch (const engine::EngineError& e) {
@@ -217,7 +219,7 @@ MemoryStats PipelineFactory::memoryStats() const {
     s.rssBytes = currentRssBytes();
     s.peakRssBytes = peakRssBytes();
     const auto settingsNow = settings();
-    const engine::DeviceMemory device = engine::deviceMemory(settingsNow.device.toStdString());
+    const engine::DeviceMemory device = deviceMemoryOf(settingsNow.device);
     s.cuda = device.cuda;
     s.cudaAllocatedBytes = device.allocatedBytes;
     s.cudaReservedBytes = device.reservedBytes;
@@ -229,8 +231,8 @@ MemoryStats PipelineFactory::memoryStats() const {
         info.modelId = e->modelId;
         info.family = e->family;
         info.path = e->path;
-        info.device = QString::fromStdString(e->pipeline->deviceName());
-        info.dtype = QString::fromStdString(e->pipeline->dtypeName());
+        info.device = deviceText(e->pipeline->device());
+        info.dtype = dtypeText(e->pipeline->dtype());
         info.bytes = 0;
         for (const auto& c : e->pipeline->residentComponents()) info.bytes += c.bytes;
         info.inUse = e->inUse();

@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/generation.h"
+
 namespace archival::pipeline {
 namespace {
 
@@ -24,10 +26,15 @@ const QStringList kKnownKeys = {QStringLiteral("title"),           QStringLitera
                                 QStringLiteral("negative_prompt"), QStringLiteral("loras"),
                                 QStringLiteral("seed_policy"),     QStringLiteral("seed")};
 
-const QStringList kSd15Samplers = {QStringLiteral("pndm"),     QStringLiteral("ddim"),
-                                   QStringLiteral("euler"),    QStringLiteral("euler_ancestral"),
-                                   QStringLiteral("dpmpp_2m"), QStringLiteral("dpmpp_2m_karras")};
-const QStringList kSd3Samplers = {QStringLiteral("flowmatch_euler")};
+// The samplers a program of `family` may name, from the engine's scheduler factory, the
+// family's default first (an unknown family, reported on its own, reads as SD 1.5).
+QStringList samplerNamesFor(const QString& family) {
+    QStringList out;
+    const auto f = engine::familyFromName(family.toStdString()).value_or(engine::Family::Sd15);
+    for (const engine::Sampler s : engine::samplersFor(f))
+        out << QString::fromStdString(engine::samplerName(s));
+    return out;
+}
 
 // Collects the issues of one program while reading its fields.
 class ProgramReader {
@@ -49,8 +56,7 @@ class ProgramReader {
         p.title = optionalString(QStringLiteral("title"), id_);
         p.model = requiredString(QStringLiteral("model"));
         p.family = requiredString(QStringLiteral("family"));
-        if (!p.family.isEmpty() && p.family != QLatin1String("sd3") &&
-            p.family != QLatin1String("sd15"))
+        if (!p.family.isEmpty() && !engine::familyFromName(p.family.toStdString()))
             bad(QStringLiteral("family"),
                 QStringLiteral("unknown family '%1' (expected sd3 or sd15)").arg(p.family));
         p.kind = requiredString(QStringLiteral("kind"));
@@ -74,8 +80,7 @@ class ProgramReader {
                 QStringLiteral("applies only to image-to-image programs"));
         }
 
-        const QStringList& samplers =
-            p.family == QLatin1String("sd3") ? kSd3Samplers : kSd15Samplers;
+        const QStringList samplers = samplerNamesFor(p.family);
         p.sampler = optionalString(QStringLiteral("sampler"), samplers.first());
         if (!samplers.contains(p.sampler))
             bad(QStringLiteral("sampler"),

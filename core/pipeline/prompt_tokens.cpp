@@ -4,12 +4,12 @@
 #include <QFileInfo>
 #include <QList>
 
-#include "engine/tokenizers/clip_tokenizer.h"
+#include "engine/token_count.h"
 
 namespace archival::pipeline {
 
-PromptTokenCounter::PromptTokenCounter(std::unique_ptr<engine::ClipTokenizer> tokenizer)
-    : tokenizer_(std::move(tokenizer)) {}
+PromptTokenCounter::PromptTokenCounter(std::unique_ptr<engine::ClipTokenCounter> counter)
+    : counter_(std::move(counter)) {}
 
 PromptTokenCounter::~PromptTokenCounter() = default;
 
@@ -30,9 +30,9 @@ std::shared_ptr<PromptTokenCounter> PromptTokenCounter::forModelFolder(const QSt
         return nullptr;
     }
     try {
-        auto tok = std::make_unique<engine::ClipTokenizer>(
-            engine::ClipTokenizer::fromFolder(QFile::encodeName(dir).toStdString()));
-        return std::shared_ptr<PromptTokenCounter>(new PromptTokenCounter(std::move(tok)));
+        auto counter = std::make_unique<engine::ClipTokenCounter>(
+            engine::ClipTokenCounter::fromFolder(QFile::encodeName(dir).toStdString()));
+        return std::shared_ptr<PromptTokenCounter>(new PromptTokenCounter(std::move(counter)));
     } catch (const std::exception& e) {
         if (error) *error = QString::fromUtf8(e.what());
         return nullptr;
@@ -41,9 +41,9 @@ std::shared_ptr<PromptTokenCounter> PromptTokenCounter::forModelFolder(const QSt
 
 PromptTokenCount PromptTokenCounter::count(const QString& text) const {
     PromptTokenCount out;
-    out.capacity = static_cast<int>(tokenizer_->capacity());
+    out.capacity = static_cast<int>(counter_->capacity());
     auto tokensOf = [this](const QString& s) {
-        return static_cast<int>(tokenizer_->countTokens(s.toUtf8().toStdString()));
+        return static_cast<int>(counter_->count(s.toUtf8().toStdString()));
     };
     out.tokens = tokensOf(text);
     if (out.tokens <= out.capacity) return out;

@@ -1,14 +1,14 @@
 #pragma once
 // How much of a prompt the CLIP text encoders see: the token count against CLIP's 77-token
 // window (75 prompt tokens between BOS and EOS) and where in the text the cut falls, so an
-// editor can mark the tail that will be dropped. A thin wrapper over the engine's CLIP
-// tokenizer that keeps engine headers out of the caller.
+// editor can mark the tail that will be dropped. A thin wrapper over the engine's public
+// CLIP token counter (engine/token_count.h) that keeps engine headers out of the caller.
 
 #include <QString>
 #include <memory>
 
 namespace archival::engine {
-class ClipTokenizer;
+class ClipTokenCounter;
 }
 
 namespace archival::pipeline {
@@ -31,8 +31,8 @@ class PromptTokenCounter {
     PromptTokenCount count(const QString& text) const;
 
   private:
-    explicit PromptTokenCounter(std::unique_ptr<engine::ClipTokenizer> tokenizer);
-    std::unique_ptr<engine::ClipTokenizer> tokenizer_;
+    explicit PromptTokenCounter(std::unique_ptr<engine::ClipTokenCounter> counter);
+    std::unique_ptr<engine::ClipTokenCounter> counter_;
 };
 
 }  // namespace archival::pipeline

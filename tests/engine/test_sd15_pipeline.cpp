@@ -153,15 +153,15 @@ class TestSd15Pipeline : public QObject {
             const Golden g(file);
             const std::string fx = archival::test::fixturesDir().toStdString() + "/";
             auto pipe = Sd15Pipeline::open(fx + archival::test::metaText(g, "model"),
-                                           PipelineOptions{"cpu", "fp32"});
+                                           PipelineOptions{Device::cpu(), Dtype::Fp32});
 
             GenerationRequest req = archival::test::requestFromGolden(g);
-            req.sampler =
-                samplerName(parseSchedulerConfig(archival::test::metaText(g, "scheduler_config")));
+            req.sampler = parseSampler(
+                samplerName(parseSchedulerConfig(archival::test::metaText(g, "scheduler_config"))));
             Image init;
             if (g.has("init_image_uint8")) {
                 init = imageFromHwc(g["init_image_uint8"]);
-                req.initImage = &init;
+                req.initImage = init;
                 req.strength = std::stod(archival::test::metaText(g, "strength"));
             }
             if (!archival::test::metaText(g, "lora").empty())
@@ -186,9 +186,8 @@ class TestSd15Pipeline : public QObject {
             GenerationHooks hooks;
             hooks.onStep = [&](const StepProgress& p) {
                 ++stepsSeen;
-                previews += p.preview && p.preview->width == req.width / 8 &&
-                            p.preview->height == req.height / 8;
-                return true;
+                previews += !p.preview.empty() && p.preview.width == req.width / 8 &&
+                            p.preview.height == req.height / 8;
             };
             const auto result = pipe->generate(req, hooks, trace);
 
@@ -227,7 +226,7 @@ class TestSd15Pipeline : public QObject {
     void sameSeedSameImageAndBatches() {
         const std::string folder =
             archival::test::fixturesDir().toStdString() + "/models/sd15-tiny-pipe";
-        auto pipe = Sd15Pipeline::open(folder, PipelineOptions{"cpu", "fp32"});
+        auto pipe = Sd15Pipeline::open(folder, PipelineOptions{Device::cpu(), Dtype::Fp32});
         GenerationRequest req;
         req.prompt = "painting of singapore";
         req.width = 64;
@@ -281,7 +280,7 @@ class TestSd15Pipeline : public QObject {
     void cancellationStopsWithinAStep() {
         const std::string folder =
             archival::test::fixturesDir().toStdString() + "/models/sd15-tiny-pipe";
-        auto pipe = Sd15Pipeline::open(folder, PipelineOptions{"cpu", "fp32"});
+        auto pipe = Sd15Pipeline::open(folder, PipelineOptions{Device::cpu(), Dtype::Fp32});
         GenerationRequest req;
         req.prompt = "x";
         req.width = req.height = 64;
@@ -293,7 +292,6 @@ class TestSd15Pipeline : public QObject {
         hooks.onStep = [&](const StepProgress& p) {
             steps = p.step;
             if (p.step == 3) token.cancel();
-            return true;
         };
         try {
             pipe->generate(req, hooks);
@@ -302,17 +300,19 @@ class TestSd15Pipeline : public QObject {
             QCOMPARE(e.kind(), ErrorKind::Interrupted);
         }
         QCOMPARE(steps, 3);
-        hooks.cancel = nullptr;
-        hooks.onStep = [](const StepProgress& p) {
-            return p.step < 2;
-        };  // "stop" from the callback
+        // Cancelled during the last step: stopped all the same, never decoded.
+        CancellationToken late;
+        hooks.cancel = &late;
+        hooks.onStep = [&](const StepProgress& p) {
+            if (p.step == p.total) late.cancel();
+        };
         QVERIFY_THROWS_EXCEPTION(EngineError, pipe->generate(req, hooks));
     }
 
     void badRequestsAreTyped() {
         const std::string folder =
             archival::test::fixturesDir().toStdString() + "/models/sd15-tiny-pipe";
-        auto pipe = Sd15Pipeline::open(folder, PipelineOptions{"cpu", "fp32"});
+        auto pipe = Sd15Pipeline::open(folder, PipelineOptions{Device::cpu(), Dtype::Fp32});
         auto expectInvalid = [&](GenerationRequest r) {
             try {
                 pipe->generate(r, {});
@@ -329,17 +329,18 @@ class TestSd15Pipeline : public QObject {
         expectInvalid(r);
         r.width = 64;
         Image empty;
-        r.initImage = &empty;
+        r.initImage = empty;
         expectInvalid(r);  // empty init image
         Image tiny{8, 8, std::vector<std::uint8_t>(8 * 8 * 3, 128)};
-        r.initImage = &tiny;
+        r.initImage = tiny;
         r.strength = 1.5;
         expectInvalid(r);
         r.strength = 0.0;
         expectInvalid(r);
-        r.initImage = nullptr;
-        r.sampler = "no-such-sampler";
+        r.initImage.reset();
+        r.sampler = Sampler::FlowMatchEuler;  // a sampler of the other family
         expectInvalid(r);
+        QVERIFY_THROWS_EXCEPTION(EngineError, parseSampler("no-such-sampler"));
     }
 };
 

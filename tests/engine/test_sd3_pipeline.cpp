@@ -54,7 +54,7 @@ class TestSd3Pipeline : public QObject {
         QVERIFY2(!files.isEmpty(), "no prompt assembly golden");
         const std::string folder = sd3PipeFolder();
         QVERIFY(!folder.empty());
-        auto pipe = Sd3Pipeline::open(folder, PipelineOptions{"cpu", "fp32"});
+        auto pipe = Sd3Pipeline::open(folder, PipelineOptions{Device::cpu(), Dtype::Fp32});
         for (const QString& file : files) {
             const Golden g(file);
             const auto prompts = nlohmann::json::parse(archival::test::metaText(g, "prompts"));
@@ -154,7 +154,7 @@ class TestSd3Pipeline : public QObject {
         for (const QString& file : files) {
             const Golden g(file);
             const std::string fx = archival::test::fixturesDir().toStdString() + "/";
-            PipelineOptions options{"cpu", "fp32"};
+            PipelineOptions options{Device::cpu(), Dtype::Fp32};
             options.loadT5 = archival::test::metaText(g, "text_encoder_3").rfind("absent", 0) != 0;
             auto pipe = Sd3Pipeline::open(fx + archival::test::metaText(g, "model"), options);
             QCOMPARE(pipe->hasT5(), options.loadT5);
@@ -169,8 +169,7 @@ class TestSd3Pipeline : public QObject {
             int stepsSeen = 0;
             GenerationHooks hooks;
             hooks.onStep = [&](const StepProgress& p) {
-                stepsSeen += p.preview && p.preview->width == req.width / 8 ? 1 : 0;
-                return true;
+                stepsSeen += !p.preview.empty() && p.preview.width == req.width / 8 ? 1 : 0;
             };
             const auto result = pipe->generate(req, hooks, trace);
 
@@ -228,7 +227,7 @@ class TestSd3Pipeline : public QObject {
     // Releasing the text encoders after encoding frees their weights between jobs and
     // changes nothing in the pictures.
     void releasedTextEncodersReloadPerJob() {
-        PipelineOptions keep{"cpu", "fp32"};
+        PipelineOptions keep{Device::cpu(), Dtype::Fp32};
         PipelineOptions release = keep;
         release.releaseTextEncoders = true;
         auto a = Sd3Pipeline::open(sd3PipeFolder(), keep);
@@ -302,7 +301,7 @@ class TestSd3Pipeline : public QObject {
                       {"transformer.transformer_blocks.1.ff.net.0.proj.lora_A.weight", fcDown},
                       {"transformer.transformer_blocks.1.ff.net.0.proj.lora_B.weight", fcUp}});
 
-        auto pipe = Sd3Pipeline::open(folder, PipelineOptions{"cpu", "fp32"});
+        auto pipe = Sd3Pipeline::open(folder, PipelineOptions{Device::cpu(), Dtype::Fp32});
         GenerationRequest req;
         req.prompt = "painting of singapore";
         req.width = 64;
@@ -323,7 +322,7 @@ class TestSd3Pipeline : public QObject {
     }
 
     void cancellationInsideAStepAndTypedErrors() {
-        auto pipe = Sd3Pipeline::open(sd3PipeFolder(), PipelineOptions{"cpu", "fp32"});
+        auto pipe = Sd3Pipeline::open(sd3PipeFolder(), PipelineOptions{Device::cpu(), Dtype::Fp32});
         GenerationRequest req;
         req.prompt = "x";
         req.width = 64;
@@ -342,9 +341,9 @@ class TestSd3Pipeline : public QObject {
         req.width = 72;  // not a multiple of 16
         QVERIFY_THROWS_EXCEPTION(EngineError, pipe->generate(req, {}));
         req.width = 64;
-        req.sampler = "pndm";
+        req.sampler = Sampler::Pndm;
         QVERIFY_THROWS_EXCEPTION(EngineError, pipe->generate(req, {}));
-        req.sampler.clear();
+        req.sampler = Sampler::ModelDefault;
         req.batch = 2;
         const auto two = pipe->generate(req, {});
         QCOMPARE(two.images.size(), size_t(2));

@@ -5,11 +5,11 @@
 namespace archival::engine {
 namespace {
 
-void throwIfCancelled(const GenerationHooks& hooks, int step, int total) {
+void throwIfCancelled(const GenerationHooks& hooks, const char* when, int step, int total) {
     if (hooks.cancel && hooks.cancel->cancelled())
-        throw EngineError(
-            ErrorKind::Interrupted,
-            "cancelled before step " + std::to_string(step + 1) + " of " + std::to_string(total));
+        throw EngineError(ErrorKind::Interrupted, std::string("cancelled ") + when + " step " +
+                                                      std::to_string(step) + " of " +
+                                                      std::to_string(total));
 }
 
 }  // namespace
@@ -20,7 +20,7 @@ at::Tensor runDenoiseLoop(const DenoiseLoop& loop, at::Tensor latents,
     const int count = static_cast<int>(s.timesteps().size(0));
     const int total = count - loop.beginIndex;
     for (int i = loop.beginIndex; i < count; ++i) {
-        throwIfCancelled(hooks, i - loop.beginIndex, total);
+        throwIfCancelled(hooks, "before", i - loop.beginIndex + 1, total);
         at::Tensor input = s.scaleModelInput(latents, i);
         if (loop.classifierFree()) input = at::cat({input, input});
         const at::Tensor out = loop.model(input, i);
@@ -36,23 +36,21 @@ at::Tensor runDenoiseLoop(const DenoiseLoop& loop, at::Tensor latents,
         if (loop.observe) loop.observe(i, guided, latents);
 
         if (hooks.onStep) {
-            Image preview;
+            StepProgress p;
+            p.step = i - loop.beginIndex + 1;
+            p.total = total;
             if (wantPreview) {
                 const at::Tensor first = x0.slice(0, 0, 1);
                 const at::Tensor hwc = loop.previewDecoder
                                            ? loop.previewDecoder(first)
                                            : projectLatentsToRgb(first, loop.previewFormat)[0];
-                preview = toImage(hwc);
+                p.preview = toImage(hwc);
             }
-            StepProgress p;
-            p.step = i - loop.beginIndex + 1;
-            p.total = total;
-            p.preview = wantPreview ? &preview : nullptr;
-            if (!hooks.onStep(p))
-                throw EngineError(ErrorKind::Interrupted, "stopped after step " +
-                                                              std::to_string(p.step) + " of " +
-                                                              std::to_string(total));
+            hooks.onStep(p);
         }
+        // A cancel during the step (or from the callback) stops here: the last step too, so
+        // a cancelled job never goes on to decode.
+        throwIfCancelled(hooks, "after", i - loop.beginIndex + 1, total);
     }
     return latents;
 }

@@ -30,7 +30,8 @@ struct DenoiseLoop {
 };
 
 // Runs the loop from `latents` (already scaled by init_noise_sigma or noised for img2img)
-// and returns the final latents. Throws EngineError(Interrupted) when cancelled.
+// and returns the final latents. Throws EngineError(Interrupted) when `hooks.cancel` is
+// cancelled: checked before and after every step.
 at::Tensor runDenoiseLoop(const DenoiseLoop& loop, at::Tensor latents,
                           const GenerationHooks& hooks);
 

@@ -4,8 +4,12 @@
 
 namespace archival::engine {
 
-std::string LoadedPipeline::dtypeName() const {
-    return scalarTypeName(dtype_);
+Device LoadedPipeline::device() const {
+    return publicDevice(device_);
+}
+
+Dtype LoadedPipeline::dtype() const {
+    return publicDtype(dtype_);
 }
 
 std::uint64_t LoadedPipeline::parameterBytes() const {

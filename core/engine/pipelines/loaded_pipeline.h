@@ -10,8 +10,8 @@ namespace archival::engine {
 
 class LoadedPipeline : public ImagePipeline {
   public:
-    std::string deviceName() const override { return device_.str(); }
-    std::string dtypeName() const override;
+    Device device() const override;
+    Dtype dtype() const override;
     std::uint64_t parameterBytes() const override;
 
   protected:

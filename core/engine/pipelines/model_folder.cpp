@@ -14,10 +14,10 @@ ModelFolder ModelFolder::open(const std::string& root) {
     const nlohmann::json index = readJsonFile((fs::path(root) / "model_index.json").string());
     f.pipelineClass = jsonValue<std::string>(index, "_class_name", "");
     if (f.pipelineClass.rfind("StableDiffusion3", 0) == 0)
-        f.family = "sd3";
+        f.family = Family::Sd3;
     else if (f.pipelineClass == "StableDiffusionPipeline" ||
              f.pipelineClass == "StableDiffusionImg2ImgPipeline")
-        f.family = "sd15";
+        f.family = Family::Sd15;
     else
         throw EngineError(ErrorKind::ModelLoad,
                           root + "/model_index.json names pipeline '" + f.pipelineClass +

@@ -5,12 +5,14 @@
 #include <map>
 #include <string>
 
+#include "engine/generation.h"
+
 namespace archival::engine {
 
 struct ModelFolder {
     std::string root;
-    std::string pipelineClass;                      // "StableDiffusionPipeline", ...
-    std::string family;                             // "sd15" or "sd3"
+    std::string pipelineClass;  // "StableDiffusionPipeline", ...
+    Family family = Family::Sd15;
     std::map<std::string, std::string> components;  // name -> sub-folder, null entries skipped
 
     // Throws EngineError(ModelLoad) naming the folder when model_index.json is missing,

@@ -21,7 +21,7 @@ std::unique_ptr<ImagePipeline> openPipeline(const std::string& path,
     if (!fs::is_directory(path, ec))
         throw EngineError(ErrorKind::ModelLoad, "model not found: " + path);
     const ModelFolder folder = ModelFolder::open(path);
-    if (folder.family == "sd3") return Sd3Pipeline::open(path, options);
+    if (folder.family == Family::Sd3) return Sd3Pipeline::open(path, options);
     return Sd15Pipeline::open(path, options);
 }
 

@@ -75,7 +75,7 @@ std::unique_ptr<Sd15Pipeline> Sd15Pipeline::open(const std::string& path,
                                                  const PipelineOptions& options) {
     std::unique_ptr<Sd15Pipeline> p(new Sd15Pipeline());
     p->device_ = resolveDevice(options.device);
-    p->dtype_ = resolveDtype(options.dtype, p->device_, "sd15");
+    p->dtype_ = resolveDtype(options.dtype, p->device_, Family::Sd15);
     auto progress = [&](const std::string& what, int i) {
         if (options.onLoad) options.onLoad(what, i, 4);
     };
@@ -102,7 +102,7 @@ std::unique_ptr<Sd15Pipeline> Sd15Pipeline::open(const std::string& path,
                         static_cast<std::uint64_t>(e.info->numel()) * c10::elementSize(p->dtype_);
         } else {
             const ModelFolder folder = ModelFolder::open(path);
-            if (folder.family != "sd15")
+            if (folder.family != Family::Sd15)
                 throw EngineError(ErrorKind::ModelLoad, path + " is a " + folder.pipelineClass +
                                                             " folder, not Stable Diffusion 1.x");
             progress("tokenizer", 0);
@@ -143,13 +143,6 @@ std::vector<ResidentComponent> Sd15Pipeline::residentComponents() const {
     return {{"text_encoder", weightBytes(textParameters_)},
             {"unet", weightBytes(unetParameters_)},
             {"vae", vaeBytes_}};
-}
-
-std::vector<std::string> Sd15Pipeline::samplers() const {
-    std::vector<std::string> out;
-    for (const auto& n : schedulerNames())
-        if (n != "flowmatch_euler") out.push_back(n);
-    return out;
 }
 
 at::Tensor Sd15Pipeline::encodePrompt(const std::string& text, int batch, int clipSkip,
@@ -193,7 +186,7 @@ GenerationResult Sd15Pipeline::generate(const GenerationRequest& request,
 GenerationResult Sd15Pipeline::generate(const GenerationRequest& req, const GenerationHooks& hooks,
                                         const Sd15Trace& trace) {
     checkRequest(req, 8);
-    const bool img2img = req.initImage != nullptr;
+    const bool img2img = req.initImage.has_value();
 
     GenerationResult result;
     const auto t0 = Clock::now();
@@ -205,7 +198,8 @@ GenerationResult Sd15Pipeline::generate(const GenerationRequest& req, const Gene
         c10::InferenceMode inference;  // no autograd bookkeeping during a job
         applyLoras(req.loras, patcher, result);
         std::unique_ptr<Scheduler> scheduler =
-            makeScheduler(req.sampler.empty() ? defaultSampler_ : req.sampler, schedulerConfig_);
+            req.sampler == Sampler::ModelDefault ? makeScheduler(defaultSampler_, schedulerConfig_)
+                                                 : makeScheduler(req.sampler, schedulerConfig_);
 
         stage("text encoder");
         const auto tText = Clock::now();

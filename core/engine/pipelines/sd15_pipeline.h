@@ -36,9 +36,8 @@ class Sd15Pipeline : public LoadedPipeline {
     GenerationResult generate(const GenerationRequest& request, const GenerationHooks& hooks,
                               const Sd15Trace& trace);
 
-    std::string family() const override { return "sd15"; }
+    Family family() const override { return Family::Sd15; }
     std::vector<ResidentComponent> residentComponents() const override;
-    std::vector<std::string> samplers() const override;
 
     const ClipTokenizer& tokenizer() const { return *tokenizer_; }
 

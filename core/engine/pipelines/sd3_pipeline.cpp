@@ -62,12 +62,12 @@ std::unique_ptr<Sd3Pipeline> Sd3Pipeline::open(const std::string& path,
                                                const PipelineOptions& options) {
     std::unique_ptr<Sd3Pipeline> p(new Sd3Pipeline());
     p->device_ = resolveDevice(options.device);
-    p->dtype_ = resolveDtype(options.dtype, p->device_, "sd3");
+    p->dtype_ = resolveDtype(options.dtype, p->device_, Family::Sd3);
     // T5-XXL overflows fp16 (README-text.md): bf16 on CUDA when fp16 is asked for, else as the
     // rest.
     p->t5Dtype_ = p->dtype_ == at::kHalf ? at::kBFloat16 : p->dtype_;
     const ModelFolder folder = ModelFolder::open(path);
-    if (folder.family != "sd3")
+    if (folder.family != Family::Sd3)
         throw EngineError(ErrorKind::ModelLoad, path + " is a " + folder.pipelineClass +
                                                     " folder, not Stable Diffusion 3");
     const bool withT5 = options.loadT5 && folder.has("text_encoder_3") && folder.has("tokenizer_3");
@@ -228,11 +228,11 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
                                        const Sd3Trace& trace) {
     const std::int64_t multiple = 8 * transformer_->config().patchSize;
     checkRequest(req, static_cast<int>(multiple));
-    if (!req.sampler.empty() && req.sampler != "flowmatch_euler")
-        throw EngineError(
-            ErrorKind::InvalidRequest,
-            "Stable Diffusion 3 samples with flowmatch_euler only (asked: " + req.sampler + ")");
-    const bool img2img = req.initImage != nullptr;
+    if (req.sampler != Sampler::ModelDefault && req.sampler != Sampler::FlowMatchEuler)
+        throw EngineError(ErrorKind::InvalidRequest,
+                          "Stable Diffusion 3 samples with flowmatch_euler only (asked: " +
+                              samplerName(req.sampler) + ")");
+    const bool img2img = req.initImage.has_value();
     transformer_->checkLatentSize(req.height / 8, req.width / 8);
 
     GenerationResult result;
@@ -245,7 +245,7 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
         c10::InferenceMode inference;  // no autograd bookkeeping during a job
         loadTextEncoders();            // after a release
         applyLoras(req.loras, patcher, result);
-        auto scheduler = makeScheduler("flowmatch_euler", schedulerConfig_);
+        auto scheduler = makeScheduler(Sampler::FlowMatchEuler, schedulerConfig_);
 
         stage("text encoders");
         const auto tText = Clock::now();

@@ -48,9 +48,8 @@ class Sd3Pipeline : public LoadedPipeline {
     Sd3PromptEmbeds encodePrompt(const std::string& text, GenerationResult* result, bool isNegative,
                                  const Sd3Trace& trace = {}) const;
 
-    std::string family() const override { return "sd3"; }
+    Family family() const override { return Family::Sd3; }
     std::vector<ResidentComponent> residentComponents() const override;
-    std::vector<std::string> samplers() const override { return {"flowmatch_euler"}; }
     bool hasT5() const { return !textEncoderT5_.empty(); }
 
   private:

@@ -4,40 +4,64 @@
 #include <ATen/Context.h>
 #include <c10/util/Exception.h>
 
+#include <limits>
+
 #include "engine/errors.h"
 
 namespace archival::engine {
 
-at::Device resolveDevice(const std::string& spec) {
+at::Device resolveDevice(const Device& device) {
     const bool cuda = at::hasCUDA();
-    if (spec.empty() || spec == "auto")
-        return cuda ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
-    if (spec == "cpu") return at::kCPU;
-    if (spec.rfind("cuda", 0) == 0) {
-        if (!cuda)
-            throw EngineError(ErrorKind::InvalidRequest,
-                              "device '" + spec + "' asked for, but no CUDA device is available");
-        try {
-            return at::Device(spec);
-        } catch (const c10::Error&) {
-            throw EngineError(ErrorKind::InvalidRequest, "unknown device '" + spec + "'");
-        }
+    switch (device.kind) {
+        case DeviceKind::Auto:
+            return cuda ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+        case DeviceKind::Cpu:
+            return at::kCPU;
+        case DeviceKind::Cuda:
+            if (!cuda)
+                throw EngineError(ErrorKind::InvalidRequest,
+                                  "device '" + deviceName(device) +
+                                      "' asked for, but no CUDA device is available");
+            if (device.index > std::numeric_limits<c10::DeviceIndex>::max())
+                throw EngineError(ErrorKind::InvalidRequest,
+                                  "unknown device '" + deviceName(device) + "'");
+            return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(device.index));
     }
-    throw EngineError(ErrorKind::InvalidRequest,
-                      "unknown device '" + spec + "' (use auto, cpu, cuda or cuda:N)");
+    return at::kCPU;
 }
 
-at::ScalarType resolveDtype(const std::string& spec, const at::Device& device,
-                            const std::string& family) {
-    if (spec.empty() || spec == "auto") {
-        if (!device.is_cuda()) return at::kFloat;
-        return family == "sd3" ? at::kBFloat16 : at::kHalf;
+Device publicDevice(const at::Device& device) {
+    if (device.is_cuda()) return Device::cuda(device.has_index() ? device.index() : -1);
+    return Device::cpu();
+}
+
+at::ScalarType resolveDtype(Dtype dtype, const at::Device& device, Family family) {
+    switch (dtype) {
+        case Dtype::Auto:
+            if (!device.is_cuda()) return at::kFloat;
+            return family == Family::Sd3 ? at::kBFloat16 : at::kHalf;
+        case Dtype::Fp32:
+            return at::kFloat;
+        case Dtype::Fp16:
+            return at::kHalf;
+        case Dtype::Bf16:
+            return at::kBFloat16;
     }
-    if (spec == "fp32" || spec == "float32") return at::kFloat;
-    if (spec == "fp16" || spec == "float16") return at::kHalf;
-    if (spec == "bf16" || spec == "bfloat16") return at::kBFloat16;
-    throw EngineError(ErrorKind::InvalidRequest,
-                      "unknown dtype '" + spec + "' (use auto, fp32, fp16 or bf16)");
+    return at::kFloat;
+}
+
+Dtype publicDtype(at::ScalarType t) {
+    switch (t) {
+        case at::kFloat:
+            return Dtype::Fp32;
+        case at::kHalf:
+            return Dtype::Fp16;
+        case at::kBFloat16:
+            return Dtype::Bf16;
+        default:
+            throw EngineError(ErrorKind::Internal,
+                              std::string("a pipeline runs in ") + c10::toString(t));
+    }
 }
 
 std::string scalarTypeName(at::ScalarType t) {

@@ -7,16 +7,21 @@
 #include <functional>
 #include <string>
 
+#include "engine/generation.h"
+
 namespace archival::engine {
 
-// "auto" → CUDA when available, else CPU; "cpu", "cuda", "cuda:N" as given.
+// Auto → CUDA when available, else CPU; cpu, cuda, cuda:N as given.
 // Throws InvalidRequest when CUDA is asked for and absent.
-at::Device resolveDevice(const std::string& spec);
+at::Device resolveDevice(const Device& device);
+// The public form of a resolved device: cpu, or cuda (with its index when it has one).
+Device publicDevice(const at::Device& device);
 
-// "auto" → on CUDA: bf16 for SD3 (T5 and MMDiT activations overflow fp16), fp16 for SD 1.5;
-// on CPU fp32 (CPU half-precision kernels are slow or missing). "fp32" | "fp16" | "bf16".
-at::ScalarType resolveDtype(const std::string& spec, const at::Device& device,
-                            const std::string& family);
+// Auto → on CUDA: bf16 for SD3 (T5 and MMDiT activations overflow fp16), fp16 for SD 1.5;
+// on CPU fp32 (CPU half-precision kernels are slow or missing).
+at::ScalarType resolveDtype(Dtype dtype, const at::Device& device, Family family);
+// fp32, fp16, bf16; Throws EngineError(Internal) for any other type.
+Dtype publicDtype(at::ScalarType t);
 std::string scalarTypeName(at::ScalarType t);
 
 // torch.randn(shape, generator=torch.Generator('cpu').manual_seed(seed)), then moved to

@@ -34,11 +34,11 @@ std::uint64_t meminfoBytes(const std::string& key) {
 
 }  // namespace
 
-DeviceMemory deviceMemory(const std::string& deviceSpec) {
+DeviceMemory deviceMemory(const Device& asked) {
     DeviceMemory m;
     try {
-        const at::Device device = resolveDevice(deviceSpec);
-        m.device = device.str();
+        const at::Device device = resolveDevice(asked);
+        m.device = publicDevice(device);
         if (device.is_cuda()) {
             m.cuda = true;
 #ifdef ARCHIVAL_CUDA_STATS
@@ -64,7 +64,7 @@ DeviceMemory deviceMemory(const std::string& deviceSpec) {
             return m;
         }
     } catch (const std::exception&) {
-        m.device = deviceSpec;
+        m.device = asked;
         return m;
     }
     m.totalBytes = meminfoBytes("MemTotal");

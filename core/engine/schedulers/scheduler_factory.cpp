@@ -12,6 +12,23 @@ namespace archival::engine {
 
 namespace {
 
+// Every scheduler of the engine: its public enum, its name, and whether it samples
+// flow-matching models (SD3 family) or noise-prediction ones (SD 1.5).
+struct SamplerEntry {
+    Sampler sampler;
+    const char* name;
+    bool flowMatching;
+};
+constexpr SamplerEntry kSamplers[] = {
+    {Sampler::Pndm, "pndm", false},
+    {Sampler::Ddim, "ddim", false},
+    {Sampler::Euler, "euler", false},
+    {Sampler::EulerAncestral, "euler_ancestral", false},
+    {Sampler::DpmPP2M, "dpmpp_2m", false},
+    {Sampler::DpmPP2MKarras, "dpmpp_2m_karras", false},
+    {Sampler::FlowMatchEuler, "flowmatch_euler", true},
+};
+
 std::string joinedNames() {
     std::string out;
     for (const auto& n : schedulerNames()) out += (out.empty() ? "" : ", ") + n;
@@ -21,10 +38,42 @@ std::string joinedNames() {
 }  // namespace
 
 std::vector<std::string> schedulerNames() {
-    // clang-format off
-    return {"pndm", "ddim", "euler", "euler_ancestral", "dpmpp_2m", "dpmpp_2m_karras",
-            "flowmatch_euler"};
-    // clang-format on
+    std::vector<std::string> out;
+    for (const auto& e : kSamplers) out.emplace_back(e.name);
+    return out;
+}
+
+std::string samplerName(Sampler sampler) {
+    for (const auto& e : kSamplers)
+        if (e.sampler == sampler) return e.name;
+    return {};  // ModelDefault
+}
+
+std::optional<Sampler> samplerFromName(const std::string& name) {
+    if (name.empty()) return Sampler::ModelDefault;
+    for (const auto& e : kSamplers)
+        if (name == e.name) return e.sampler;
+    return std::nullopt;
+}
+
+Sampler parseSampler(const std::string& name) {
+    if (auto s = samplerFromName(name)) return *s;
+    throw EngineError(ErrorKind::InvalidRequest,
+                      "unknown scheduler \"" + name + "\"; available: " + joinedNames());
+}
+
+std::vector<Sampler> samplersFor(Family family) {
+    std::vector<Sampler> out;
+    for (const auto& e : kSamplers)
+        if (e.flowMatching == (family == Family::Sd3)) out.push_back(e.sampler);
+    return out;
+}
+
+std::unique_ptr<Scheduler> makeScheduler(Sampler sampler, const nlohmann::json& schedulerConfig) {
+    if (sampler == Sampler::ModelDefault)
+        throw EngineError(ErrorKind::Internal,
+                          "makeScheduler: the model's default sampler must be resolved first");
+    return makeScheduler(samplerName(sampler), schedulerConfig);
 }
 
 bool isFlowMatchConfig(const nlohmann::json& schedulerConfig) {

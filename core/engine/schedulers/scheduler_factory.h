@@ -10,12 +10,16 @@
 //   dpmpp_2m         DPMSolverMultistepScheduler, dpmsolver++ order 2
 //   dpmpp_2m_karras  the same with use_karras_sigmas
 //   flowmatch_euler  FlowMatchEulerDiscreteScheduler (SD3 / SD3.5)
+//
+// The same names are the public Sampler enum's spellings (engine/generation.h: samplerName,
+// samplerFromName, samplersFor); this file's table is the one list of them.
 
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "engine/generation.h"
 #include "engine/schedulers/scheduler.h"
 
 namespace archival::engine {
@@ -28,6 +32,8 @@ std::unique_ptr<Scheduler> makeScheduler(const std::string& name,
 
 // Every name makeScheduler accepts, in the order above.
 std::vector<std::string> schedulerNames();
+// The scheduler of a public Sampler (not ModelDefault: the pipeline picks the model's own).
+std::unique_ptr<Scheduler> makeScheduler(Sampler sampler, const nlohmann::json& schedulerConfig);
 
 // True when the config's `_class_name` is a flow-matching scheduler (SD3 family).
 bool isFlowMatchConfig(const nlohmann::json& schedulerConfig);

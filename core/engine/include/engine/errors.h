@@ -1,6 +1,7 @@
 #pragma once
 // Typed engine errors. Every failure the engine reports is one of these kinds, with a
 // message a curator can act on; the pipeline layer maps them 1:1 onto its own error type.
+// Part of the engine's public surface (core/engine/include): standard C++ only.
 
 #include <stdexcept>
 #include <string>

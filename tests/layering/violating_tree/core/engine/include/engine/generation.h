@@ -1,0 +1,2 @@
+#pragma once
+// Stand-in for the engine's public surface.

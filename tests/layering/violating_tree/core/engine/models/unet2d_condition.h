@@ -1,0 +1,3 @@
+#pragma once
+// Stand-in for an engine internal: it includes libtorch.
+#include <ATen/ATen.h>

@@ -1,0 +1,2 @@
+// Planted: the engine includes Qt.
+#include <QString>

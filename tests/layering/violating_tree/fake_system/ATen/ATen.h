@@ -1,0 +1,2 @@
+#pragma once
+// Stand-in for libtorch's <ATen/ATen.h>.

@@ -1,2 +1,0 @@
-// Deliberately breaks the rule: the layering check must reject this tree.
-#include <torch/torch.h>
