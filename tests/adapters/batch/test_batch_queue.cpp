@@ -1,9 +1,13 @@
 // The durable batch queue with a deterministic image source and a real S3 server on
 // loopback (moto, signatures checked): every set uploaded once, passes shared with
 // --parallel, resume from every state, refusals and a full disk stop the action, faults on
-// the wire still end with every object stored exactly once.
+// the wire still end with every object stored exactly once, a failed upload retried sends
+// the files already on disk without generating them again.
+#include <sys/stat.h>
+
 #include <QCryptographicHash>
 #include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
@@ -27,6 +31,22 @@ const QString kPrefix = QStringLiteral("exhibit/2026");
 QByteArray fileBytes(const QString& path) {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// A file as it lies on disk. The set's files are written through QSaveFile (a new file
+// renamed over the old one), so a file written again has another inode even when its bytes
+// come out the same: the same inode and modification time mean it was not touched.
+struct FileOnDisk {
+    QByteArray bytes;
+    quint64 inode = 0;
+    QDateTime modified;
+};
+
+FileOnDisk fileOnDisk(const QString& path) {
+    FileOnDisk f{fileBytes(path), 0, QFileInfo(path).lastModified()};
+    struct stat st {};
+    if (::stat(QFile::encodeName(path).constData(), &st) == 0) f.inode = quint64(st.st_ino);
+    return f;
 }
 }  // namespace
 
@@ -70,6 +90,43 @@ class TestBatchQueue : public QObject {
             }
         }
         QCOMPARE(stored.size(), expected);
+    }
+
+    // The action's one set failed while uploading, after its images and metadata.json were
+    // written. Retried with `working`, it goes back to uploading and sends those files as they
+    // are: the source is not asked for the images again and no file on disk is rewritten.
+    // (Generating again gives the same pixels, so the bucket alone cannot tell.)
+    void retryUploadsWithoutGenerating(BatchQueue& queue, const FakeImageSource& source,
+                                       S3Client* working, const QString& actionId) {
+        const SetRecord failed = queue.sets(actionId).value(0);
+        QCOMPARE(setStateName(failed.state), QStringLiteral("failed"));
+        QVERIFY(failed.failedUploading);
+        QVERIFY(!failed.uploadedAt.isEmpty());
+        const qsizetype passes = source.requests.size();
+        QMap<QString, FileOnDisk> before;
+        for (const QString& f : failed.files()) {
+            before.insert(f, fileOnDisk(QDir(failed.dir).filePath(f)));
+            QVERIFY2(!before[f].bytes.isEmpty() && before[f].inode != 0, qPrintable(f));
+        }
+
+        queue.setUploader(working);
+        queue.retry(actionId);
+        const QString stateAfterRetry = setStateName(queue.sets(actionId).value(0).state);
+        QTRY_VERIFY_WITH_TIMEOUT(queue.isIdle(), 60000);
+
+        QCOMPARE(source.requests.size(), passes);  // not generated again
+        QCOMPARE(stateAfterRetry, QStringLiteral("uploading"));
+        const SetRecord done = queue.sets(actionId).value(0);
+        QCOMPARE(setStateName(done.state), QStringLiteral("uploaded"));
+        QCOMPARE(done.uploadedAt, failed.uploadedAt);
+        for (const QString& f : done.files()) {
+            const FileOnDisk after = fileOnDisk(QDir(done.dir).filePath(f));
+            QVERIFY2(after.inode == before[f].inode, qPrintable(f + " was written again"));
+            QCOMPARE(after.modified, before[f].modified);
+            QCOMPARE(after.bytes, before[f].bytes);
+            QCOMPARE(peer_.get(kBucket, done.objectPrefix + "/" + f), before[f].bytes);
+        }
+        verifyBucket({done}, actionId);
     }
 
   private Q_SLOTS:
@@ -215,6 +272,79 @@ class TestBatchQueue : public QObject {
         queue.retry("denied");
         QTRY_VERIFY_WITH_TIMEOUT(queue.isIdle(), 60000);
         verifyBucket(queue.sets("denied"), "denied");
+    }
+
+    // The store refuses the first PUT: nothing is stored, the action stops. Retried with the
+    // right secret, the set's files on disk are uploaded as they are.
+    void refusedUploadRetriedIsNotGeneratedAgain() {
+        QTemporaryDir dir;
+        FakeImageSource source;
+        S3Settings wrong = s3();
+        wrong.credentials.secretAccessKey = "wrong-secret";
+        S3Client refusing(wrong);
+        S3Client working(s3());
+        BatchQueue queue(queueSettings(dir), &source, &refusing);
+        QVERIFY(!queue.generateMultipleSets("P0", "ai conference", "retry-refused", 1, false, 2));
+        QTRY_VERIFY_WITH_TIMEOUT(queue.isIdle(), 60000);
+        QCOMPARE(source.requests.size(), 1);
+        QCOMPARE(queue.sets("retry-refused").value(0).errorCode,
+                 QStringLiteral("SignatureDoesNotMatch"));
+        QVERIFY(!queue.action("retry-refused")->stopCode.isEmpty());
+        QVERIFY(peer_.list(kBucket, kPrefix + "/retry-refused/").isEmpty());
+        retryUploadsWithoutGenerating(queue, source, &working, "retry-refused");
+    }
+
+    // A fault half-way through the set: 1.png is stored, 2.png gets a 500 and the client gives
+    // up; the action keeps running. Retried, the rest of the set goes up from disk.
+    void faultedUploadRetriedIsNotGeneratedAgain() {
+        FaultProxy proxy;
+        ARCHIVAL_START_PEER(proxy, peer_.endpoint(), "ok,500", 1.0);
+        QTemporaryDir dir;
+        FakeImageSource source;
+        S3Settings once = s3(proxy.endpoint());
+        once.maxAttempts = 1;
+        S3Client faulty(once);
+        S3Client working(s3());
+        BatchQueue queue(queueSettings(dir), &source, &faulty);
+        QVERIFY(!queue.generateMultipleSets("P0", "ai conference", "retry-fault", 1, false, 2));
+        QTRY_VERIFY_WITH_TIMEOUT(queue.isIdle(), 60000);
+        QCOMPARE(source.requests.size(), 1);
+        const SetRecord failed = queue.sets("retry-fault").value(0);
+        QCOMPARE(failed.errorCode, QStringLiteral("GaveUp"));
+        QCOMPARE(failed.uploaded, QStringList{"1.png"});
+        QVERIFY(queue.action("retry-fault")->stopCode.isEmpty());
+        QCOMPARE(peer_.list(kBucket, kPrefix + "/retry-fault/").size(), 1);
+        retryUploadsWithoutGenerating(queue, source, &working, "retry-fault");
+    }
+
+    // A set that failed while generating has no images: retried, it goes back to pending and
+    // the same pass (seed, size) is generated again, then uploaded.
+    void failedGenerationRetriedIsGeneratedAgain() {
+        QTemporaryDir dir;
+        FakeImageSource source;
+        source.failWith = QStringLiteral("OutOfMemory");
+        S3Client client(s3());
+        BatchQueue queue(queueSettings(dir), &source, &client);
+        QVERIFY(!queue.generateMultipleSets("P0", "ai conference", "retry-gen", 1, false, 2));
+        QTRY_VERIFY_WITH_TIMEOUT(queue.isIdle(), 60000);
+        QCOMPARE(source.requests.size(), 1);
+        const SetRecord failed = queue.sets("retry-gen").value(0);
+        QCOMPARE(setStateName(failed.state), QStringLiteral("failed"));
+        QCOMPARE(failed.errorCode, QStringLiteral("OutOfMemory"));
+        QVERIFY(!failed.failedUploading);
+        QVERIFY(!QFile::exists(failed.dir + "/1.png"));
+
+        source.failWith.clear();
+        queue.retry("retry-gen");
+        QCOMPARE(setStateName(queue.sets("retry-gen").value(0).state), QStringLiteral("pending"));
+        QTRY_VERIFY_WITH_TIMEOUT(queue.isIdle(), 60000);
+        QCOMPARE(source.requests.size(), 2);
+        QCOMPARE(source.requests[1].seed, source.requests[0].seed);
+        QCOMPARE(source.requests[1].count, 2);
+        const auto sets = queue.sets("retry-gen");
+        QCOMPARE(QImage(sets[0].dir + "/2.png").convertToFormat(QImage::Format_RGB888),
+                 FakeImageSource::imageFor(sets[0].seed, 1));
+        verifyBucket(sets, "retry-gen");
     }
 
     void faultsOnTheWireStillStoreEverySetOnce() {
