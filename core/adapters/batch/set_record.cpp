@@ -200,8 +200,14 @@ QString SetRecord::writeMetadataJson() const {
 }
 
 QString SetRecord::startUploading() {
+    const QString before = uploadedAt;
     uploadedAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
-    if (const QString err = writeMetadataJson(); !err.isEmpty()) return err;
+    if (const QString err = writeMetadataJson(); !err.isEmpty()) {
+        // metadata.json still holds no upload time: neither may the record, or a retry would
+        // go straight to uploading and send a metadata.json without it.
+        uploadedAt = before;
+        return err;
+    }
     state = SetState::Uploading;
     return {};
 }

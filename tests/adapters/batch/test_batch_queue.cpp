@@ -319,6 +319,34 @@ class TestBatchQueue : public QObject {
 
     // A set that failed while generating has no images: retried, it goes back to pending and
     // the same pass (seed, size) is generated again, then uploaded.
+    // The upload time is fixed in metadata.json before the first upload; when that write
+    // fails, the record must not keep a time the file does not have.
+    void failedStartOfUploadLeavesNoUploadTime() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SetRecord record;
+        record.actionId = QStringLiteral("a");
+        record.programId = QStringLiteral("T15");
+        record.imageCount = 1;
+        record.state = SetState::Generated;
+        record.dir = dir.path();
+        QFile image(QDir(dir.path()).filePath(QStringLiteral("1.png")));
+        QVERIFY(image.open(QIODevice::WriteOnly));
+        image.write("not a real png, read back as bytes");
+        image.close();
+        // A folder where metadata.json must go: the atomic write cannot replace it.
+        QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("metadata.json")));
+        const QString error = record.startUploading();
+        QVERIFY2(!error.isEmpty(), "writing metadata.json over a folder should fail");
+        QVERIFY2(record.uploadedAt.isEmpty(), qPrintable(record.uploadedAt));
+        QCOMPARE(setStateName(record.state), QStringLiteral("generated"));
+        // With the folder gone, starting again works and fixes the time once.
+        QVERIFY(QDir(dir.path()).rmdir(QStringLiteral("metadata.json")));
+        QCOMPARE(record.startUploading(), QString());
+        QVERIFY(!record.uploadedAt.isEmpty());
+        QCOMPARE(setStateName(record.state), QStringLiteral("uploading"));
+    }
+
     void failedGenerationRetriedIsGeneratedAgain() {
         QTemporaryDir dir;
         FakeImageSource source;

@@ -129,7 +129,7 @@ struct StepProgress {
     int total = 0;  // model evaluations of the loop
     // The denoised estimate of the first image at this step, as a cheap latent→RGB
     // projection at latent resolution (or TAESD when available). Owned by the progress
-    // report (move it out to keep it); empty when previews are off.
+    // report and valid during the callback (copy it to keep it); empty when previews are off.
     Image preview;
 };
 
