@@ -13,7 +13,8 @@
 # engine's public face. tests/engine and app/bench test and measure the internals and may.
 #
 # Usage: cmake -DROOT=<source tree> -DCOMPILE_COMMANDS=<compile_commands.json>
-#              [-DWORK=<scratch folder>] [-DJOBS=<parallel preprocessors>] -P check_layering.cmake
+#              [-DWORK=<scratch folder>] [-DJOBS=<parallel preprocessors>]
+#              [-DLINK_ROOT=<a folder of include roots: links into ROOT>] -P check_layering.cmake
 #
 # Only preprocessing (-M -MG: a header that does not exist yet, e.g. a moc file before the
 # build, is listed by name instead of failing), run JOBS at a time.
@@ -30,6 +31,10 @@ if(NOT EXISTS "${COMPILE_COMMANDS}")
 endif()
 cmake_path(NORMAL_PATH ROOT)
 string(REGEX REPLACE "/$" "" ROOT "${ROOT}")
+if(LINK_ROOT)
+    cmake_path(NORMAL_PATH LINK_ROOT)
+    string(REGEX REPLACE "/$" "" LINK_ROOT "${LINK_ROOT}")
+endif()
 if(NOT WORK)
     get_filename_component(WORK "${COMPILE_COMMANDS}" DIRECTORY)
     set(WORK "${WORK}/layering-deps")
@@ -79,12 +84,14 @@ set(except_torch "")
 set(what_engine_internals "engine internals (outside core/engine/include)")
 set(match_engine_internals "^${root_re}/core/engine/|^engine/")
 set(except_engine_internals "^${root_re}/core/engine/include/")
+# A layer's own include roots do not hold the layers above it, so such a header is usually
+# not found: -MG then lists it by the name it was included as.
 set(what_above "a layer above it")
-set(match_above_engine "^${root_re}/(core/pipeline|core/adapters|ui|app)/")
-set(match_above_pipeline "^${root_re}/(core/adapters|ui|app)/")
-set(match_above_adapters "^${root_re}/(ui|app)/")
+set(match_above_engine "^${root_re}/(core/pipeline|core/adapters|ui|app)/|^(pipeline|adapters|ui)/")
+set(match_above_pipeline "^${root_re}/(core/adapters|ui|app)/|^(adapters|ui)/")
+set(match_above_adapters "^${root_re}/(ui|app)/|^ui/")
 set(match_above_ui "^${root_re}/app/")
-set(match_above_bench "^${root_re}/(core/pipeline|core/adapters|ui|app)/")
+set(match_above_bench "^${root_re}/(core/pipeline|core/adapters|ui|app)/|^(pipeline|adapters|ui)/")
 set(except_above_bench "^${root_re}/app/bench/")
 foreach(layer engine pipeline adapters ui bench)
     set(what_above_${layer} "${what_above}")
@@ -251,6 +258,19 @@ foreach(u IN LISTS units)
         string(REGEX REPLACE "/[^/.;][^/;]*/\\.\\./" "/" deps "${deps}")
     endwhile()
     list(REMOVE_ITEM deps "")
+    # Headers reached through the Qt layers' include roots (links into the source tree) are
+    # judged by where they really are.
+    if(LINK_ROOT)
+        set(resolved "")
+        foreach(dep IN LISTS deps)
+            string(FIND "${dep}" "${LINK_ROOT}/" at)
+            if(at EQUAL 0)
+                file(REAL_PATH "${dep}" dep)
+            endif()
+            list(APPEND resolved "${dep}")
+        endforeach()
+        set(deps "${resolved}")
+    endif()
     list(REMOVE_DUPLICATES deps)
     foreach(rule IN LISTS rules_${layer})
         set(hits ${deps})

@@ -14,6 +14,7 @@ set(tree "${here}/violating_tree")
 set(expected
     "core/engine/uses_qt.cpp: core/engine must not include Qt: fake_system/QtCore/QString"
     "core/pipeline/uses_ui.cpp: core/pipeline must not include a layer above it: ui/main_window.h"
+    "core/adapters/uses_unreachable_ui.cpp: core/adapters must not include a layer above it: ui/host_panel.h (not found)"
     "ui/uses_torch.cpp: ui must not include libtorch: torch/torch.h (not found)"
     "ui/uses_engine_internals.cpp: ui must not include engine internals (outside core/engine/include): core/engine/models/unet2d_condition.h"
     "ui/uses_engine_internals.cpp: ui must not include libtorch: fake_system/ATen/ATen.h")

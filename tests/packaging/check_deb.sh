@@ -82,11 +82,11 @@ for group in "${groups[@]}"; do
     IFS='|' read -ra alts <<< "$group"
     for alt in "${alts[@]}"; do
         name=$(printf '%s' "$alt" | sed -E 's/^ *([^ (]+).*/\1/')
-        printf '%s\n' "$installed" | grep -qxF "$name" && ok=1
+        grep -qxF "$name" <<<"$installed" && ok=1
     done
     [ "$ok" = 1 ] || fail "dependency '$group' is not an installed (or provided) Debian package"
 done
-printf '%s\n' "$depends" | grep -qiE 'torch|cuda|cudnn|nvidia' && fail "Depends names libtorch/CUDA: $depends"
+grep -qiE 'torch|cuda|cudnn|nvidia' <<<"$depends" && fail "Depends names libtorch/CUDA: $depends"
 [ "$failures" -eq 0 ] && pass "control metadata"
 
 # --- contents ---------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ else
 fi
 if programs=$("${clean_env[@]}" "$program" programs 2>&1); then
     for id in P0 P2 P3 P4; do
-        printf '%s\n' "$programs" | grep -qw "$id" || fail "installed 'programs' does not list $id"
+        grep -qw "$id" <<<"$programs" || fail "installed 'programs' does not list $id"
     done
     pass "installed 'programs' lists P0 P2 P3 P4"
 else

@@ -61,10 +61,10 @@ for c in $commands; do
     chelp=$("$PROGRAM" "$c" --help 2>/dev/null) || continue
     section=$(sed -n "/^\.SS $c\$/,/^\.S[SH] /p" "$man")
     for opt in $(printf '%s\n' "$chelp" | long_options); do
-        printf '%s\n' "$global_options" | grep -qx -- "$opt" && continue
+        grep -qx -- "$opt" <<<"$global_options" && continue
         [ "$opt" = --help ] && continue
         escaped=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
-        printf '%s\n' "$section" | grep -q -- "$escaped" \
+        grep -q -- "$escaped" <<<"$section" \
             && pass "man page documents '$c $opt'" || fail "man page section '$c' lacks $opt"
     done
 done
