@@ -17,6 +17,7 @@
 #include "adapters/cli/signal_watcher.h"
 #include "adapters/host/access_token.h"
 #include "adapters/host/exhibition_host.h"
+#include "adapters/host/outgoing_text.h"
 #include "adapters/host/service_job_runner.h"
 #include "studio_assembly.h"
 
@@ -32,9 +33,11 @@ constexpr int kUsageError = 2;
 constexpr int kStartError = 1;
 constexpr int kStopGraceMs = 60000;  // longest wait for jobs to end after a stop signal
 
+// Lines carry client-supplied text (names, prompts, ids, folder names): escaped, one line each.
 void logLine(const QString& line) {
     QTextStream out(stdout);
-    out << QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) << ' ' << line << '\n';
+    out << QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) << ' '
+        << adapters::host::escapeControlCharacters(line) << '\n';
     out.flush();
 }
 

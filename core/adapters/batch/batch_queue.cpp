@@ -4,9 +4,10 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QRandomGenerator>
-#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTimer>
+
+#include "adapters/batch/path_id.h"
 
 namespace archival::adapters {
 
@@ -33,11 +34,6 @@ QString cleanPrefix(QString prefix) {
 QString QueueSettings::defaultRoot() {
     return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
            QStringLiteral("/queue");
-}
-
-bool BatchQueue::isValidName(const QString& name) {
-    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"));
-    return re.match(name).hasMatch();
 }
 
 BatchQueue::BatchQueue(QueueSettings settings, ImageSource* source, S3Client* uploader,
@@ -161,17 +157,40 @@ QString BatchQueue::saveAction(const ActionInfo& action) const {
                                QJsonDocument(json).toJson(QJsonDocument::Indented));
 }
 
+std::optional<Error> BatchQueue::idProblem(const QString& actionId,
+                                           const QString& programId) const {
+    // The ids become folder names and object keys: <action>/<program>/set_NNN.
+    if (const QString why = pathIdProblem(actionId); !why.isEmpty())
+        return Error{
+            ErrorCode::InvalidRequest,
+            QStringLiteral("action id \"%1\" %2").arg(actionId.left(kMaxPathIdLength), why)};
+    if (const QString why = pathIdProblem(programId); !why.isEmpty())
+        return Error{ErrorCode::InvalidRequest,
+                     QStringLiteral("program id \"%1\" %2 (it becomes a folder name and part of "
+                                    "object keys)")
+                         .arg(programId.left(kMaxPathIdLength), why)};
+    if (const QString twin = caseTwin(actionId, actions_.keys()); !twin.isEmpty())
+        return Error{ErrorCode::InvalidRequest,
+                     QStringLiteral("action id \"%1\" differs only in case from the existing "
+                                    "action \"%2\" (one folder on case-insensitive file "
+                                    "systems): use \"%2\" or another id")
+                         .arg(actionId, twin)};
+    QStringList programs;
+    for (const auto& r : sets_)
+        if (r.actionId == actionId) programs << r.programId;
+    if (const QString twin = caseTwin(programId, programs); !twin.isEmpty())
+        return Error{ErrorCode::InvalidRequest,
+                     QStringLiteral("program id \"%1\" differs only in case from the program "
+                                    "\"%2\" already in action \"%3\" (one folder on "
+                                    "case-insensitive file systems)")
+                         .arg(programId, twin, actionId)};
+    return std::nullopt;
+}
+
 std::optional<Error> BatchQueue::enqueue(const QString& programId, const QString& prompt,
                                          const QString& actionId, const QList<int>& setNumbers,
                                          bool parallel, int imagesPerSet) {
-    if (!isValidName(actionId))
-        return Error{ErrorCode::InvalidRequest,
-                     QStringLiteral("action id '%1' may only use letters, digits, '.', '_' and "
-                                    "'-' (it becomes part of file names and object keys)")
-                         .arg(actionId)};
-    if (!isValidName(programId))
-        return Error{ErrorCode::InvalidRequest,
-                     QStringLiteral("program id '%1' is not usable in object keys").arg(programId)};
+    if (auto problem = idProblem(actionId, programId)) return problem;
     if (prompt.trimmed().isEmpty())
         return Error{ErrorCode::InvalidRequest, QStringLiteral("the prompt is empty")};
     if (imagesPerSet <= 0 || imagesPerSet > 16)

@@ -85,9 +85,6 @@ class BatchQueue : public QObject, private SetUploads::Queue {
     std::optional<ActionInfo> action(const QString& actionId) const;
     bool isIdle() const;
 
-    // Names the queue and keys accept: letters, digits, '.', '_', '-' (1..128).
-    static bool isValidName(const QString& name);
-
   Q_SIGNALS:
     void setChanged(const archival::adapters::SetRecord& record);
     void actionStopped(const QString& actionId, const QString& message);
@@ -101,6 +98,10 @@ class BatchQueue : public QObject, private SetUploads::Queue {
     std::optional<pipeline::Error> enqueue(const QString& programId, const QString& prompt,
                                            const QString& actionId, const QList<int>& setNumbers,
                                            bool parallel, int imagesPerSet);
+    // InvalidRequest when an id cannot name a folder (path_id.h) or differs only in case
+    // from an action, or a program of the action, already queued.
+    std::optional<pipeline::Error> idProblem(const QString& actionId,
+                                             const QString& programId) const;
     std::optional<pipeline::Error> ensureAction(const QString& actionId);
     QString saveAction(const ActionInfo& action) const;
     // SetUploads::Queue, used by the queue itself too.

@@ -9,6 +9,8 @@
 #include <cmath>
 
 #include "adapters/batch/batch_queue.h"
+#include "adapters/batch/path_id.h"
+#include "adapters/host/outgoing_text.h"
 
 namespace archival::adapters::host {
 
@@ -29,7 +31,8 @@ QHttpServerResponse invalidField(const QString& field, const QString& expected) 
                  QStringLiteral("field '%1' must be %2").arg(field, expected), field);
 }
 
-QJsonObject setJson(const SetRecord& r) {
+// `queueRoot`: named in no message (withoutLocalPaths).
+QJsonObject setJson(const SetRecord& r, const QString& queueRoot) {
     QJsonArray keys;
     for (const QString& file : r.files()) keys.append(r.objectPrefix + QLatin1Char('/') + file);
     QJsonObject o{{QStringLiteral("id"), r.key()},
@@ -40,16 +43,21 @@ QJsonObject setJson(const SetRecord& r) {
                   {QStringLiteral("uploaded"), QJsonArray::fromStringList(r.uploaded)}};
     o.insert(QStringLiteral("error"),
              r.state == SetState::Failed
-                 ? QJsonValue(QJsonObject{{QStringLiteral("code"), r.errorCode},
-                                          {QStringLiteral("message"), r.reason}})
+                 ? QJsonValue(QJsonObject{
+                       {QStringLiteral("code"), r.errorCode},
+                       {QStringLiteral("message"), withoutLocalPaths(r.reason, {queueRoot})}})
                  : QJsonValue());
     return o;
 }
 
 }  // namespace
 
-BatchHttpApi::BatchHttpApi(BatchQueue* queue, Authorizer authorize)
-    : queue_(queue), authorize_(std::move(authorize)) {}
+BatchHttpApi::BatchHttpApi(BatchQueue* queue, Authorizer authorize, Logger log)
+    : queue_(queue), authorize_(std::move(authorize)), log_(std::move(log)) {}
+
+QString BatchHttpApi::forClient(const QString& message) const {
+    return withoutLocalPaths(message, {queue_->root()});
+}
 
 void BatchHttpApi::addRoutes(QHttpServer* server) {
     using Method = QHttpServerRequest::Method;
@@ -91,9 +99,12 @@ QHttpServerResponse BatchHttpApi::submit(const QByteArray& body) const {
         return invalidField(QStringLiteral("program"), QStringLiteral("a program id"));
     if (!prompt.isString() || prompt.toString().trimmed().isEmpty())
         return invalidField(QStringLiteral("prompt"), QStringLiteral("a non-empty string"));
-    if (!action.isString() || !BatchQueue::isValidName(action.toString()))
+    if (!action.isString())
         return invalidField(QStringLiteral("action_id"),
                             QStringLiteral("1-128 letters, digits, '.', '_' or '-'"));
+    if (const QString why = pathIdProblem(action.toString()); !why.isEmpty())
+        return error(Status::BadRequest, QStringLiteral("invalid_field"),
+                     QStringLiteral("field 'action_id' %1").arg(why), QStringLiteral("action_id"));
     const double n = sets.isUndefined() ? 1.0 : sets.toDouble(-1);
     if (!(sets.isUndefined() || sets.isDouble()) || std::floor(n) != n || n < 1 || n > kMaxSets)
         return invalidField(QStringLiteral("sets"),
@@ -108,12 +119,14 @@ QHttpServerResponse BatchHttpApi::submit(const QByteArray& body) const {
         program.toString(), prompt.toString().trimmed(), actionId, int(n), parallel.toBool(false));
     if (failure) {
         const bool client = failure->code == pipeline::ErrorCode::InvalidRequest;
+        if (!client && log_)
+            log_(QStringLiteral("batch action %1 refused: %2").arg(actionId, failure->toString()));
         return error(client ? Status::UnprocessableEntity : Status::InternalServerError,
-                     failure->codeName(), failure->message);
+                     failure->codeName(), forClient(failure->message));
     }
     QJsonArray created;
     for (const SetRecord& r : queue_->sets(actionId))
-        if (!before.contains(r.key())) created.append(setJson(r));
+        if (!before.contains(r.key())) created.append(setJson(r, queue_->root()));
     return QHttpServerResponse(
         QJsonObject{{QStringLiteral("action_id"), actionId}, {QStringLiteral("sets"), created}},
         Status::Created);
@@ -125,11 +138,11 @@ QHttpServerResponse BatchHttpApi::status(const QString& actionId) const {
         return error(Status::NotFound, QStringLiteral("unknown_action"),
                      QStringLiteral("no batch action '%1'").arg(actionId.left(128)));
     QJsonArray sets;
-    for (const SetRecord& r : queue_->sets(actionId)) sets.append(setJson(r));
+    for (const SetRecord& r : queue_->sets(actionId)) sets.append(setJson(r, queue_->root()));
     QJsonValue stopped;
     if (!action->stopCode.isEmpty())
         stopped = QJsonObject{{QStringLiteral("code"), action->stopCode},
-                              {QStringLiteral("message"), action->stopMessage}};
+                              {QStringLiteral("message"), forClient(action->stopMessage)}};
     return QHttpServerResponse(QJsonObject{{QStringLiteral("action_id"), actionId},
                                            {QStringLiteral("stopped"), stopped},
                                            {QStringLiteral("sets"), sets}});

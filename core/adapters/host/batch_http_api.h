@@ -26,7 +26,11 @@ class BatchHttpApi {
     // Whether a request carries what the host requires (token rules); checked per request.
     using Authorizer = std::function<bool(const QHttpServerRequest&)>;
 
-    BatchHttpApi(BatchQueue* queue, Authorizer authorize);
+    // Receives a line for the host's log (a failure's full message, local paths included).
+    using Logger = std::function<void(const QString&)>;
+
+    // Messages to clients name no local path (outgoing_text.h); `log` gets the full ones.
+    BatchHttpApi(BatchQueue* queue, Authorizer authorize, Logger log = {});
     // Adds the routes to `server` (before its missing-route handler applies).
     void addRoutes(QHttpServer* server);
 
@@ -36,8 +40,11 @@ class BatchHttpApi {
     QHttpServerResponse cancel(const QString& actionId) const;
 
   private:
+    QString forClient(const QString& message) const;
+
     BatchQueue* queue_;
     Authorizer authorize_;
+    Logger log_;
 };
 
 }  // namespace archival::adapters::host

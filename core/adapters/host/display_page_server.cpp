@@ -61,7 +61,8 @@ DisplayPageServer::DisplayPageServer(ExhibitionHost* host)
     if (host_->batchQueue()) {
         batchApi_ = std::make_unique<BatchHttpApi>(
             host_->batchQueue(),
-            [this](const QHttpServerRequest& request) { return host_->authorizeHttp(request); });
+            [this](const QHttpServerRequest& request) { return host_->authorizeHttp(request); },
+            [this](const QString& line) { host_->log(line); });
         batchApi_->addRoutes(server_.get());
     }
     server_->setMissingHandler(

@@ -14,6 +14,7 @@
 #include "adapters/host/access_token.h"
 #include "adapters/host/display_page_server.h"
 #include "adapters/host/job_fan_out.h"
+#include "adapters/host/outgoing_text.h"
 
 namespace archival::adapters::host {
 
@@ -34,7 +35,7 @@ ExhibitionHost::ExhibitionHost(HostSettings settings, JobRunner* runner, QObject
       settings_(std::move(settings)),
       runner_(runner),
       fanOut_(std::make_unique<JobFanOut>(runner, &sessions_, settings_)) {
-    connect(fanOut_.get(), &JobFanOut::logLine, this, &ExhibitionHost::logLine);
+    connect(fanOut_.get(), &JobFanOut::logLine, this, &ExhibitionHost::log);
     connect(fanOut_.get(), &JobFanOut::jobsChanged, this, &ExhibitionHost::clientsChanged);
 }
 
@@ -86,8 +87,8 @@ bool ExhibitionHost::start() {
                 const bool allowed = originAllowed(auth->origin());
                 auth->setAllowed(allowed);
                 if (!allowed)
-                    Q_EMIT logLine(QStringLiteral("refused a browser from origin %1 (not allowed)")
-                                       .arg(auth->origin()));
+                    log(QStringLiteral("refused a browser from origin %1 (not allowed)")
+                            .arg(auth->origin()));
             });
     connect(server_.get(), &QWebSocketServer::newConnection, this,
             &ExhibitionHost::acceptConnections);
@@ -109,8 +110,7 @@ bool ExhibitionHost::start() {
             return false;
         }
     }
-    Q_EMIT logLine(
-        QStringLiteral("listening on %1%2")
+    log(QStringLiteral("listening on %1%2")
             .arg(webSocketUrl(),
                  http_ ? QStringLiteral(", display page at ") + displayPageUrl() : QString()));
     Q_EMIT listeningChanged(true);
@@ -132,7 +132,7 @@ void ExhibitionHost::stop() {
     server_->close();
     server_.reset();
     http_.reset();
-    Q_EMIT logLine(QStringLiteral("stopped listening"));
+    log(QStringLiteral("stopped listening"));
     Q_EMIT listeningChanged(false);
     Q_EMIT clientsChanged();
 }
@@ -195,7 +195,7 @@ QList<ClientInfo> ExhibitionHost::clients() const {
 bool ExhibitionHost::disconnectClient(const QString& clientId) {
     ClientSession* s = findSession(clientId);
     if (!s) return false;
-    Q_EMIT logLine(QStringLiteral("client %1 disconnected by the host").arg(s->id()));
+    log(QStringLiteral("client %1 disconnected by the host").arg(s->id()));
     s->close(CloseCode::Normal, QStringLiteral("disconnected by the host"));
     return true;
 }
@@ -206,6 +206,10 @@ QList<pipeline::JobId> ExhibitionHost::activeJobs() const {
 
 int ExhibitionHost::cancelAllJobs() {
     return fanOut_->cancelAll();
+}
+
+void ExhibitionHost::log(const QString& line) {
+    Q_EMIT logLine(escapeControlCharacters(line));
 }
 
 ClientSession* ExhibitionHost::findSession(const QString& id) const {
@@ -243,7 +247,7 @@ void ExhibitionHost::acceptConnections() {
             socket->close(QWebSocketProtocol::CloseCode(CloseCode::TryAgainLater),
                           QStringLiteral("too many clients"));
             connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
-            Q_EMIT logLine(QStringLiteral("refused %1: too many clients").arg(address));
+            log(QStringLiteral("refused %1: too many clients").arg(address));
             continue;
         }
         socket->setParent(this);
@@ -251,7 +255,7 @@ void ExhibitionHost::acceptConnections() {
         socket->setMaxAllowedIncomingFrameSize(quint64(settings_.limits.hardMessageBytes));
         auto* s = new ClientSession(QStringLiteral("c%1").arg(nextClientNumber_++), socket, address,
                                     settings_, runner_, fanOut_.get());
-        connect(s, &ClientSession::logLine, this, &ExhibitionHost::logLine);
+        connect(s, &ClientSession::logLine, this, &ExhibitionHost::log);
         connect(s, &ClientSession::changed, this, &ExhibitionHost::clientsChanged);
         sessions_.append(s);
         // Queued: close() may report `disconnected` at once, inside a handler still using `s`.
@@ -261,7 +265,7 @@ void ExhibitionHost::acceptConnections() {
                 if (ClientSession* gone = findSession(id)) onDisconnected(gone);
             },
             Qt::QueuedConnection);
-        Q_EMIT logLine(QStringLiteral("client %1 connected from %2").arg(s->id(), address));
+        log(QStringLiteral("client %1 connected from %2").arg(s->id(), address));
         s->beginAuthentication();
         if (s->isAuthenticated()) Q_EMIT clientsChanged();
     }
@@ -270,8 +274,7 @@ void ExhibitionHost::acceptConnections() {
 void ExhibitionHost::onDisconnected(ClientSession* s) {
     sessions_.removeOne(s);
     QWebSocket* socket = s->socket();
-    Q_EMIT logLine(
-        QStringLiteral("client %1 disconnected (%2)").arg(s->id()).arg(int(socket->closeCode())));
+    log(QStringLiteral("client %1 disconnected (%2)").arg(s->id()).arg(int(socket->closeCode())));
     fanOut_->release(*s);
     socket->deleteLater();
     delete s;

@@ -81,11 +81,15 @@ class ExhibitionHost : public QObject {
     QList<pipeline::JobId> activeJobs() const;
     // Cancels every job this host submitted (serve on SIGTERM with --on-stop cancel).
     int cancelAllJobs();
+    // Emits logLine with control characters escaped: every host line passes here, so a
+    // client's name, Origin or prompt cannot write terminal escapes or a forged line.
+    void log(const QString& line);
 
   Q_SIGNALS:
     void clientsChanged();
     void listeningChanged(bool listening);
-    // One line per event, for logs ("client c1 connected from 127.0.0.1:51234").
+    // One line per event, for logs ("client c1 connected from 127.0.0.1:51234"); no control
+    // characters (log()).
     void logLine(const QString& line);
 
   private:

@@ -7,6 +7,7 @@
 #include "adapters/host/client_session.h"
 #include "adapters/host/host_protocol.h"
 #include "adapters/host/image_frame.h"
+#include "adapters/host/outgoing_text.h"
 
 namespace archival::adapters::host {
 
@@ -230,7 +231,8 @@ void JobFanOut::onFailed(JobId id, const pipeline::Error& error) {
         earlyQueuedPositions_.remove(id);
         return;
     }
-    QJsonObject event = errorEvent(ProtocolError::GenerationFailed, error.message);
+    QJsonObject event =
+        errorEvent(ProtocolError::GenerationFailed, withoutLocalPaths(error.message));
     event.insert(QStringLiteral("job"), double(id));
     event.insert(QStringLiteral("reason"), error.codeName());
     broadcast(*job, event, ownerExtra(*job));

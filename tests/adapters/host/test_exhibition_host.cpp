@@ -450,6 +450,29 @@ class TestExhibitionHost : public QObject {
         QVERIFY(noOrigin.open(f.url()));
     }
 
+    // A client's name and prompt reach the log with their control characters escaped: a
+    // terminal reading the log is not recoloured and no second line can be forged.
+    void clientSuppliedTextIsLoggedEscaped() {
+        Fixture f;
+        QSignalSpy lines(f.host.get(), &ExhibitionHost::logLine);
+        QVERIFY(f.host->start());
+        TestClient c;
+        attach(f, c, "display", QStringLiteral("Screen\x1b[31m\nclient c9 authenticated"));
+        c.send(QStringLiteral("P0:harbour\x1b]0;owned\x07 lights\x9b"));
+        QTRY_COMPARE_WITH_TIMEOUT(c.ofType("queued").size(), 1, kWaitMs);
+        QStringList all;
+        for (const auto& args : lines) all << args.at(0).toString();
+        static const QRegularExpression control(QStringLiteral("[\\x00-\\x1f\\x7f-\\x9f]"));
+        for (const QString& line : all)
+            QVERIFY2(!line.contains(control), qPrintable(QStringLiteral("unescaped: ") + line));
+        const QString joined = all.join(QLatin1Char('|'));
+        // (The protocol already turns the name's line break into a space.)
+        QVERIFY2(joined.contains(QStringLiteral("Screen\\x1b[31m client c9 authenticated")),
+                 qPrintable(joined));
+        QVERIFY2(joined.contains(QStringLiteral("harbour\\x1b]0;owned\\x07 lights\\x9b")),
+                 qPrintable(joined));
+    }
+
     void unsupportedVersionCloses() {
         Fixture f;
         QVERIFY(f.host->start());
