@@ -412,9 +412,9 @@ class TestExhibitionHost : public QObject {
         s.token = QStringLiteral("right-token");
         s.requireTokenOnLoopback = true;
         s.limits.authTimeoutMs = 200;
+        QStringList log;  // outlives the host, which logs while it stops
         Fixture f(s);
         QVERIFY(f.host->start());
-        QStringList log;
         connect(f.host.get(), &ExhibitionHost::logLine, this,
                 [&log](const QString& line) { log.append(line); });
         constexpr int kClients = 10;
