@@ -57,7 +57,7 @@ async def run(args, c):
         c.check(await close_code_after_hello(serve.url) == POLICY_VIOLATION, "missing token refused (1008)")
         c.check(await close_code_after_hello(serve.url, "guess") == POLICY_VIOLATION, "wrong token refused (1008)")
         c.check(await close_code_after_hello(serve.url, "loopback-s3cret-token") is None, "right token in hello accepted")
-        async with websockets.connect(serve.url + "?token=s3cret") as ws:
+        async with websockets.connect(serve.url + "?token=loopback-s3cret-token") as ws:
             await ws.send("T3:a token in the URL")
             q = await recv_until(ws, lambda m: m.get("type") in ("queued", "error"))
             c.check(q["type"] == "queued", "legacy client with the token in the URL is served")
