@@ -32,6 +32,8 @@ const QString kCommand = QStringLiteral("serve");
 constexpr int kUsageError = 2;
 constexpr int kStartError = 1;
 constexpr int kStopGraceMs = 60000;  // longest wait for jobs to end after a stop signal
+// Shorter tokens can be guessed by anyone who can reach the port; the studio's own has 43.
+constexpr int kMinTokenLength = 16;
 
 // Lines carry client-supplied text (names, prompts, ids, folder names): escaped, one line each.
 void logLine(const QString& line) {
@@ -132,6 +134,15 @@ std::optional<UsageError> parseToken(const ServeCommandLine& cl, HostSettings* s
     }
     if (p.isSet(cl.token) && settings->token.isEmpty())
         return UsageError{QStringLiteral("--token needs a non-empty value")};
+    if (!settings->token.isEmpty() && settings->token.size() < kMinTokenLength)
+        return UsageError{QStringLiteral("the access token %1 has %2 characters; it needs at "
+                                         "least %3 (e.g. the output of "
+                                         "'head -c 32 /dev/urandom | base64')")
+                              .arg(p.isSet(cl.token)
+                                       ? QStringLiteral("given with --token")
+                                       : QStringLiteral("in ") + p.value(cl.tokenFile))
+                              .arg(settings->token.size())
+                              .arg(kMinTokenLength)};
     return std::nullopt;
 }
 
@@ -196,6 +207,15 @@ std::optional<int> takeStoredToken(HostSettings* settings) {
     return std::nullopt;
 }
 
+// Off loopback without TLS the token (and every image) crosses the network in clear: say so
+// where the operator reads the log.
+void warnIfClearText(const HostSettings& settings) {
+    if (settings.isLoopback() || settings.tlsEnabled()) return;
+    logLine(QStringLiteral("warning: listening on %1 without TLS: the access token travels in "
+                           "clear text; give --tls-cert and --tls-key to use wss:// and https://")
+                .arg(settings.address.toString()));
+}
+
 // Mode B: sets are generated and kept in the queue folder; uploads are the batch command's
 // job (it owns the R2 credentials), which resumes the same queue.
 void attachBatchQueue(ServePlan& plan) {
@@ -220,6 +240,7 @@ void attachBatchQueue(ServePlan& plan) {
 // one of them is missing.
 std::variant<ServePlan, int> plan(ServeOptions options) {
     if (const auto code = takeStoredToken(&options.host)) return *code;
+    warnIfClearText(options.host);
     const QString programsFile = options.core.programsFile;
     if (!programsFile.isEmpty() && !QFileInfo::exists(programsFile)) {
         QTextStream(stderr) << "archival-studio serve: the programs file " << programsFile

@@ -88,6 +88,27 @@ class TestCli : public QObject {
         r = run({"programs", "extra"});
         QCOMPARE(r.code, 2);
     }
+
+    // A token anyone on the network could guess is a usage error, from either option; the
+    // command stops before it listens.
+    void serveRefusesTokensShorterThanSixteen() {
+        Run r = run({"serve", "--listen", "127.0.0.1:0", "--token", "x"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("has 1 characters; it needs at least 16"), qPrintable(r.err));
+        r = run({"serve", "--listen", "127.0.0.1:0", "--token", "fifteen-chars-x"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("has 15 characters"), qPrintable(r.err));
+
+        QTemporaryDir dir;
+        QFile file(dir.filePath("token"));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("  short-token  \n");
+        file.close();
+        r = run({"serve", "--listen", "127.0.0.1:0", "--token-file", file.fileName()});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("in " + file.fileName() + " has 11 characters"), qPrintable(r.err));
+        QVERIFY2(!r.err.contains("short-token"), qPrintable(r.err));  // never echoed
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCli)

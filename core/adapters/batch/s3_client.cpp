@@ -298,15 +298,18 @@ void S3Client::onReply(const std::shared_ptr<Call>& call, QNetworkReply* reply) 
         return;
     }
     if (put && status == 412) {
-        // Write-once key already there: find out whether it holds our bytes. No backoff.
+        // Write-once key already there: find out whether it holds our bytes. The HEAD counts
+        // as an attempt; it is sent at once because it settles rather than repeats the PUT,
+        // and whatever it answers either ends the call or goes through retryLater.
         call->verifying = true;
         send(call);
         return;
     }
     if (status == 404 && call->verifying) {
-        // Gone between the 412 and the HEAD (deleted by someone): write it again.
+        // Gone between the 412 and the HEAD (deleted by someone): write it again, as a retry,
+        // so a store that answers 412 then 404 forever meets the attempt limit and backoff.
         call->verifying = false;
-        send(call);
+        retryLater(call, QStringLiteral("HTTP 412 then 404: the key vanished before the HEAD"));
         return;
     }
     if (status == 404 && call->kind == Call::Kind::Head && code != QLatin1String("NoSuchBucket")) {

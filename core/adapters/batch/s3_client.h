@@ -10,7 +10,8 @@
 //   jitter; any other 4xx stops at once with a message that says what to fix.
 // * Exactly once: PUT carries If-None-Match: * so a key is written once. A 412 answer (the
 //   key exists, e.g. our own earlier attempt whose reply was lost) is settled by a HEAD:
-//   the same MD5 ETag counts as uploaded, different bytes are a conflict.
+//   the same MD5 ETag counts as uploaded, different bytes are a conflict, and a HEAD that
+//   finds nothing is retried like any transient failure (attempt limit and backoff).
 
 #include <QByteArray>
 #include <QNetworkReply>

@@ -56,18 +56,17 @@ void ClientSession::beginAuthentication() {
     } else if (!presented.isEmpty()) {
         authenticate(presented, QStringLiteral("URL"));
     } else {
-        authTimer_ = new QTimer(this);
-        authTimer_->setSingleShot(true);
-        connect(authTimer_, &QTimer::timeout, this, [this] {
+        authTimer_.setSingleShot(true);
+        connect(&authTimer_, &QTimer::timeout, this, [this] {
             Q_EMIT logLine(QStringLiteral("client %1 refused: no token in time").arg(id_));
             close(CloseCode::PolicyViolation, QStringLiteral("authentication required"));
         });
-        authTimer_->start(settings_.limits.authTimeoutMs);
+        authTimer_.start(settings_.limits.authTimeoutMs);
     }
 }
 
 void ClientSession::authenticate(const QString& presented, const QString& how) {
-    if (authTimer_) authTimer_->stop();
+    authTimer_.stop();
     if (tokensEqual(presented, settings_.token)) {
         authenticated_ = true;
         Q_EMIT logLine(QStringLiteral("client %1 authenticated (token in %2)").arg(id_, how));
@@ -82,7 +81,7 @@ void ClientSession::authenticate(const QString& presented, const QString& how) {
 void ClientSession::close(CloseCode code, const QString& reason) {
     if (closing_) return;
     closing_ = true;
-    if (authTimer_) authTimer_->stop();
+    authTimer_.stop();
     socket_->close(QWebSocketProtocol::CloseCode(code), reason);
 }
 

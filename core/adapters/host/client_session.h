@@ -14,13 +14,13 @@
 #include <QObject>
 #include <QPointer>
 #include <QString>
+#include <QTimer>
 
 #include "adapters/host/host_protocol.h"
 #include "adapters/host/host_settings.h"
 #include "adapters/host/job_runner.h"
 #include "adapters/host/rate_limiter.h"
 
-class QTimer;
 class QWebSocket;
 
 namespace archival::adapters::host {
@@ -102,8 +102,10 @@ class ClientSession : public QObject {
     bool identified_ = false;
     bool closing_ = false;
     RateLimiter limiter_;
-    QElapsedTimer clock_;          // rate limiting
-    QTimer* authTimer_ = nullptr;  // waiting for the token in hello
+    QElapsedTimer clock_;  // rate limiting
+    // Waiting for the token in hello. A member, so it lives and dies with the session: it can
+    // never fire into a session the host has already deleted.
+    QTimer authTimer_;
     QList<pipeline::JobId> jobs_;
     int previewsDropped_ = 0;
     QDateTime connectedAt_ = QDateTime::currentDateTimeUtc();

@@ -2,6 +2,8 @@
 // write-once PUTs, 412 settled by comparing bytes, refusals that say what to fix, and
 // retries through a proxy that answers 500/429, drops connections and stalls.
 #include <QCryptographicHash>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QtTest>
 #include <optional>
 
@@ -18,6 +20,49 @@ const QString kBucket = QStringLiteral("archival-test");
 QByteArray md5Hex(const QByteArray& b) {
     return QCryptographicHash::hash(b, QCryptographicHash::Md5).toHex();
 }
+
+// A loopback HTTP/1.1 store that answers every PUT 412 (the key "exists") and every HEAD 404
+// (it does not): the worst a confused store can do to write-once settling. One request per
+// connection; it counts what it was asked.
+class ContradictoryStore : public QObject {
+  public:
+    ContradictoryStore() {
+        connect(&server_, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket* socket = server_.nextPendingConnection()) {
+                socket->setParent(this);
+                connect(socket, &QTcpSocket::readyRead, this, [this, socket] { answer(socket); });
+                connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            }
+        });
+    }
+    bool listen() { return server_.listen(QHostAddress::LocalHost); }
+    QString endpoint() const {
+        return QStringLiteral("http://127.0.0.1:%1").arg(server_.serverPort());
+    }
+    int puts = 0, heads = 0;
+
+  private:
+    void answer(QTcpSocket* socket) {
+        QByteArray& buffer = pending_[socket];
+        buffer += socket->readAll();
+        const int headerEnd = buffer.indexOf("\r\n\r\n");
+        if (headerEnd < 0) return;
+        qsizetype bodyBytes = 0;
+        for (const QByteArray& line : buffer.left(headerEnd).split('\n'))
+            if (line.toLower().startsWith("content-length:"))
+                bodyBytes = line.mid(15).trimmed().toLongLong();
+        if (buffer.size() < headerEnd + 4 + bodyBytes) return;  // the body is still coming
+        const bool put = buffer.startsWith("PUT ");
+        (put ? puts : heads) += 1;
+        pending_.remove(socket);
+        socket->write(put ? "HTTP/1.1 412 Precondition Failed\r\n" : "HTTP/1.1 404 Not Found\r\n");
+        socket->write("Content-Length: 0\r\nConnection: close\r\n\r\n");
+        socket->disconnectFromHost();
+    }
+
+    QTcpServer server_;
+    QHash<QTcpSocket*, QByteArray> pending_;
+};
 }  // namespace
 
 class TestS3Client : public QObject {
@@ -178,6 +223,29 @@ class TestS3Client : public QObject {
         QCOMPARE(int(r.outcome), int(S3Outcome::GaveUp));
         QCOMPARE(r.attempts, 3);
         QVERIFY(r.message.contains("HTTP 500"));
+    }
+
+    // 412 says the key exists, the HEAD that settles it says it does not, forever: the
+    // client rewrites within its attempt limit, backing off between rounds, then gives up.
+    void the412Then404StoreStopsAfterTheAttemptLimit() {
+        ContradictoryStore store;
+        QVERIFY(store.listen());
+        S3Settings s = settings(store.endpoint());
+        s.maxAttempts = 4;
+        S3Client client(s);
+        QSignalSpy retries(&client, &S3Client::retrying);
+        std::optional<S3Result> result;
+        client.putObject("vanishing", "x", "text/plain", [&](const S3Result& r) { result = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(result.has_value() || store.puts > 50, 30000);
+        QVERIFY2(result.has_value(), "the client is still writing after 50 PUTs");
+        QCOMPARE(int(result->outcome), int(S3Outcome::GaveUp));
+        QCOMPARE(result->errorCode, QStringLiteral("GaveUp"));
+        QCOMPARE(result->attempts, 4);
+        QCOMPARE(store.puts, 2);
+        QCOMPARE(store.heads, 2);
+        QCOMPARE(retries.count(), 1);  // the one rewrite waited for its backoff
+        QVERIFY(retries.first().at(2).toInt() > 0);
+        QVERIFY2(result->message.contains("404"), qPrintable(result->message));
     }
 
     void boundedConcurrency() {

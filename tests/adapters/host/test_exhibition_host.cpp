@@ -403,6 +403,47 @@ class TestExhibitionHost : public QObject {
         QCOMPARE(int(wrongUrl.socket.closeCode()), int(CloseCode::PolicyViolation));
     }
 
+    // Clients that leave just before (and at) the authentication deadline: the host deletes
+    // each session when its socket goes, and no deadline ever fires for a deleted one. (Were
+    // the timer to outlive its session, it would log for, and close, a freed client; a
+    // sanitizer build reports that as a use after free.)
+    void authDeadlineNeverFiresAfterTheClientHasGone() {
+        HostSettings s = loopbackSettings();
+        s.token = QStringLiteral("right-token");
+        s.requireTokenOnLoopback = true;
+        s.limits.authTimeoutMs = 200;
+        QStringList log;  // outlives the host, which logs while it stops
+        Fixture f(s);
+        QVERIFY(f.host->start());
+        connect(f.host.get(), &ExhibitionHost::logLine, this,
+                [&log](const QString& line) { log.append(line); });
+        constexpr int kClients = 10;
+        for (int i = 0; i < kClients; ++i) {
+            TestClient c;
+            QVERIFY(c.open(f.url()));
+            QTest::qWait(s.limits.authTimeoutMs - 40 + 5 * i);  // 40 ms early .. 5 ms late
+            c.socket.abort();
+            const QString gone = QStringLiteral("client c%1 disconnected (").arg(i + 1);
+            QTRY_VERIFY_WITH_TIMEOUT(!log.filter(gone).isEmpty(), kWaitMs);
+        }
+        QTest::qWait(2 * s.limits.authTimeoutMs);  // every deadline has passed
+        for (int i = 1; i <= kClients; ++i) {
+            const QString id = QStringLiteral("client c%1 ").arg(i);
+            int gone = -1, refusedAfter = -1;
+            for (int n = 0; n < log.size(); ++n) {
+                if (!log[n].startsWith(id)) continue;
+                if (log[n].startsWith(id + QStringLiteral("disconnected (")))
+                    gone = n;
+                else if (gone >= 0 && log[n].contains(QStringLiteral("no token in time")))
+                    refusedAfter = n;
+            }
+            QVERIFY2(gone >= 0, qPrintable(log.join('\n')));
+            QVERIFY2(refusedAfter < 0, qPrintable(QStringLiteral("the deadline fired after the "
+                                                                 "client had gone:\n") +
+                                                  log.join('\n')));
+        }
+    }
+
     void loopbackWithoutTokenIsAllowedByDefault() {
         HostSettings s = loopbackSettings();
         s.token = QStringLiteral("t");

@@ -49,13 +49,15 @@ async def run(args, c):
     finally:
         serve.stop()
 
+    c.check("without TLS" not in serve.text(), "loopback: no clear-text warning")
+
     # Loopback with --require-token.
-    serve = Serve(args, "--token", "s3cret", "--require-token")
+    serve = Serve(args, "--token", "loopback-s3cret-token", "--require-token")
     try:
         c.check(await close_code_after_hello(serve.url) == POLICY_VIOLATION, "missing token refused (1008)")
         c.check(await close_code_after_hello(serve.url, "guess") == POLICY_VIOLATION, "wrong token refused (1008)")
-        c.check(await close_code_after_hello(serve.url, "s3cret") is None, "right token in hello accepted")
-        async with websockets.connect(serve.url + "?token=s3cret") as ws:
+        c.check(await close_code_after_hello(serve.url, "loopback-s3cret-token") is None, "right token in hello accepted")
+        async with websockets.connect(serve.url + "?token=loopback-s3cret-token") as ws:
             await ws.send("T3:a token in the URL")
             q = await recv_until(ws, lambda m: m.get("type") in ("queued", "error"))
             c.check(q["type"] == "queued", "legacy client with the token in the URL is served")
@@ -73,13 +75,16 @@ async def run(args, c):
             "refusals are logged")
 
     # Every interface with a token: a client without it is refused (reached over loopback).
-    serve = Serve(args, "--token", "lan-token", listen="0.0.0.0:0")
+    serve = Serve(args, "--token", "lan-token-0123456789", listen="0.0.0.0:0")
     try:
         url = "ws://127.0.0.1:%d/" % serve.port
         c.check(await close_code_after_hello(url) == POLICY_VIOLATION, "non-loopback bind: missing token refused")
-        c.check(await close_code_after_hello(url, "lan-token") is None, "non-loopback bind: right token accepted")
+        c.check(await close_code_after_hello(url, "lan-token-0123456789") is None, "non-loopback bind: right token accepted")
     finally:
         serve.stop()
+    c.check("warning: listening on 0.0.0.0 without TLS: the access token travels in clear text" in serve.text(),
+            "non-loopback bind without TLS: the log warns that the token travels in clear text")
+    c.check("lan-token-0123456789" not in serve.text(), "the token never appears in the log")
 
     # Origins: the allow-list and the host's own display page; others get HTTP 403.
     serve = Serve(args, "--origin", "http://kiosk.example")

@@ -76,16 +76,16 @@ def run(args, c):
     finally:
         serve.stop()
 
-    serve = Serve(args, "--batch-queue", tempfile.mkdtemp(), "--token", "t0k", "--require-token")
+    serve = Serve(args, "--batch-queue", tempfile.mkdtemp(), "--token", "batch-api-token-0123", "--require-token")
     base = "http://127.0.0.1:%d/api/v1/batch" % serve.http_port
     try:
         status, body = call("GET", base + "/x")
         c.check(status == 401 and body["error"]["code"] == "unauthorized", "no token: 401")
         status, body = call("GET", base + "/x", token="wrong")
         c.check(status == 401, "wrong token: 401")
-        status, body = call("GET", base + "/x", token="t0k")
+        status, body = call("GET", base + "/x", token="batch-api-token-0123")
         c.check(status == 404, "right token (Bearer): served")
-        status, body = call("GET", base + "/x?token=t0k")
+        status, body = call("GET", base + "/x?token=batch-api-token-0123")
         c.check(status == 404, "right token (query): served")
     finally:
         serve.stop()
