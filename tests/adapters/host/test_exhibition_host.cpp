@@ -45,10 +45,10 @@ class TestExhibitionHost : public QObject {
     Q_OBJECT
 
     struct Fixture {
-        ScriptedJobRunner backend;
+        ScriptedJobRunner runner;
         std::unique_ptr<ExhibitionHost> host;
         explicit Fixture(HostSettings settings = loopbackSettings()) {
-            host = std::make_unique<ExhibitionHost>(std::move(settings), &backend);
+            host = std::make_unique<ExhibitionHost>(std::move(settings), &runner);
         }
         QUrl url(const QString& query = {}) const {
             QUrl u(QStringLiteral("ws://127.0.0.1:%1/").arg(host->port()));
@@ -72,8 +72,8 @@ class TestExhibitionHost : public QObject {
         QVERIFY(c.open(f.url()));
         c.send(QStringLiteral("P0:machine learning summit"));
         QTRY_COMPARE_WITH_TIMEOUT(c.ofType("queued").size(), 1, kWaitMs);
-        QCOMPARE(f.backend.requests.size(), 1);
-        const auto& r = f.backend.requests.first();
+        QCOMPARE(f.runner.requests.size(), 1);
+        const auto& r = f.runner.requests.first();
         QCOMPARE(r.programId, QStringLiteral("P0"));
         QCOMPARE(r.prompt, QStringLiteral("machine learning summit"));
         QCOMPARE(r.priority, archival::pipeline::JobPriority::Display);
@@ -123,13 +123,13 @@ class TestExhibitionHost : public QObject {
         QCOMPARE(controller.ofType("queued").first().value("request_id").toString(),
                  QStringLiteral("r1"));
         QVERIFY(!displayA.ofType("queued").first().contains("request_id"));
-        QCOMPARE(*f.backend.requests.first().seed, quint64(3));
+        QCOMPARE(*f.runner.requests.first().seed, quint64(3));
 
-        const auto job = f.backend.live.first();
-        f.backend.start(job);
+        const auto job = f.runner.live.first();
+        f.runner.start(job);
         for (int step = 1; step <= 4; ++step)
-            f.backend.step(job, step, 4, solid(8, 6, QColor(step * 50, 0, 0)));
-        f.backend.finish(job, solid(64, 48, Qt::blue));
+            f.runner.step(job, step, 4, solid(8, 6, QColor(step * 50, 0, 0)));
+        f.runner.finish(job, solid(64, 48, Qt::blue));
 
         for (TestClient* c : {&displayA, &legacyB, &controller}) {
             QTRY_COMPARE_WITH_TIMEOUT(c->headers(FrameKind::Final).size(), 1, kWaitMs);
@@ -173,7 +173,7 @@ class TestExhibitionHost : public QObject {
 
     void queuedEmittedInsideSubmitStillReachesTheClient() {
         Fixture f;
-        f.backend.queuedInsideSubmit = true;
+        f.runner.queuedInsideSubmit = true;
         QVERIFY(f.host->start());
         TestClient c;
         QVERIFY(c.open(f.url()));
@@ -206,7 +206,7 @@ class TestExhibitionHost : public QObject {
         QCOMPARE(a.ofType("cancelled").first().value("job").toInt(), first);
         a.sendJson({{"type", "cancel"}, {"job", "mine"}});
         QTRY_COMPARE_WITH_TIMEOUT(a.ofType("cancelled").size(), 2, kWaitMs);
-        QVERIFY(f.backend.live.isEmpty());
+        QVERIFY(f.runner.live.isEmpty());
         QVERIFY(f.host->activeJobs().isEmpty());
     }
 
@@ -218,11 +218,11 @@ class TestExhibitionHost : public QObject {
         c->send(QStringLiteral("P0:one"));
         c->send(QStringLiteral("P0:two"));
         QTRY_COMPARE_WITH_TIMEOUT(c->ofType("queued").size(), 2, kWaitMs);
-        f.backend.start(f.backend.live.first());
+        f.runner.start(f.runner.live.first());
         QTRY_COMPARE_WITH_TIMEOUT(c->ofType("started").size(), 1, kWaitMs);
         c->socket.close();
         delete c;
-        QTRY_COMPARE_WITH_TIMEOUT(f.backend.cancelledJobs.size(), 2, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(f.runner.cancelledJobs.size(), 2, kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(f.host->activeJobs().isEmpty(), kWaitMs);
     }
 
@@ -236,15 +236,15 @@ class TestExhibitionHost : public QObject {
         controller->send(QStringLiteral("P0:one"));
         controller->send(QStringLiteral("P0:two"));
         QTRY_COMPARE_WITH_TIMEOUT(display.ofType("queued").size(), 2, kWaitMs);
-        const auto running = f.backend.live.first();
-        const auto waiting = f.backend.live.last();
-        f.backend.start(running);
+        const auto running = f.runner.live.first();
+        const auto waiting = f.runner.live.last();
+        f.runner.start(running);
         QTRY_COMPARE_WITH_TIMEOUT(display.ofType("started").size(), 1, kWaitMs);
         controller->socket.close();
         delete controller;
-        QTRY_COMPARE_WITH_TIMEOUT(f.backend.cancelledJobs, QList<ScriptedJobRunner::JobId>{waiting},
+        QTRY_COMPARE_WITH_TIMEOUT(f.runner.cancelledJobs, QList<ScriptedJobRunner::JobId>{waiting},
                                   kWaitMs);
-        f.backend.finish(running, solid(16, 16, Qt::green));
+        f.runner.finish(running, solid(16, 16, Qt::green));
         QTRY_COMPARE_WITH_TIMEOUT(display.headers(FrameKind::Final).size(), 1, kWaitMs);
         QCOMPARE(display.ofType("cancelled").size(), 1);
     }
@@ -278,7 +278,7 @@ class TestExhibitionHost : public QObject {
         QTRY_COMPARE_WITH_TIMEOUT(c.ofType("pong").size(), 1, kWaitMs);
         QCOMPARE(c.ofType("pong").first().value("request_id").toString(), QStringLiteral("p"));
         QVERIFY(!c.closed);
-        QVERIFY(f.backend.requests.isEmpty());
+        QVERIFY(f.runner.requests.isEmpty());
     }
 
     void failedJobIsATypedErrorForItsWatchers() {
@@ -288,8 +288,8 @@ class TestExhibitionHost : public QObject {
         attach(f, c, "controller");
         c.sendJson({{"type", "generate"}, {"program", "P0"}, {"prompt", "x"}, {"id", 4}});
         QTRY_COMPARE_WITH_TIMEOUT(c.ofType("queued").size(), 1, kWaitMs);
-        f.backend.fail(f.backend.live.first(), archival::pipeline::ErrorCode::ModelLoad,
-                       QStringLiteral("no unet/ folder"));
+        f.runner.fail(f.runner.live.first(), archival::pipeline::ErrorCode::ModelLoad,
+                      QStringLiteral("no unet/ folder"));
         QTRY_COMPARE_WITH_TIMEOUT(c.ofType("error").size(), 1, kWaitMs);
         const QJsonObject e = c.ofType("error").first();
         QCOMPARE(e.value("code").toString(), QStringLiteral("generation_failed"));
@@ -380,7 +380,7 @@ class TestExhibitionHost : public QObject {
         legacyFirst.send(QStringLiteral("P0:a cat"));
         QTRY_VERIFY_WITH_TIMEOUT(legacyFirst.closed, kWaitMs);
         QCOMPARE(int(legacyFirst.socket.closeCode()), int(CloseCode::PolicyViolation));
-        QVERIFY(f.backend.requests.isEmpty());
+        QVERIFY(f.runner.requests.isEmpty());
 
         TestClient silent;  // says nothing: closed when the time is up
         QVERIFY(silent.open(f.url()));
@@ -590,7 +590,7 @@ class TestExhibitionHost : public QObject {
 
         fast.send(QStringLiteral("P0:noise"));
         QTRY_COMPARE_WITH_TIMEOUT(fast.ofType("queued").size(), 1, kWaitMs);
-        const auto job = f.backend.live.first();
+        const auto job = f.runner.live.first();
         // Noise does not compress: each preview is a few hundred kB.
         QImage noise(512, 512, QImage::Format_RGB888);
         auto* rng = QRandomGenerator::global();
@@ -598,12 +598,12 @@ class TestExhibitionHost : public QObject {
             for (int x = 0; x < noise.width() * 3; ++x)
                 noise.scanLine(y)[x] = uchar(rng->generate());
         constexpr int kSteps = 60;
-        f.backend.start(job);
+        f.runner.start(job);
         for (int step = 1; step <= kSteps; ++step) {
-            f.backend.step(job, step, kSteps, noise);
+            f.runner.step(job, step, kSteps, noise);
             QTRY_COMPARE_WITH_TIMEOUT(fast.headers(FrameKind::Preview).size(), step, kWaitMs);
         }
-        f.backend.finish(job, solid(32, 32, Qt::white));
+        f.runner.finish(job, solid(32, 32, Qt::white));
         QTRY_COMPARE_WITH_TIMEOUT(fast.headers(FrameKind::Final).size(), 1, kWaitMs);
         int dropped = 0;
         for (const auto& info : f.host->clients()) dropped += info.previewsDropped;

@@ -18,11 +18,11 @@ class TestHostPanel : public QObject {
     Q_OBJECT
   private Q_SLOTS:
     void switchesTheHostAndListsDisplays() {
-        archival::test::ScriptedJobRunner backend;
+        archival::test::ScriptedJobRunner runner;
         HostSettings s;
         s.port = 0;
         s.httpPort = 0;
-        ExhibitionHost host(s, &backend);
+        ExhibitionHost host(s, &runner);
         QStringList stored;
         archival::ui::HostPanel panel(&host, nullptr, [&](const QString& t, QString*) {
             stored << t;
@@ -64,11 +64,11 @@ class TestHostPanel : public QObject {
     }
 
     void aHostThatCannotStartSaysWhy() {
-        archival::test::ScriptedJobRunner backend;
+        archival::test::ScriptedJobRunner runner;
         HostSettings s;
         s.address = QHostAddress::AnyIPv4;  // needs a token, and has none
         s.port = 0;
-        ExhibitionHost host(s, &backend);
+        ExhibitionHost host(s, &runner);
         archival::ui::HostPanel panel(&host, nullptr,
                                       [](const QString&, QString*) { return true; });
         panel.enabledSwitch()->setChecked(true);
