@@ -39,12 +39,7 @@ StudioServices::StudioServices(pipeline::GenerationService* service, const QSett
     host_ = std::make_unique<adapters::host::ExhibitionHost>(hostSettings, hostJobs_.get());
 }
 
-StudioServices::~StudioServices() {
-    // The host and the queue use the service's adapters: they go first.
-    host_.reset();
-    hostJobs_.reset();
-    batch_.reset();
-    imageSource_.reset();
-}
+// Here, where the members' types are complete; their declaration order sets the teardown.
+StudioServices::~StudioServices() = default;
 
 }  // namespace archival::app

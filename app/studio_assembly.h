@@ -4,7 +4,9 @@
 // factory → generation service. The window adds the batch queue with its R2 uploader and
 // the exhibition host, all on that one service; the UI receives them and only shows them.
 //
-//   StudioCore core = assembleStudioCore(QSettings(), {.programsFile = file});
+//   CoreOptions options;
+//   options.programsFile = file;
+//   StudioCore core = assembleStudioCore(QSettings(), options);
 //   core.service->submit(request);
 
 #include <QSettings>
@@ -63,6 +65,8 @@ class StudioServices {
     QStringList batchProblems() const { return batchProblems_; }
 
   private:
+    // Destroyed in reverse order: the host before its job runner, the queue before the image
+    // source it generates with.
     std::unique_ptr<adapters::ServiceImageSource> imageSource_;
     std::unique_ptr<adapters::BatchDestination> batch_;
     std::unique_ptr<adapters::host::ServiceJobRunner> hostJobs_;

@@ -9,11 +9,8 @@ namespace archival::adapters {
 BatchDestination::BatchDestination(QueueSettings base, ImageSource* source, QObject* parent)
     : QObject(parent), base_(std::move(base)), source_(source) {}
 
-BatchDestination::~BatchDestination() {
-    // The queue holds the uploader: it goes first.
-    queue_.reset();
-    uploader_.reset();
-}
+// The queue holds the uploader: declared after it, it goes first.
+BatchDestination::~BatchDestination() = default;
 
 QStringList BatchDestination::retarget(const R2Settings& r2) {
     r2_ = r2;
