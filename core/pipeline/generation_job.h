@@ -23,6 +23,8 @@ enum class JobPriority { Interactive = 0, Display = 1, Batch = 2 };
 struct JobRequest {
     QString programId;
     QString prompt;               // as typed; the program's template is applied by the service
+    // Used as the prompt sent, as is: the program's template is not applied.
+    std::optional<QString> overridePrompt;
     std::optional<quint64> seed;  // none: the program's fixed seed, else a random one
     int count = 1;                // images, generated together in one batched pass
     QImage initImage;             // image-to-image programs: required
@@ -30,11 +32,18 @@ struct JobRequest {
     std::optional<int> steps;
     std::optional<double> guidance;
     std::optional<QSize> size;
+    // A batch set's id: a program with a size list picks its size from it, the way the
+    // reference service does (Python's random seeded with the set id). None: from the seed.
+    std::optional<qint64> setId;
     std::optional<QString> negativePrompt;
     std::optional<double> strength;  // image-to-image: (0, 1]
     // The images must come from one pass of `count` (a seed and a count always give the same
     // pixels): fail with OutOfMemory rather than split the job into smaller passes.
     bool exactBatch = false;
+    // Every step is delivered, in order, with its preview (when previews are on): no
+    // throttling, no coalescing. For callers that relay or record each step (exhibition
+    // screens on the live dialect, batch sets that upload one preview per step).
+    bool everyStep = false;
 
     JobPriority priority = JobPriority::Interactive;
     QString owner;  // who asked ("gui", "cli", "ws:<client>", "batch:<action>"): cancelOwner()

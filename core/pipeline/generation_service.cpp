@@ -121,6 +121,7 @@ class GenerationService::Worker {
         JobId job = 0;
         int step = 0;
         int total = 0;
+        double timestep = 0;
         QImage preview;
         bool posted = false;
     };
@@ -313,12 +314,19 @@ class GenerationService::Worker {
                 if (result->secondsToFirstStep == 0)
                     result->secondsToFirstStep = double(clock.nsecsElapsed()) / 1e9;
                 QImage preview;
-                if (!p.preview.empty() && (!sincePreview.isValid() ||
-                                           sincePreview.elapsed() >= settings.previewIntervalMs)) {
+                if (!p.preview.empty() &&
+                    (plan.everyStep || !sincePreview.isValid() ||
+                     sincePreview.elapsed() >= settings.previewIntervalMs)) {
                     preview = toQImage(p.preview);
                     sincePreview.start();
                 }
-                deliverProgress(id, p.step, p.total, preview);
+                if (plan.everyStep) {
+                    post([q = q_, id, step = p.step, total = p.total, t = p.timestep, preview] {
+                        Q_EMIT q->progress(id, step, total, preview, t);
+                    });
+                } else {
+                    deliverProgress(id, p.step, p.total, preview, p.timestep);
+                }
             };
             hooks.onStage = [this, id](const std::string& stage) {
                 const QString text = QString::fromStdString(stage);
@@ -351,12 +359,13 @@ class GenerationService::Worker {
         }
     }
 
-    void deliverProgress(JobId id, int step, int total, const QImage& preview) {
+    void deliverProgress(JobId id, int step, int total, const QImage& preview, double timestep) {
         QMutexLocker lock(&progressMutex_);
         if (pending_.job != id) pending_.preview = QImage();
         pending_.job = id;
         pending_.step = step;
         pending_.total = total;
+        pending_.timestep = timestep;
         if (!preview.isNull()) pending_.preview = preview;
         if (pending_.posted) return;
         pending_.posted = true;
@@ -368,7 +377,7 @@ class GenerationService::Worker {
                 pending_.posted = false;
                 pending_.preview = QImage();
             }
-            Q_EMIT q_->progress(p.job, p.step, p.total, p.preview);
+            Q_EMIT q_->progress(p.job, p.step, p.total, p.preview, p.timestep);
         });
     }
 

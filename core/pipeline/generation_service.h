@@ -62,8 +62,11 @@ class GenerationService : public QObject {
     void started(archival::pipeline::JobId job);
     // Loading a model ("transformer", 3 of 7) or a stage ("text encoder", "VAE decode").
     void stage(archival::pipeline::JobId job, const QString& stage, int index, int count);
-    // After each step; `preview` is null when throttled away or previews are off.
-    void progress(archival::pipeline::JobId job, int step, int total, const QImage& preview);
+    // After each step (1-based `step`); `preview` is null when throttled away or previews are
+    // off; `timestep` is the scheduler's value for the step (engine::StepProgress). A slow
+    // receiver sees fewer steps unless the job asked for every step (JobRequest::everyStep).
+    void progress(archival::pipeline::JobId job, int step, int total, const QImage& preview,
+                  double timestep);
     void finished(archival::pipeline::JobId job, const archival::pipeline::JobResult& result);
     void failed(archival::pipeline::JobId job, const archival::pipeline::Error& error);
     void cancelled(archival::pipeline::JobId job);

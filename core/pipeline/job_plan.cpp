@@ -82,6 +82,7 @@ std::optional<Error> planJob(const Program& program, const JobRequest& request, 
                            .arg(p.strength));
     p.count = request.count;
     p.initImage = request.initImage;
+    p.everyStep = request.everyStep;
     *plan = p;
     return std::nullopt;
 }

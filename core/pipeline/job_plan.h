@@ -28,6 +28,7 @@ struct JobPlan {
     double strength = 0;  // image-to-image only
     int count = 1;
     QImage initImage;
+    bool everyStep = false;  // JobRequest::everyStep
 
     // Metadata shared by every image of the job (timings, model hash, device, index and
     // timestamp are filled in when it has run).

@@ -39,6 +39,7 @@ at::Tensor runDenoiseLoop(const DenoiseLoop& loop, at::Tensor latents,
             StepProgress p;
             p.step = i - loop.beginIndex + 1;
             p.total = total;
+            p.timestep = s.timesteps()[i].item<double>();
             if (wantPreview) {
                 const at::Tensor first = x0.slice(0, 0, 1);
                 const at::Tensor hwc = loop.previewDecoder

@@ -127,6 +127,10 @@ static_assert(std::atomic<bool>::is_always_lock_free, "the cancel flag must be l
 struct StepProgress {
     int step = 0;   // 1-based, after the step
     int total = 0;  // model evaluations of the loop
+    // The scheduler's timestep of this step, as the reference pipelines pass it to the
+    // model (SD 1.5: 999 …; flow matching: sigma × 1000). Exhibition clients show progress
+    // from it.
+    double timestep = 0;
     // The denoised estimate of the first image at this step, as a cheap latent→RGB
     // projection at latent resolution (or TAESD when available). Owned by the progress
     // report and valid during the callback (copy it to keep it); empty when previews are off.
