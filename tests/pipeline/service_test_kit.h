@@ -5,6 +5,7 @@
 #include <QMap>
 #include <QObject>
 #include <QStringList>
+#include <QThread>
 #include <QtTest>
 
 #include "pipeline/generation_service.h"
@@ -20,6 +21,8 @@ struct JobEvents {
     int total = 0;
     int progressSignals = 0;
     int previews = 0;
+    QList<int> steps;         // every progress signal's step, in arrival order
+    QList<double> timesteps;  // and its timestep
     QStringList stages;
     std::optional<pipeline::JobResult> result;
     std::optional<pipeline::Error> error;
@@ -39,13 +42,23 @@ class ServiceRecorder : public QObject {
         });
         connect(service, &S::stage, this,
                 [this](JobId j, const QString& s, int, int) { jobs[j].stages << s; });
-        connect(service, &S::progress, this, [this](JobId j, int step, int total, const QImage& p) {
-            auto& e = jobs[j];
-            e.lastStep = step;
-            e.total = total;
-            ++e.progressSignals;
-            if (!p.isNull()) ++e.previews;
-        });
+        connect(service, &S::progress, this,
+                [this, service](JobId j, int step, int total, const QImage& p, double timestep) {
+                    auto& e = jobs[j];
+                    e.lastStep = step;
+                    e.total = total;
+                    ++e.progressSignals;
+                    if (!p.isNull()) ++e.previews;
+                    e.steps << step;
+                    e.timesteps << timestep;
+                    // A receiver stuck on the first step until the job has run to its end:
+                    // every later step is made while nobody receives.
+                    if (e.progressSignals == 1 && stallFirstStepUntilIdle) {
+                        QElapsedTimer waited;
+                        waited.start();
+                        while (service->isBusy() && waited.elapsed() < 120000) QThread::msleep(10);
+                    }
+                });
         connect(service, &S::finished, this,
                 [this](JobId j, const pipeline::JobResult& r) { jobs[j].result = r; });
         connect(service, &S::failed, this,
@@ -64,6 +77,7 @@ class ServiceRecorder : public QObject {
 
     QMap<JobId, JobEvents> jobs;
     QList<JobId> startOrder;
+    bool stallFirstStepUntilIdle = false;
 };
 
 }  // namespace archival::test

@@ -266,6 +266,38 @@ class TestGenerationService : public QObject {
         QCOMPARE(rec.jobs[off].lastStep, 21);
     }
 
+    // A job that asks for every step gets each one, in order, with its preview and the
+    // scheduler's timestep, even when the receiver falls behind; without asking, a slow
+    // receiver sees the newest step only.
+    void deliversEveryStepWithItsTimestepWhenAsked() {
+        GenerationService service(registry_, cpuFactory());
+        service.setSettings({/*previewIntervalMs=*/3600 * 1000, /*previews=*/true});
+        ServiceRecorder rec(&service);
+        rec.stallFirstStepUntilIdle = true;
+        JobRequest every = request(QStringLiteral("T15"), QStringLiteral("x"));
+        every.everyStep = true;
+        const JobId id = runOne(service, rec, every);
+        QVERIFY(rec.jobs[id].result);
+        const archival::test::JobEvents& e = rec.jobs[id];
+        QVERIFY(e.total > 1);
+        QList<int> expected;
+        for (int s = 1; s <= e.total; ++s) expected << s;
+        QCOMPARE(e.steps, expected);
+        QCOMPARE(e.previews, e.total);  // the hour-long preview interval does not apply
+        for (int i = 1; i < e.timesteps.size(); ++i)
+            QVERIFY2(e.timesteps[i] <= e.timesteps[i - 1],
+                     qPrintable(QStringLiteral("timestep rises at step %1").arg(i + 1)));
+        QVERIFY(e.timesteps.first() > e.timesteps.last());
+        QVERIFY(e.timesteps.first() < 1000.0 && e.timesteps.last() >= 0.0);
+
+        const JobId coalesced =
+            runOne(service, rec, request(QStringLiteral("T15"), QStringLiteral("x")));
+        QVERIFY(rec.jobs[coalesced].result);
+        QVERIFY2(rec.jobs[coalesced].steps.size() < rec.jobs[coalesced].total,
+                 "a slow receiver of an ordinary job should see fewer steps");
+        QCOMPARE(rec.jobs[coalesced].steps.last(), rec.jobs[coalesced].total);
+    }
+
     void evictsTheLeastRecentlyUsedModelOverBudget() {
         const Program& sd15 = *registry_.find(QStringLiteral("T15"));
         const Program& sd3 = *registry_.find(QStringLiteral("T3"));
