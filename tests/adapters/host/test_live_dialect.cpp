@@ -288,6 +288,22 @@ class TestLiveDialect : public QObject {
         QVERIFY(!c.closed);
     }
 
+    void rateLimitIsAnErrorLine() {
+        HostSettings settings = loopbackSettings();
+        settings.limits.messagesPerSecond = 2;
+        settings.limits.floodFactor = 100;
+        Fixture f(settings);
+        QVERIFY(f.host->start());
+        LiveClient c;
+        QVERIFY(c.open(f.url()));
+        for (int i = 0; i < 3; ++i) c.send(QStringLiteral("ping"));
+        QTRY_COMPARE_WITH_TIMEOUT(c.messages.size(), 3, kWaitMs);
+        QCOMPARE(c.texts().mid(0, 2), (QStringList{"pong", "pong"}));
+        QVERIFY2(c.texts().at(2).startsWith("error:more than 2 messages in one second"),
+                 qPrintable(c.texts().at(2)));
+        QVERIFY(!c.closed);
+    }
+
     void strengthAndFixedPromptsReachTheRequest() {
         Fixture f;
         QVERIFY(f.host->start());
