@@ -26,7 +26,7 @@ QString quoted(const QString& text) {
 
 // The scheduler's timestep as the client reads it: an integer, cut towards zero as Python's
 // int() does (SD 1.5: 999 ...; SD 3 flow matching: sigma x 1000).
-qint64 timestepText(double timestep) {
+qint64 wholeTimestep(double timestep) {
     return std::isfinite(timestep) ? qint64(std::trunc(timestep)) : 0;
 }
 
@@ -102,7 +102,7 @@ void LiveDialect::onStarted(JobId job) {
 void LiveDialect::onProgress(JobId job, int step, int, const QImage& preview, double timestep) {
     if (!isCurrent(job)) return;
     // The service counts steps from 1; the client from 0.
-    session_->sendText(QStringLiteral("p:s=%1:t=%2").arg(step - 1).arg(timestepText(timestep)));
+    session_->sendText(QStringLiteral("p:s=%1:t=%2").arg(step - 1).arg(wholeTimestep(timestep)));
     if (!preview.isNull() && session_->wantsPreviews())
         session_->sendPreview(encodeJpeg(preview, kPreviewJpegQuality));
 }
