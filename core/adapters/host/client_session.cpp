@@ -2,12 +2,14 @@
 
 #include <QCoreApplication>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTimer>
 #include <QUrlQuery>
 #include <QWebSocket>
 
 #include "adapters/host/access_token.h"
 #include "adapters/host/job_fan_out.h"
+#include "adapters/host/live_dialect.h"
 
 namespace archival::adapters::host {
 
@@ -34,6 +36,8 @@ ClientSession::ClientSession(QString id, QWebSocket* socket, QString address,
       settings_(settings),
       runner_(runner),
       fanOut_(jobs),
+      onLivePath_(socket->requestUrl().path() == QLatin1String("/ws") ||
+                  socket->requestUrl().path() == QLatin1String("/ws/")),
       limiter_(settings.limits.messagesPerSecond, settings.limits.floodFactor) {
     clock_.start();
     connect(socket_, &QWebSocket::textMessageReceived, this, &ClientSession::onTextMessage);
@@ -43,9 +47,11 @@ ClientSession::ClientSession(QString id, QWebSocket* socket, QString address,
             });
 }
 
+ClientSession::~ClientSession() = default;
+
 ClientInfo ClientSession::info() const {
-    return {id_,         name_, address_,         role_,       subscription_, previews_,
-            identified_, jobs_, previewsDropped_, connectedAt_};
+    return {id_,         name_, address_,         role_,        subscription_,   previews_,
+            identified_, jobs_, previewsDropped_, connectedAt_, live_ != nullptr};
 }
 
 void ClientSession::beginAuthentication() {
@@ -90,21 +96,56 @@ void ClientSession::send(const QJsonObject& event) {
     socket_->sendTextMessage(toText(event));
 }
 
+void ClientSession::sendText(const QString& text) {
+    if (closing_) return;
+    socket_->sendTextMessage(text);
+}
+
+void ClientSession::sendBinary(const QByteArray& bytes) {
+    if (closing_) return;
+    socket_->sendBinaryMessage(bytes);
+}
+
+bool ClientSession::sendPreview(const QByteArray& bytes) {
+    if (closing_) return false;
+    if (socket_->bytesToWrite() + bytes.size() > settings_.limits.sendBufferBytes) {
+        if (previewsDropped_++ == 0)
+            Q_EMIT logLine(
+                QStringLiteral("client %1 reads slowly: dropping its previews").arg(id_));
+        return false;
+    }
+    socket_->sendBinaryMessage(bytes);
+    return true;
+}
+
+void ClientSession::trackJob(JobId job) {
+    jobs_.append(job);
+    Q_EMIT changed();
+}
+
 void ClientSession::onTextMessage(const QString& text) {
     if (closing_) return;
     switch (limiter_.admit(clock_.elapsed())) {
         case RateLimiter::Verdict::Allowed:
             break;
-        case RateLimiter::Verdict::Limited:
-            send(errorEvent(ProtocolError::RateLimited,
-                            QStringLiteral("more than %1 messages in one second; this one "
-                                           "was ignored")
-                                .arg(settings_.limits.messagesPerSecond)));
+        case RateLimiter::Verdict::Limited: {
+            const QString why =
+                QStringLiteral("more than %1 messages in one second; this one was ignored")
+                    .arg(settings_.limits.messagesPerSecond);
+            if (live_)
+                live_->refuse(why);
+            else
+                send(errorEvent(ProtocolError::RateLimited, why));
             return;
+        }
         case RateLimiter::Verdict::Flood:
             Q_EMIT logLine(QStringLiteral("client %1 closed: message flood").arg(id_));
             close(CloseCode::PolicyViolation, QStringLiteral("too many messages"));
             return;
+    }
+    if (live_) {
+        live_->handle(text);
+        return;
     }
     const ParseResult parsed = parseClientMessage(text, settings_.limits);
     if (!authenticated_) {
@@ -121,12 +162,29 @@ void ClientSession::onTextMessage(const QString& text) {
         if (!authenticated_) return;
         Q_EMIT changed();
     }
+    if (startsLiveDialect(text)) return;
     if (parsed.error) {
         send(errorEvent(parsed.error->code, parsed.error->message, parsed.error->requestId,
                         parsed.error->field));
         return;
     }
     handle(*parsed.message);
+}
+
+bool ClientSession::startsLiveDialect(const QString& text) {
+    const bool first = !spoken_;
+    spoken_ = true;
+    if (!first || !onLivePath_ || !runner_) return false;
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(text.trimmed().toUtf8(), &error);
+    if (error.error == QJsonParseError::NoError && doc.isObject()) return false;
+    live_ = std::make_unique<LiveDialect>(this, runner_, fanOut_);
+    connect(live_.get(), &LiveDialect::logLine, this, &ClientSession::logLine);
+    Q_EMIT logLine(
+        QStringLiteral("client %1 speaks the exhibition client's live dialect").arg(id_));
+    Q_EMIT changed();
+    live_->handle(text);
+    return true;
 }
 
 void ClientSession::onBinaryMessage() {
@@ -137,6 +195,10 @@ void ClientSession::onBinaryMessage() {
     }
     if (!authenticated_) {
         close(CloseCode::PolicyViolation, QStringLiteral("authentication required"));
+        return;
+    }
+    if (live_) {
+        live_->refuse(QStringLiteral("the host accepts text messages only"));
         return;
     }
     send(errorEvent(ProtocolError::BinaryNotAccepted,

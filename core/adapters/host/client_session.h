@@ -4,6 +4,10 @@
 // messages (hello, generate, cancel, subscribe, ping). Jobs it submits are handed to the
 // JobFanOut, which sends their events to every client that watches them.
 //
+// On the path /ws a connection whose first message is not a JSON object is the exhibition
+// client: it speaks the live dialect for its whole life (live_dialect.h), and hears of its own
+// jobs only, in that dialect.
+//
 // The ExhibitionHost creates a session per admitted connection and deletes it once the socket
 // has gone; the session never deletes itself or its socket.
 
@@ -15,6 +19,7 @@
 #include <QPointer>
 #include <QString>
 #include <QTimer>
+#include <memory>
 
 #include "adapters/host/host_protocol.h"
 #include "adapters/host/host_settings.h"
@@ -26,6 +31,7 @@ class QWebSocket;
 namespace archival::adapters::host {
 
 class JobFanOut;
+class LiveDialect;
 
 // One attached client as the host panel shows it.
 struct ClientInfo {
@@ -39,6 +45,7 @@ struct ClientInfo {
     QList<pipeline::JobId> jobs;  // its own jobs, queued or running
     int previewsDropped = 0;
     QDateTime connectedAt;
+    bool live = false;  // speaks the exhibition client's live dialect (/ws)
 };
 
 class ClientSession : public QObject {
@@ -48,6 +55,7 @@ class ClientSession : public QObject {
     // it, `socket` and `jobs` must outlive the session.
     ClientSession(QString id, QWebSocket* socket, QString address, const HostSettings& settings,
                   JobRunner* runner, JobFanOut* jobs, QObject* parent = nullptr);
+    ~ClientSession() override;
 
     // Authenticates at once when the host needs no token or the URL carries one; otherwise
     // waits authTimeoutMs for a hello with the token, then closes.
@@ -56,21 +64,30 @@ class ClientSession : public QObject {
     void close(CloseCode code, const QString& reason);
     // Sends a JSON event unless the session is closing.
     void send(const QJsonObject& event);
+    // Sends a text or binary message as it is, unless the session is closing.
+    void sendText(const QString& text);
+    void sendBinary(const QByteArray& bytes);
+    // Sends a step preview unless the client's unsent backlog is over the limit
+    // (send-buffer-bytes): then it is dropped, never queued, so a slow reader delays neither
+    // the others nor generation. False when dropped.
+    bool sendPreview(const QByteArray& bytes);
 
     QString id() const { return id_; }
+    const HostSettings& settings() const { return settings_; }
     QWebSocket* socket() const { return socket_; }
     ClientRole role() const { return role_; }
     Subscription subscription() const { return subscription_; }
     bool wantsPreviews() const { return previews_; }
     bool isAuthenticated() const { return authenticated_; }
     bool isClosing() const { return closing_; }
+    bool speaksLiveDialect() const { return live_ != nullptr; }
     const QList<pipeline::JobId>& jobs() const { return jobs_; }
     ClientInfo info() const;
 
-    // For the fan-out: the session's job is over; a preview was dropped for it (true the
-    // first time, which is worth a log line).
+    // A job of this session was submitted (it counts against max-jobs-per-client and is
+    // cancelled when the client goes); the fan-out says when it is over.
+    void trackJob(pipeline::JobId job);
     void forgetJob(pipeline::JobId job) { jobs_.removeOne(job); }
-    bool dropPreview() { return previewsDropped_++ == 0; }
 
   Q_SIGNALS:
     // What the host panel shows of the session changed (authenticated, hello, jobs, ...).
@@ -82,6 +99,8 @@ class ClientSession : public QObject {
     void onBinaryMessage();
     void authenticate(const QString& presented, const QString& how);
     void handle(const ClientMessage& message);
+    // On /ws, the first message decides: not a JSON object, and the live dialect it is.
+    bool startsLiveDialect(const QString& text);
     void handleHello(const HelloMessage& hello, const QJsonValue& requestId);
     void handleGenerate(const GenerateMessage& g, const QJsonValue& requestId);
     void handleCancel(const CancelMessage& c, const QJsonValue& requestId);
@@ -93,6 +112,7 @@ class ClientSession : public QObject {
     const HostSettings& settings_;
     QPointer<JobRunner> runner_;
     JobFanOut* const fanOut_;
+    const bool onLivePath_;  // connected to /ws
 
     QString name_;
     ClientRole role_ = ClientRole::Display;
@@ -101,6 +121,7 @@ class ClientSession : public QObject {
     bool authenticated_ = false;
     bool identified_ = false;
     bool closing_ = false;
+    bool spoken_ = false;  // a message after authentication came
     RateLimiter limiter_;
     QElapsedTimer clock_;  // rate limiting
     // Waiting for the token in hello. A member, so it lives and dies with the session: it can
@@ -109,6 +130,7 @@ class ClientSession : public QObject {
     QList<pipeline::JobId> jobs_;
     int previewsDropped_ = 0;
     QDateTime connectedAt_ = QDateTime::currentDateTimeUtc();
+    std::unique_ptr<LiveDialect> live_;
 };
 
 }  // namespace archival::adapters::host

@@ -20,7 +20,8 @@ qint64 nowMicros() {
 }
 
 bool watches(const ClientSession* s, const JobFanOut::Job& job) {
-    if (!s->isAuthenticated() || s->isClosing()) return false;
+    // A live-dialect client hears of its own jobs only, in its dialect (LiveDialect).
+    if (!s->isAuthenticated() || s->isClosing() || s->speaksLiveDialect()) return false;
     return s->subscription() == Subscription::All || s->id() == job.ownerId;
 }
 
@@ -84,8 +85,12 @@ void JobFanOut::release(const ClientSession& gone) {
         if (!job || !runner_) continue;
         bool watched = false;
         if (job->running && !settings_.cancelRunningOnDisconnect) watched = true;
+        // The exhibition client's generation stops when it leaves, as with the reference
+        // service, even while other displays watch it: the client's next connection expects
+        // the host free for it.
+        const bool othersKeepIt = !gone.speaksLiveDialect();
         for (const ClientSession* other : *sessions_)
-            if (job->running && other->isAuthenticated() && !other->isClosing() &&
+            if (othersKeepIt && job->running && other->isAuthenticated() && !other->isClosing() &&
                 other->role() == ClientRole::Display && other->subscription() == Subscription::All)
                 watched = true;
         if (watched) {
@@ -153,7 +158,7 @@ void JobFanOut::onStarted(JobId id) {
     Q_EMIT logLine(QStringLiteral("job %1 started").arg(id));
 }
 
-void JobFanOut::onProgress(JobId id, int step, int total, const QImage& preview) {
+void JobFanOut::onProgress(JobId id, int step, int total, const QImage& preview, double) {
     Job* job = jobs_.value(id);
     if (!job) return;
     if (!job->clock.isValid()) job->clock.start();
@@ -174,14 +179,7 @@ void JobFanOut::onProgress(JobId id, int step, int total, const QImage& preview)
         {FrameKind::Preview, id, ImageFormat::Jpeg, quint32(step), quint64(nowMicros())},
         encodeJpeg(preview));
     for (ClientSession* s : *sessions_) {
-        if (!watches(s, *job) || !s->wantsPreviews()) continue;
-        if (s->socket()->bytesToWrite() + frame.size() > settings_.limits.sendBufferBytes) {
-            if (s->dropPreview())
-                Q_EMIT logLine(
-                    QStringLiteral("client %1 reads slowly: dropping its previews").arg(s->id()));
-            continue;
-        }
-        s->socket()->sendBinaryMessage(frame);
+        if (watches(s, *job) && s->wantsPreviews()) s->sendPreview(frame);
     }
 }
 

@@ -65,7 +65,8 @@ class JobFanOut : public QObject {
   private:
     void onQueued(pipeline::JobId job, int position);
     void onStarted(pipeline::JobId job);
-    void onProgress(pipeline::JobId job, int step, int total, const QImage& preview);
+    void onProgress(pipeline::JobId job, int step, int total, const QImage& preview,
+                    double timestep);
     void onFinished(pipeline::JobId job, const pipeline::JobResult& result);
     void onFailed(pipeline::JobId job, const pipeline::Error& error);
     void onCancelled(pipeline::JobId job);

@@ -40,7 +40,10 @@ class JobRunner : public QObject {
   Q_SIGNALS:
     void queued(archival::pipeline::JobId job, int position);
     void started(archival::pipeline::JobId job);
-    void progress(archival::pipeline::JobId job, int step, int total, const QImage& preview);
+    // After each step (1-based `step`); `preview` may be null; `timestep` is the scheduler's
+    // value for the step (the live dialect's "t=").
+    void progress(archival::pipeline::JobId job, int step, int total, const QImage& preview,
+                  double timestep);
     void finished(archival::pipeline::JobId job, const archival::pipeline::JobResult& result);
     void failed(archival::pipeline::JobId job, const archival::pipeline::Error& error);
     void cancelled(archival::pipeline::JobId job);

@@ -15,12 +15,7 @@ class ScriptedJobRunner : public adapters::host::JobRunner {
   public:
     using JobId = pipeline::JobId;
 
-    QList<adapters::host::ProgramSummary> programs() const override {
-        return {{QStringLiteral("P0"), QStringLiteral("Summit stills"),
-                 QStringLiteral("text-to-image"), 4, 64, 48},
-                {QStringLiteral("P3"), QStringLiteral("Sketchbook"),
-                 QStringLiteral("text-to-image"), 4, 0, 0}};
-    }
+    QList<adapters::host::ProgramSummary> programs() const override { return programList; }
 
     JobId submit(const pipeline::JobRequest& request) override {
         const JobId id = nextId_++;
@@ -44,8 +39,8 @@ class ScriptedJobRunner : public adapters::host::JobRunner {
     int position(JobId job) const override { return int(live.indexOf(job)); }
 
     void start(JobId job) { Q_EMIT started(job); }
-    void step(JobId job, int step, int total, const QImage& preview) {
-        Q_EMIT progress(job, step, total, preview);
+    void step(JobId job, int step, int total, const QImage& preview, double timestep = 0) {
+        Q_EMIT progress(job, step, total, preview, timestep);
     }
     void finish(JobId job, const QImage& image) {
         live.removeOne(job);
@@ -66,6 +61,11 @@ class ScriptedJobRunner : public adapters::host::JobRunner {
         Q_EMIT failed(job, pipeline::Error{code, message});
     }
 
+    QList<adapters::host::ProgramSummary> programList = {
+        {QStringLiteral("P0"), QStringLiteral("Summit stills"), QStringLiteral("text-to-image"), 4,
+         64, 48},
+        {QStringLiteral("P3"), QStringLiteral("Sketchbook"), QStringLiteral("text-to-image"), 4, 0,
+         0}};
     bool queuedInsideSubmit = false;
     QList<pipeline::JobRequest> requests;
     QList<JobId> live;
