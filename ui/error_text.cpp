@@ -11,6 +11,8 @@ QString errorHeadline(pipeline::ErrorCode code) {
             return QCoreApplication::translate("ErrorText", "The request cannot be run");
         case ErrorCode::ModelLoad:
             return QCoreApplication::translate("ErrorText", "The model could not be loaded");
+        case ErrorCode::MissingAsset:
+            return QCoreApplication::translate("ErrorText", "A file the program needs is missing");
         case ErrorCode::OutOfMemory:
             return QCoreApplication::translate("ErrorText", "Not enough memory");
         case ErrorCode::Interrupted:

@@ -266,8 +266,12 @@ void ProgramPanel::showProgram(int row) {
     add(tr("Template"), p.promptTemplate);
     add(tr("Negative prompt"), p.negativePrompt.isEmpty() ? tr("(none)") : p.negativePrompt);
     QStringList loras;
-    for (const auto& l : p.loras) loras << QStringLiteral("%1 × %2").arg(l.path).arg(l.scale);
+    for (const auto& l : p.loras)
+        loras << QStringLiteral("%1 × %2").arg(l.path.isEmpty() ? l.name : l.path).arg(l.scale);
     add(tr("LoRAs"), loras.isEmpty() ? tr("(none)") : loras.join(QStringLiteral(", ")));
+    if (!p.initImageName.isEmpty())
+        add(tr("Source image"), p.initImage.isEmpty() ? p.initImageName : p.initImage);
+    if (!p.available()) add(tr("Unavailable"), p.assetProblems.join(QLatin1Char('\n')));
     add(tr("Seed"), p.seedPolicy == QLatin1String("fixed") ? tr("fixed: %1").arg(p.seed)
                                                            : tr("random per run"));
     add(tr("Defined in"), p.source);
@@ -276,7 +280,7 @@ void ProgramPanel::showProgram(int row) {
     if (!stepsOn_->isChecked()) steps_->setValue(p.steps);
     if (!guidanceOn_->isChecked()) guidance_->setValue(p.guidance);
     if (!sizeOn_->isChecked()) {
-        const QSize s = p.size.isValid() ? p.size : p.sizeForSeed(0);
+        const QSize s = p.sizeMade(p.size.isValid() ? p.size : p.sizes.value(0));
         width_->setValue(s.width());
         height_->setValue(s.height());
     }

@@ -6,9 +6,10 @@
 namespace archival::pipeline {
 namespace {
 
-const std::array<std::pair<ErrorCode, const char*>, 6> kNames = {{
+const std::array<std::pair<ErrorCode, const char*>, 7> kNames = {{
     {ErrorCode::InvalidRequest, "InvalidRequest"},
     {ErrorCode::ModelLoad, "ModelLoad"},
+    {ErrorCode::MissingAsset, "MissingAsset"},
     {ErrorCode::OutOfMemory, "OutOfMemory"},
     {ErrorCode::Interrupted, "Interrupted"},
     {ErrorCode::Storage, "Storage"},

@@ -11,6 +11,7 @@ namespace archival::pipeline {
 enum class ErrorCode {
     InvalidRequest,  // the request cannot be run as asked (unknown program, bad size, ...)
     ModelLoad,       // a model is missing, incomplete or broken
+    MissingAsset,    // a program's own file (source image, LoRA) was not found
     OutOfMemory,     // the device ran out of memory (after trimming the cache and retrying)
     Interrupted,     // cancelled
     Storage,         // reading or writing a file failed (full disk, no permission)

@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QImageReader>
 #include <QMutex>
 #include <QMutexLocker>
 #include <QWaitCondition>
@@ -204,8 +205,14 @@ class GenerationService::Worker {
             throw PipelineError(
                 {ErrorCode::InvalidRequest,
                  QStringLiteral("there is no program \"%1\"").arg(request.programId)});
+        if (!program->available())
+            throw PipelineError(
+                {ErrorCode::MissingAsset,
+                 QStringLiteral("program %1 cannot run: %2")
+                     .arg(program->id, program->assetProblems.join(QStringLiteral("; ")))});
         JobPlan plan;
-        if (auto error = planJob(*program, request, &plan)) throw PipelineError(*error);
+        if (auto error = planJob(*program, request, &plan, programImage(*program, request)))
+            throw PipelineError(*error);
 
         QElapsedTimer clock;
         clock.start();
@@ -258,6 +265,21 @@ class GenerationService::Worker {
         result.warnings = warnings + result.warnings;
         result.warnings.removeDuplicates();
         return result;
+    }
+
+    // The program's own source image, when an image-to-image request brings none (exhibition
+    // screens and batch callers send none); null otherwise.
+    static QImage programImage(const Program& program, const JobRequest& request) {
+        if (program.kind != QLatin1String("image-to-image") || !request.initImage.isNull() ||
+            program.initImage.isEmpty())
+            return {};
+        QImageReader reader(program.initImage);
+        QImage image = reader.read();
+        if (image.isNull())
+            throw PipelineError({ErrorCode::MissingAsset,
+                                 QStringLiteral("program %1: cannot read its source image %2: %3")
+                                     .arg(program.id, program.initImage, reader.errorString())});
+        return image;
     }
 
     Error outOfMemory(const JobPlan& plan, int batch) const {
@@ -314,9 +336,8 @@ class GenerationService::Worker {
                 if (result->secondsToFirstStep == 0)
                     result->secondsToFirstStep = double(clock.nsecsElapsed()) / 1e9;
                 QImage preview;
-                if (!p.preview.empty() &&
-                    (plan.everyStep || !sincePreview.isValid() ||
-                     sincePreview.elapsed() >= settings.previewIntervalMs)) {
+                if (!p.preview.empty() && (plan.everyStep || !sincePreview.isValid() ||
+                                           sincePreview.elapsed() >= settings.previewIntervalMs)) {
                     preview = toQImage(p.preview);
                     sincePreview.start();
                 }

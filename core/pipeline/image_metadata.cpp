@@ -78,6 +78,10 @@ QJsonObject ImageMetadata::toJson() const {
                   {"index_in_batch", indexInBatch},
                   {"batch_size", batchSize}};
     if (strength > 0) o.insert("strength", strength);
+    // Written always, so a reader need not know that older files lack them.
+    o.insert("requested_width", requestedWidth > 0 ? requestedWidth : width);
+    o.insert("requested_height", requestedHeight > 0 ? requestedHeight : height);
+    if (!initImage.isEmpty()) o.insert("init_image", initImage);
     return o;
 }
 
@@ -99,6 +103,10 @@ ImageMetadata ImageMetadata::fromJson(const QJsonObject& o) {
         m.loras.append(
             {v.toObject().value("path").toString(), v.toObject().value("scale").toDouble()});
     m.strength = o.value("strength").toDouble();
+    // Files written before these fields existed: the size asked was the size made.
+    m.requestedWidth = o.value("requested_width").toInt(m.width);
+    m.requestedHeight = o.value("requested_height").toInt(m.height);
+    m.initImage = o.value("init_image").toString();
     m.device = o.value("device").toString();
     m.dtype = o.value("dtype").toString();
     const QJsonObject t = o.value("timings").toObject();

@@ -23,8 +23,14 @@ struct ImageMetadata {
     int steps = 0;
     double guidance = 0.0;
     QString sampler;
-    int width = 0;
+    int width = 0;  // the size made
     int height = 0;
+    // The size asked for (the program's or the request's): larger than the size made when
+    // the model could not take it and it was rounded down to the family's multiple.
+    // 0 (a record made by hand): as made.
+    int requestedWidth = 0;
+    int requestedHeight = 0;
+    QString initImage;  // the program's own source image (asset name), when it used one
     QString modelId;
     QString modelHash;  // short hash identifying the weights
     QList<LoraRef> loras;

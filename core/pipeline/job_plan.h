@@ -21,13 +21,15 @@ struct JobPlan {
     QString promptSent;
     QString negativePrompt;
     quint64 seed = 0;
-    QSize size;
+    QSize size;           // as made (a multiple the family takes)
+    QSize requestedSize;  // as asked: the program's (or size list's) or the request's
     int steps = 0;
     double guidance = 0;
     QString sampler;
     double strength = 0;  // image-to-image only
     int count = 1;
     QImage initImage;
+    QString initImageAsset;  // the program's own source image, when the job uses it
     bool everyStep = false;  // JobRequest::everyStep
 
     // Metadata shared by every image of the job (timings, model hash, device, index and
@@ -38,7 +40,10 @@ struct JobPlan {
 constexpr int kMaxImagesPerJob = 16;
 constexpr int kMaxPromptCharacters = 4000;
 
-// Fills `plan`, or returns an InvalidRequest error naming what is wrong.
-std::optional<Error> planJob(const Program& program, const JobRequest& request, JobPlan* plan);
+// Fills `plan`, or returns an InvalidRequest error naming what is wrong. An image-to-image
+// request with no init image uses the program's own source image, which the caller loads
+// into `programImage` (see GenerationService); a request's own image takes precedence.
+std::optional<Error> planJob(const Program& program, const JobRequest& request, JobPlan* plan,
+                             const QImage& programImage = QImage());
 
 }  // namespace archival::pipeline

@@ -2,30 +2,31 @@
 
 #include <QStringList>
 
+#include "pipeline/python_random.h"
+
 namespace archival::pipeline {
-namespace {
-
-// SplitMix64 (Steele et al.): a well-mixed, platform-independent hash of the seed, so that
-// neighbouring seeds do not pick neighbouring sizes.
-quint64 splitmix64(quint64 x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
-
-}  // namespace
 
 QString Program::applyTemplate(const QString& prompt) const {
     QString out = promptTemplate;
     return out.replace(QStringLiteral("{prompt}"), prompt);
 }
 
-QSize Program::sizeForSeed(quint64 seedValue) const {
+QSize Program::sizeFor(std::optional<qint64> setId, quint64 seedValue) const {
     if (sizes.isEmpty()) return size;
-    return sizes.at(static_cast<int>(splitmix64(seedValue) % static_cast<quint64>(sizes.size())));
+    // Python's random.seed takes the absolute value of a negative integer.
+    const quint64 key =
+        setId ? (*setId < 0 ? quint64(0) - quint64(*setId) : quint64(*setId)) : seedValue;
+    return sizes.at(PythonRandom(key).below(static_cast<int>(sizes.size())));
 }
 
+int Program::sizeMultiple() const {
+    return family == QLatin1String("sd3") ? 16 : 8;
+}
+
+QSize Program::sizeMade(const QSize& asked) const {
+    const int m = sizeMultiple();
+    return QSize(asked.width() / m * m, asked.height() / m * m);
+}
 QString Program::sizeText() const {
     if (sizes.isEmpty()) return QStringLiteral("%1×%2").arg(size.width()).arg(size.height());
     QStringList parts;

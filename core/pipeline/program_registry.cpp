@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "engine/generation.h"
+#include "pipeline/asset_resolver.h"
 
 namespace archival::pipeline {
 namespace {
@@ -24,7 +25,8 @@ const QStringList kKnownKeys = {QStringLiteral("title"),           QStringLitera
                                 QStringLiteral("sizes"),           QStringLiteral("strength"),
                                 QStringLiteral("sampler"),         QStringLiteral("template"),
                                 QStringLiteral("negative_prompt"), QStringLiteral("loras"),
-                                QStringLiteral("seed_policy"),     QStringLiteral("seed")};
+                                QStringLiteral("seed_policy"),     QStringLiteral("seed"),
+                                QStringLiteral("init_image")};
 
 // The samplers a program of `family` may name, from the engine's scheduler factory, the
 // family's default first (an unknown family, reported on its own, reads as SD 1.5).
@@ -79,6 +81,7 @@ class ProgramReader {
             bad(QStringLiteral("strength"),
                 QStringLiteral("applies only to image-to-image programs"));
         }
+        readInitImage(p);
 
         const QStringList samplers = samplerNamesFor(p.family);
         p.sampler = optionalString(QStringLiteral("sampler"), samplers.first());
@@ -208,8 +211,11 @@ class ProgramReader {
                 QStringLiteral("must be a non-empty list of [width, height]"));
             return;
         }
-        // Random sizes for SD 1.5 stay on multiples of 64, the grid it was trained on.
-        const int listMultiple = p.family == QLatin1String("sd15") ? 64 : 16;
+        // A list holds the formats as the reference service writes them (600×800 for SD 3):
+        // a size the family cannot take is rounded down to its multiple when a job runs, and
+        // the image's metadata records both (Program::sizeMade). Each must still round to
+        // at least one multiple.
+        const int listMultiple = fixedMultiple;
         for (const QJsonValue entry : list.toArray()) {
             const QJsonArray pair = entry.toArray();
             if (!entry.isArray() || pair.size() != 2 || !pair[0].isDouble() ||
@@ -218,7 +224,11 @@ class ProgramReader {
                 return;
             }
             const int w = pair[0].toInt(-1), h = pair[1].toInt(-1);
-            if (!checkSize(QStringLiteral("sizes"), w, h, listMultiple)) return;
+            if (w < listMultiple || h < listMultiple || w > 4096 || h > 4096) {
+                bad(QStringLiteral("sizes"),
+                    QStringLiteral("%1×%2 is outside %3–4096").arg(w).arg(h).arg(listMultiple));
+                return;
+            }
             p.sizes.append(QSize(w, h));
         }
     }
@@ -246,9 +256,9 @@ class ProgramReader {
                 }
             }
             QString error;
-            LoraRef ref{
-                expandProgramPath(o.value(QStringLiteral("path")).toString(), baseDir_, &error),
-                1.0};
+            const QString raw = o.value(QStringLiteral("path")).toString();
+            const QString where = assetOrPath(raw, &error);
+            LoraRef ref{where, 1.0, where};
             if (!error.isEmpty()) {
                 bad(QStringLiteral("loras"), error);
                 return;
@@ -264,6 +274,30 @@ class ProgramReader {
             }
             p.loras.append(ref);
         }
+    }
+
+    // A bare asset name stays as it is (found later by resolveAsset); a path is expanded.
+    QString assetOrPath(const QString& raw, QString* error) const {
+        return isAssetName(raw) ? raw : expandProgramPath(raw, baseDir_, error);
+    }
+
+    void readInitImage(Program& p) {
+        const QJsonValue v = obj_.value(QStringLiteral("init_image"));
+        if (v.isUndefined()) return;
+        if (p.kind != QLatin1String("image-to-image")) {
+            bad(QStringLiteral("init_image"),
+                QStringLiteral("applies only to image-to-image programs"));
+            return;
+        }
+        if (!v.isString() || v.toString().trimmed().isEmpty()) {
+            bad(QStringLiteral("init_image"),
+                QStringLiteral("must be an asset name or a path to an image"));
+            return;
+        }
+        QString error;
+        p.initImageName = assetOrPath(v.toString(), &error);
+        p.initImage = p.initImageName;
+        if (!error.isEmpty()) bad(QStringLiteral("init_image"), error);
     }
 
     QString source_;
@@ -378,7 +412,8 @@ QByteArray ProgramRegistry::builtinJson() {
     return f.readAll();
 }
 
-ProgramRegistry ProgramRegistry::load(const QString& userFile) {
+ProgramRegistry ProgramRegistry::load(const QString& userFile,
+                                      const QMap<QString, QString>& explicitAssetPaths) {
     QByteArray user;
     QFile f(userFile);
     ProgramRegistry r;
@@ -393,6 +428,9 @@ ProgramRegistry ProgramRegistry::load(const QString& userFile) {
     }
     ProgramRegistry loaded = fromJson(builtinJson(), user, userFile);
     loaded.issues_ = r.issues_ + loaded.issues_;
+    AssetLocations where = AssetLocations::besideProgramsFile(userFile);
+    where.explicitPaths = explicitAssetPaths;
+    loaded.setAssetLocations(where);
     return loaded;
 }
 
@@ -416,7 +454,26 @@ ProgramRegistry ProgramRegistry::fromJson(const QByteArray& builtin, const QByte
     for (Program& p : r.programs_) p.modelPath = r.modelLocations_.value(p.model);
     std::sort(r.programs_.begin(), r.programs_.end(),
               [](const Program& a, const Program& b) { return a.id < b.id; });
+    r.setAssetLocations(AssetLocations::besideProgramsFile(
+        QFileInfo(userSource).isFile() ? userSource : QString()));
     return r;
+}
+
+void ProgramRegistry::setAssetLocations(const AssetLocations& locations) {
+    assetLocations_ = locations;
+    for (Program& p : programs_) {
+        p.assetProblems.clear();
+        auto find = [&](const QString& nameOrPath) {
+            const AssetResolution found = resolveAsset(nameOrPath, locations);
+            if (!found.found()) p.assetProblems << found.describe();
+            return found.path;
+        };
+        if (!p.initImageName.isEmpty()) p.initImage = find(p.initImageName);
+        for (LoraRef& l : p.loras) {
+            if (l.name.isEmpty()) l.name = l.path;
+            l.path = find(l.name);
+        }
+    }
 }
 
 QString expandProgramPath(const QString& raw, const QString& baseDir, QString* error) {

@@ -9,6 +9,7 @@
 #include <QMap>
 #include <QString>
 
+#include "pipeline/asset_resolver.h"
 #include "pipeline/program.h"
 
 namespace archival::pipeline {
@@ -23,9 +24,13 @@ struct ProgramIssue {
 
 class ProgramRegistry {
   public:
-    // Built-ins plus the user file at `userFile` (missing file = no user programs).
-    static ProgramRegistry load(const QString& userFile = defaultUserFile());
-    // Built-in JSON and optional user JSON given as bytes (tests).
+    // Built-ins plus the user file at `userFile` (missing file = no user programs). Assets
+    // are found through `explicitAssetPaths` (asset name -> file, from the settings), the
+    // "assets" folder beside `userFile`, then the data folder (see asset_resolver.h).
+    static ProgramRegistry load(const QString& userFile = defaultUserFile(),
+                                const QMap<QString, QString>& explicitAssetPaths = {});
+    // Built-in JSON and optional user JSON given as bytes (tests). Assets are looked for
+    // beside `userSource` when it names a file, then in the data folder.
     static ProgramRegistry fromJson(const QByteArray& builtin, const QByteArray& user = {},
                                     const QString& userSource = QStringLiteral("user file"));
     static QString defaultUserFile();
@@ -37,10 +42,16 @@ class ProgramRegistry {
     // Model id -> folder, from the files' "model_locations" (paths expanded).
     const QMap<QString, QString>& modelLocations() const { return modelLocations_; }
 
+    // Finds every program's assets again in `locations`: a program whose asset is missing
+    // stays listed, unavailable, with where it was looked for (Program::assetProblems).
+    void setAssetLocations(const AssetLocations& locations);
+    const AssetLocations& assetLocations() const { return assetLocations_; }
+
   private:
     QList<Program> programs_;
     QList<ProgramIssue> issues_;
     QMap<QString, QString> modelLocations_;
+    AssetLocations assetLocations_;
 };
 
 // A path from a programs file: "${NAME}" takes the environment variable NAME (an unset one

@@ -12,6 +12,7 @@ int exitCodeForError(const QString& codeName) {
         case ErrorCode::InvalidRequest:
             return 3;
         case ErrorCode::ModelLoad:
+        case ErrorCode::MissingAsset:  // a file the program needs, as a missing model is
             return 4;
         case ErrorCode::OutOfMemory:
             return 5;
