@@ -366,7 +366,7 @@ void BatchQueue::retry(const QString& actionId, const QString& programId, int se
     for (auto& r : sets_) {
         if (r.actionId != actionId || r.state != SetState::Failed) continue;
         if (!programId.isEmpty() && r.programId != programId) continue;
-        if (setNumber > 0 && r.setNumber != setNumber) continue;
+        if (setNumber != kAllSets && r.setNumber != setNumber) continue;
         r.retry();
         update(r);
     }
@@ -377,7 +377,7 @@ void BatchQueue::cancel(const QString& actionId, const QString& programId, int s
     for (auto& r : sets_) {
         if (r.actionId != actionId || r.isFinal()) continue;
         if (!programId.isEmpty() && r.programId != programId) continue;
-        if (setNumber > 0 && r.setNumber != setNumber) continue;
+        if (setNumber != kAllSets && r.setNumber != setNumber) continue;
         fail(r, QStringLiteral("Interrupted"), QStringLiteral("cancelled"));
     }
     // A running pass whose every member is cancelled stops; otherwise it finishes for the

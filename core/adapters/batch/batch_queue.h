@@ -104,11 +104,13 @@ class BatchQueue : public QObject, private SetUploads::Queue {
     // Reads every record under the root and carries on. Returns problems with unreadable
     // records (they are left untouched on disk).
     QStringList resume();
+    // Every set of the action (set ids start at 0).
+    static constexpr int kAllSets = -1;
     // Failed sets (all of the action's, or one) go back to work; a stopped action restarts.
-    void retry(const QString& actionId, const QString& programId = {}, int setNumber = 0);
+    void retry(const QString& actionId, const QString& programId = {}, int setNumber = kAllSets);
     // Stops sets that are not uploaded yet (all of the action's, or one): they become
     // failed "Interrupted" and can be retried.
-    void cancel(const QString& actionId, const QString& programId = {}, int setNumber = 0);
+    void cancel(const QString& actionId, const QString& programId = {}, int setNumber = kAllSets);
 
     // `problem`: why there is none, for whoever asks for uploads (empty with an uploader).
     void setUploader(S3Client* uploader, const QString& problem = {});

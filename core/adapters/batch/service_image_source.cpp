@@ -36,11 +36,18 @@ std::optional<Error> ServiceImageSource::checkProgram(const QString& programId,
         return Error{
             ErrorCode::InvalidRequest,
             QStringLiteral("unknown program '%1' (see `archival-studio programs`)").arg(programId)};
-    if (program->kind == QLatin1String("image-to-image"))
+    // An image-to-image program runs in a batch when it has its own source image (the
+    // seed's P2 and P2B): a set is made from a prompt alone.
+    if (program->kind == QLatin1String("image-to-image") && program->initImageName.isEmpty())
         return Error{ErrorCode::InvalidRequest,
-                     QStringLiteral("program '%1' is image-to-image; batch sets are made from a "
-                                    "prompt alone: choose a text-to-image program")
+                     QStringLiteral("program '%1' is image-to-image without a source image of "
+                                    "its own; batch sets are made from a prompt alone: choose "
+                                    "a text-to-image program or one with an init_image")
                          .arg(programId)};
+    if (!program->available())
+        return Error{ErrorCode::MissingAsset,
+                     QStringLiteral("program '%1' is unavailable: %2")
+                         .arg(programId, program->assetProblems.join(QStringLiteral("; ")))};
     if (bool(overrides.width) != bool(overrides.height) && !program->size.isValid())
         return Error{ErrorCode::InvalidRequest,
                      QStringLiteral("program '%1' draws its size from a list: give both width "

@@ -271,8 +271,6 @@ void SeedBatchApi::generate(const QByteArray& body, bool multiple, Answer answer
     }
 
     auto w = std::make_unique<Waiting>();
-    w->answer = std::move(answer);
-    w->connected = std::move(connected);
     w->multiple = multiple;
     w->request = parsed->sets;
     w->setIds = parsed->setIds;
@@ -319,6 +317,8 @@ void SeedBatchApi::generate(const QByteArray& body, bool multiple, Answer answer
                  .arg(w->setIds.size())
                  .arg(programId)
                  .arg(toQueue.size()));
+    w->answer = std::move(answer);  // kept until now: every refusal above answers with it
+    w->connected = std::move(connected);
     waiting_.push_back(std::move(w));
     settle();  // sets already uploaded answer at once
 }
