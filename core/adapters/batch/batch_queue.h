@@ -34,14 +34,14 @@ namespace archival::adapters {
 class S3Client;
 
 struct QueueSettings {
-    QString root;    // empty: defaultRoot()
-    QString prefix;  // object key prefix for new actions ("" or "exhibit/2026")
-    QString bucket;  // recorded with new actions; resuming into another bucket is refused
+    QString root;           // empty: defaultRoot()
+    QString prefix;         // object key prefix for new actions ("" or "exhibit/2026")
+    QString bucket;         // recorded with new actions; resuming into another bucket is refused
+    int uploadingSets = 4;  // sets uploading at once (the client bounds requests too)
     // Recorded with new actions: where their sets go (ObjectKeyTemplate; empty: the seed's)
     // and the base of the public URLs in meta.json (empty: https://<bucket>.r2.dev).
     QString keyTemplate;
     QString publicBaseUrl;
-    int uploadingSets = 4;  // sets uploading at once (the client bounds requests too)
 
     static QString defaultRoot();  // AppDataLocation/queue
 };

@@ -11,6 +11,7 @@
 #include <QSaveFile>
 
 #include "adapters/batch/seed_metadata.h"
+#include "adapters/batch/typed_json.h"
 
 namespace archival::adapters {
 
@@ -298,8 +299,10 @@ QString SetRecord::writeMetadataJson() const {
         json.insert("upload_previews", uploadPreviews);
         json = seedMetadata(*this, metas.value(0), json);
     }
+    // meta.json with the reference's number types (7.0, not 7): typed_json.h.
     return writeFileAtomically(QDir(dir).filePath(metadataFile()),
-                               QJsonDocument(json).toJson(QJsonDocument::Indented));
+                               format >= 2 ? typedJson(json, seedFloatKeys())
+                                           : QJsonDocument(json).toJson(QJsonDocument::Indented));
 }
 
 QString SetRecord::writePreview(int step, const QImage& preview) const {

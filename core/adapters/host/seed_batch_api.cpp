@@ -7,9 +7,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <cmath>
+#include <limits>
 
 #include "adapters/batch/image_source.h"
 #include "adapters/batch/path_id.h"
+#include "adapters/batch/typed_json.h"
 #include "adapters/host/outgoing_text.h"
 
 namespace archival::adapters::host {
@@ -19,6 +21,11 @@ namespace {
 using Status = QHttpServerResponse::StatusCode;
 constexpr int kMaxSets = 1000;
 constexpr int kDefaultSets = 5;  // the reference's num_sets default
+
+// The reference's number types: a duration of 2 s is 2.0 (typed_json.h).
+QHttpServerResponse jsonResponse(const QJsonObject& body, Status status = Status::Ok) {
+    return QHttpServerResponse("application/json", typedJson(body, seedFloatKeys(), false), status);
+}
 
 QString utcNow() {
     return QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ssZ"));
@@ -186,7 +193,7 @@ void SeedBatchApi::addRoutes(QHttpServer* server) {
                           Answer answer = [held, socket](Status status, const QJsonObject& body) {
                               if (!socket || socket->state() != QAbstractSocket::ConnectedState)
                                   return;
-                              QHttpServerResponse(body, status).write(std::move(*held));
+                              jsonResponse(body, status).write(std::move(*held));
                           };
                           if (!authorize_(request)) {
                               answer(Status::Unauthorized, unauthorized());
@@ -200,19 +207,19 @@ void SeedBatchApi::addRoutes(QHttpServer* server) {
     server->route(QStringLiteral("/health"), Method::Get,
                   [this, unauthorized](const QHttpServerRequest& request) {
                       if (!authorize_(request))
-                          return QHttpServerResponse(unauthorized(), Status::Unauthorized);
-                      return QHttpServerResponse(health());
+                          return jsonResponse(unauthorized(), Status::Unauthorized);
+                      return jsonResponse(health());
                   });
     server->route(QStringLiteral("/memory_stats"), Method::Get,
                   [this, unauthorized](const QHttpServerRequest& request) {
                       if (!authorize_(request))
-                          return QHttpServerResponse(unauthorized(), Status::Unauthorized);
+                          return jsonResponse(unauthorized(), Status::Unauthorized);
                       return memoryStats();
                   });
     server->route(QStringLiteral("/clear_cache"), Method::Post,
                   [this, unauthorized](const QHttpServerRequest& request) {
                       if (!authorize_(request))
-                          return QHttpServerResponse(unauthorized(), Status::Unauthorized);
+                          return jsonResponse(unauthorized(), Status::Unauthorized);
                       return clearCache();
                   });
 }
@@ -409,7 +416,7 @@ QJsonObject SeedBatchApi::health() const {
 
 QHttpServerResponse SeedBatchApi::memoryStats() const {
     if (!queue_)
-        return QHttpServerResponse(
+        return jsonResponse(
             QJsonObject{{"status", "error"},
                         {"error_code", "no_destination"},
                         {"error",
@@ -426,25 +433,28 @@ QHttpServerResponse SeedBatchApi::memoryStats() const {
                                   {"family", c.family},
                                   {"device", c.device},
                                   {"dtype", c.dtype},
-                                  {"bytes", double(c.bytes)},
+                                  {"bytes", qint64(c.bytes)},
                                   {"in_use", c.inUse}});
     }
     // The reference's fields are CUDA's allocator counters. On the CPU the closest truths are
     // the weights the studio holds, the process's resident memory and its peak.
     QJsonObject stats{
-        {"allocated", double(s.cuda ? s.cudaAllocatedBytes : weights)},
-        {"reserved", double(s.cuda ? s.cudaReservedBytes : s.rssBytes)},
-        {"max_allocated", double(s.cuda ? s.cudaPeakBytes : s.peakRssBytes)},
+        {"allocated", qint64(s.cuda ? s.cudaAllocatedBytes : weights)},
+        {"reserved", qint64(s.cuda ? s.cudaReservedBytes : s.rssBytes)},
+        {"max_allocated", qint64(s.cuda ? s.cudaPeakBytes : s.peakRssBytes)},
         {"cached_pipelines", int(s.cached.size())},
         {"device", s.cuda ? "cuda" : "cpu"},
-        {"budget", double(s.budgetBytes)},
+        // An unlimited budget is the largest 64-bit number: -1 says "none" in JSON.
+        {"budget", s.budgetBytes > quint64(std::numeric_limits<qint64>::max())
+                       ? qint64(-1)
+                       : qint64(s.budgetBytes)},
         {"models", models},
     };
     if (!s.cuda)
         stats.insert("note",
                      "cpu: allocated is the bytes of model weights the studio holds, reserved "
                      "the process's resident memory, max_allocated its peak");
-    return QHttpServerResponse(
+    return jsonResponse(
         QJsonObject{{"status", "success"}, {"memory_stats", stats}, {"timestamp", utcNow()}});
 }
 
@@ -458,13 +468,13 @@ QHttpServerResponse SeedBatchApi::clearCache() {
         log_(QStringLiteral("clear_cache: %1 pipeline(s) dropped, %2 bytes")
                  .arg(before - after)
                  .arg(freed));
-    return QHttpServerResponse(QJsonObject{
+    return jsonResponse(QJsonObject{
         {"status", "success"},
         {"message", QStringLiteral("dropped %1 cached pipeline(s) not in use; %2 in use kept")
                         .arg(before - after)
                         .arg(after)},
         {"cached_pipelines", after},
-        {"freed_bytes", double(freed)},
+        {"freed_bytes", qint64(freed)},
         {"timestamp", utcNow()}});
 }
 

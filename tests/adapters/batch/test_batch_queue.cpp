@@ -275,7 +275,7 @@ class TestBatchQueue : public QObject {
         BatchQueue queue(queueSettings(dir), &source, &client);
         SetRequest request{"P0", "harbour", "seeded", {}, true, 1};
         request.overrides.prompt = QStringLiteral("harbour at dawn, as sent");
-        request.overrides.guidance = 5.5;
+        request.overrides.guidance = 6.0;
         request.overrides.steps = 4;
         QCOMPARE(queue.nextSetIds("seeded", "P0", 3), (QList<int>{0, 1, 2}));
         QVERIFY(!queue.generateSets(request, queue.nextSetIds("seeded", "P0", 3), true));
@@ -330,7 +330,10 @@ class TestBatchQueue : public QObject {
         QCOMPARE(config["program"].toString(), QStringLiteral("P0"));
         QCOMPARE(config["prompt"].toString(), QStringLiteral("harbour at dawn, as sent"));
         QCOMPARE(config["num_inference_steps"].toDouble(), 4.0);
-        QCOMPARE(config["guidance_scale"].toDouble(), 5.5);
+        QCOMPARE(config["guidance_scale"].toDouble(), 6.0);
+        // The reference's types: a whole guidance is still a float, a set id an integer.
+        QVERIFY2(bytes.contains("\"guidance_scale\": 6.0"), bytes.constData());
+        QVERIFY2(bytes.contains("\"set_id\": 1,"), bytes.constData());
         QCOMPARE(config["width"].toDouble(), 16.0);
         QCOMPARE(config["height"].toDouble(), 8.0);
         const QString base =
