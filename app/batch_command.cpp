@@ -172,7 +172,7 @@ std::variant<BatchOptions, UsageError> parseOptions(const BatchCommandLine& cl) 
     o.uploadPreviews = cl.r2.uploadPreviews() || o.r2.uploadPreviews;
     o.core.programsFile = p.value(cl.programs);
     o.core.device = p.value(cl.device);
-    // Previews only when they are uploaded: a terminal shows none.
+    // Previews only when sets upload them (see run(): resumed sets may): a terminal shows none.
     o.core.previews = o.uploadPreviews;
     return o;
 }
@@ -355,6 +355,15 @@ int run(BatchPlan& plan) {
                 request, queue.nextSetIds(o.actionId, o.program, o.sets), o.parallel))
             return fail(error->toString(), exitCodeForError(error->codeName()));
     }
+
+    // Sets that upload their previews need the service's previews, whatever this run's
+    // options: a set resumed mid-generation makes its previews again.
+    bool previews = o.uploadPreviews;
+    for (const SetRecord& r : queue.sets())
+        previews = previews || (!r.isFinal() && r.uploadPreviews);
+    pipeline::ServiceSettings serviceSettings = plan.core.service->settings();
+    serviceSettings.previews = previews;
+    plan.core.service->setSettings(serviceSettings);
 
     QElapsedTimer clock;
     clock.start();
