@@ -97,14 +97,14 @@ struct ServeCommandLine {
         parser.setApplicationDescription(QStringLiteral(
             "Runs the exhibition host without a window: screens attach over WebSocket, a kiosk "
             "browser opens the display page. Protocol: core/adapters/host/PROTOCOL.md.\n"
-            "Batch (Mode B) on the HTTP port: POST /generate_single_set and "
-            "/generate_multiple_sets (the reference service's), /api/v1/batch; GET /health, "
-            "/memory_stats; POST /clear_cache. Sets go through the durable queue and are "
-            "uploaded to the R2 destination: the studio's R2 settings, overridden by --endpoint "
-            "(or --account-id), --bucket, --prefix, --access-key-id, --key-template and "
-            "--public-url; the secret comes from ARCHIVAL_R2_SECRET when set, else the "
-            "keychain. Without a destination the generate endpoints answer 503 naming what is "
-            "missing."));
+            "Batch (Mode B) on the HTTP port, with any R2 option or --batch-queue: POST "
+            "/generate_single_set and /generate_multiple_sets (the reference service's), "
+            "/api/v1/batch; GET /health, /memory_stats; POST /clear_cache. Sets go through the "
+            "durable queue and are uploaded to the R2 destination: the studio's R2 settings, "
+            "overridden by --endpoint (or --account-id), --bucket, --prefix, --access-key-id, "
+            "--key-template and --public-url; the secret comes from ARCHIVAL_R2_SECRET when "
+            "set, else the keychain. Without a destination the generate endpoints answer 503 "
+            "naming what is missing."));
         parser.addHelpOption();
         parser.addOptions({listen, token, tokenFile, programs, httpPort, origin, requireToken,
                            tlsCert, tlsKey, limit, onStop, device, batchQueue});
