@@ -48,7 +48,8 @@ struct GenerateCommandLine {
                                           "output folder in the settings)."),
                            QStringLiteral("dir|file")};
     QCommandLineOption init{QStringLiteral("init-image"),
-                            QStringLiteral("Init image for image-to-image programs."),
+                            QStringLiteral("Init image for image-to-image programs (default: "
+                                           "the program's own source image)."),
                             QStringLiteral("file")};
     QCommandLineOption programs{
         QStringLiteral("programs"),

@@ -18,6 +18,7 @@
 #include "batch_command.h"
 #include "generate_command.h"
 #include "pipeline/program_registry.h"
+#include "pipeline/studio_settings.h"
 #include "serve_command.h"
 #include "studio_assembly.h"
 #include "ui/main_window.h"
@@ -124,7 +125,9 @@ int main(int argc, char** argv) {
                 return usageError(QStringLiteral("'programs' takes no arguments"), parser);
             QCoreApplication app(argc, argv);
             setIdentity();
-            const auto registry = archival::pipeline::ProgramRegistry::load();
+            const auto registry = archival::pipeline::ProgramRegistry::load(
+                archival::pipeline::ProgramRegistry::defaultUserFile(),
+                archival::pipeline::assetPathsFromSettings(QSettings()));
             QTextStream(stdout) << archival::adapters::renderProgramTable(registry);
             return 0;
         }

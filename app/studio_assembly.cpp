@@ -12,9 +12,10 @@ namespace archival::app {
 
 StudioCore assembleStudioCore(const QSettings& settings, const CoreOptions& options) {
     StudioCore core;
-    core.registry = options.programsFile.isEmpty()
-                        ? pipeline::ProgramRegistry::load()
-                        : pipeline::ProgramRegistry::load(options.programsFile);
+    core.registry = pipeline::ProgramRegistry::load(
+        options.programsFile.isEmpty() ? pipeline::ProgramRegistry::defaultUserFile()
+                                       : options.programsFile,
+        pipeline::assetPathsFromSettings(settings));
     pipeline::FactorySettings factorySettings = pipeline::factorySettingsFromSettings(settings);
     if (!options.device.isEmpty()) factorySettings.device = options.device;
     if (!options.dtype.isEmpty()) factorySettings.dtype = options.dtype;

@@ -46,6 +46,10 @@ InitImagePanel::InitImagePanel(QWidget* parent) : QWidget(parent) {
 }
 
 bool InitImagePanel::loadFile(const QString& path) {
+    return load(path, false);
+}
+
+bool InitImagePanel::load(const QString& path, bool fromProgram) {
     QImageReader reader(path);
     reader.setAutoTransform(true);
     const QImage img = reader.read();
@@ -54,25 +58,38 @@ bool InitImagePanel::loadFile(const QString& path) {
             tr("Cannot read %1: %2").arg(QFileInfo(path).fileName(), reader.errorString()));
         return false;
     }
-    image_ = img;
-    path_ = path;
-    canvas_->setImage(image_);
-    caption_->setText(tr("Init image: %1 (%2×%3)")
-                          .arg(QFileInfo(path).fileName())
-                          .arg(img.width())
-                          .arg(img.height()));
-    clear_->setEnabled(true);
-    Q_EMIT imageChanged();
+    const QString name = QFileInfo(path).fileName();
+    display(img, path, fromProgram,
+            fromProgram
+                ? tr("The program's source image: %1 (%2×%3)")
+                      .arg(name)
+                      .arg(img.width())
+                      .arg(img.height())
+                : tr("Init image: %1 (%2×%3)").arg(name).arg(img.width()).arg(img.height()));
     return true;
 }
 
-void InitImagePanel::clear() {
-    image_ = QImage();
-    path_.clear();
+void InitImagePanel::display(const QImage& image, const QString& path, bool fromProgram,
+                             const QString& text) {
+    image_ = image;
+    path_ = path;
+    fromProgram_ = fromProgram && !image.isNull();
     canvas_->setImage(image_);
-    caption_->setText(tr("Init image"));
-    clear_->setEnabled(false);
+    caption_->setText(text);
+    clear_->setEnabled(!image_.isNull());
     Q_EMIT imageChanged();
+}
+
+void InitImagePanel::setProgramImage(const QString& path) {
+    const bool curatorsOwn = !image_.isNull() && !fromProgram_;
+    if (curatorsOwn || (fromProgram_ && path == path_)) return;
+    if (path.isEmpty() || !load(path, true)) {
+        if (fromProgram_) clear();
+    }
+}
+
+void InitImagePanel::clear() {
+    display(QImage(), QString(), false, tr("Init image"));
 }
 
 void InitImagePanel::choose() {
@@ -98,12 +115,8 @@ void InitImagePanel::dropEvent(QDropEvent* event) {
     if (mime->hasImage()) {
         const QImage img = qvariant_cast<QImage>(mime->imageData());
         if (img.isNull()) return;
-        image_ = img;
-        path_.clear();
-        canvas_->setImage(image_);
-        caption_->setText(tr("Init image: dropped (%1×%2)").arg(img.width()).arg(img.height()));
-        clear_->setEnabled(true);
-        Q_EMIT imageChanged();
+        display(img, QString(), false,
+                tr("Init image: dropped (%1×%2)").arg(img.width()).arg(img.height()));
         event->acceptProposedAction();
     }
 }

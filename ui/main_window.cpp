@@ -248,16 +248,25 @@ QString MainWindow::modelStatusText() const {
     int found = 0;
     for (const auto& m : models_) found += m.usable() ? 1 : 0;
     if (models_.isEmpty()) return tr("No programs, so no models to look for.");
-    if (found == models_.size()) return tr("All %n model(s) found.", nullptr, found);
-    return tr("%1 of %2 models found; see Program for where we looked.")
-        .arg(found)
-        .arg(models_.size());
+    QString text = found == models_.size()
+                       ? tr("All %n model(s) found.", nullptr, found)
+                       : tr("%1 of %2 models found; see Program for where we looked.")
+                             .arg(found)
+                             .arg(models_.size());
+    int unavailable = 0;
+    for (const auto& p : programPanel_->registry().programs()) unavailable += p.available() ? 0 : 1;
+    if (unavailable > 0)
+        text += QLatin1Char(' ') +
+                tr("%n program(s) unavailable: a file they need is missing (see Program).", nullptr,
+                   unavailable);
+    return text;
 }
 
 void MainWindow::programSelected(const QString&) {
     const pipeline::Program* p = programPanel_->currentProgram();
     const bool img2img = isImageToImage(p);
     initPanel_->setVisible(img2img);
+    initPanel_->setProgramImage(img2img && p ? p->initImage : QString());
     promptEditor_->setNegativeDefault(p ? p->negativePrompt : QString());
     if (!p) {
         promptEditor_->setTokenCounter(nullptr, QString(), tr("no program selected"));
@@ -288,6 +297,12 @@ bool MainWindow::generate() {
         showError(errorHtml({pipeline::ErrorCode::InvalidRequest, tr("Choose a program first.")}));
         return false;
     }
+    if (!p->available()) {
+        showError(errorHtml(
+            {pipeline::ErrorCode::MissingAsset,
+             tr("%1 cannot run: %2").arg(p->id, p->assetProblems.join(QStringLiteral("; ")))}));
+        return false;
+    }
     const QString prompt = promptEditor_->prompt().trimmed();
     if (prompt.isEmpty()) {
         showError(errorHtml({pipeline::ErrorCode::InvalidRequest, tr("Type a prompt first.")}));
@@ -302,7 +317,9 @@ bool MainWindow::generate() {
     const QString negative = promptEditor_->negativePrompt().trimmed();
     if (!negative.isEmpty()) request.negativePrompt = negative;
     programPanel_->applyOverrides(&request);
-    if (isImageToImage(p)) {
+    // The program's own source image is not sent: the service loads it and the image's
+    // metadata names it. An image the curator chose instead is sent.
+    if (isImageToImage(p) && !initPanel_->showsProgramImage()) {
         if (initPanel_->image().isNull()) {
             showError(errorHtml({pipeline::ErrorCode::InvalidRequest,
                                  tr("%1 is an image-to-image program: choose or drop an init "

@@ -161,6 +161,10 @@ void ProgramPanel::setRegistry(const pipeline::ProgramRegistry& registry,
         for (const auto& p : registry_.programs()) {
             auto* item = new QListWidgetItem(QStringLiteral("%1 — %2").arg(p.id, p.title), list_);
             item->setToolTip(item->text());
+            if (!p.available()) {
+                item->setText(tr("%1 (unavailable)").arg(item->text()));
+                item->setToolTip(p.assetProblems.join(QLatin1Char('\n')));
+            }
         }
     }
     QStringList issues;

@@ -29,6 +29,7 @@ class ProgramPanel : public QWidget {
 
     void setRegistry(const pipeline::ProgramRegistry& registry,
                      const QList<pipeline::ModelResolution>& models);
+    const pipeline::ProgramRegistry& registry() const { return registry_; }
     const pipeline::Program* currentProgram() const;
     QString currentProgramId() const;
     bool selectProgram(const QString& id);

@@ -135,6 +135,21 @@ QStringList ModelResolver::missingComponents(const QString& folder, const QStrin
     return missing;
 }
 
+QStringList ModelResolver::sameWeights(const QString& modelId) {
+    static const QList<QStringList> kAliases = {
+        {QStringLiteral("stable-diffusion-v1-5/stable-diffusion-v1-5"),
+         QStringLiteral("runwayml/stable-diffusion-v1-5")},
+    };
+    for (const QStringList& group : kAliases) {
+        if (!group.contains(modelId)) continue;
+        QStringList out{modelId};
+        for (const QString& other : group)
+            if (other != modelId) out << other;
+        return out;
+    }
+    return {modelId};
+}
+
 ModelResolution ModelResolver::resolve(const QString& modelId, const QString& family) const {
     ModelResolution r;
     r.modelId = modelId;
@@ -159,8 +174,10 @@ ModelResolution ModelResolver::resolve(const QString& modelId, const QString& fa
                            .arg(optionalMissing.join(QStringLiteral(", ")));
     };
 
-    const QString explicitPath = locations_.explicitPaths.value(modelId);
-    if (!explicitPath.isEmpty()) {
+    const QStringList ids = sameWeights(modelId);
+    for (const QString& id : ids) {
+        const QString explicitPath = locations_.explicitPaths.value(id);
+        if (explicitPath.isEmpty()) continue;
         r.searched << explicitPath;
         if (QFileInfo::exists(explicitPath)) {
             accept(explicitPath, ModelResolution::Source::Explicit);
@@ -168,18 +185,22 @@ ModelResolution ModelResolver::resolve(const QString& modelId, const QString& fa
         }
     }
     if (!locations_.huggingFaceHub.isEmpty()) {
-        const QString snap = hubSnapshot(locations_.huggingFaceHub, modelId, r.searched);
-        if (!snap.isEmpty()) {
-            accept(snap, ModelResolution::Source::HuggingFaceCache);
-            return r;
+        for (const QString& id : ids) {
+            const QString snap = hubSnapshot(locations_.huggingFaceHub, id, r.searched);
+            if (!snap.isEmpty()) {
+                accept(snap, ModelResolution::Source::HuggingFaceCache);
+                return r;
+            }
         }
     }
     for (const QString& root : locations_.modelRoots) {
-        const QString candidate = root + QLatin1Char('/') + modelId;
-        r.searched << candidate;
-        if (QFileInfo(candidate).isDir()) {
-            accept(candidate, ModelResolution::Source::ModelRoot);
-            return r;
+        for (const QString& id : ids) {
+            const QString candidate = root + QLatin1Char('/') + id;
+            r.searched << candidate;
+            if (QFileInfo(candidate).isDir()) {
+                accept(candidate, ModelResolution::Source::ModelRoot);
+                return r;
+            }
         }
     }
     return r;

@@ -6,6 +6,8 @@
 //      with the usual tools is found with no configuration;
 //   3. a model root folder: <root>/ORG/NAME.
 // A found folder is checked for the components its family needs; what is missing is named.
+// A model id with other names for the same weights (SD 1.5 moved from runwayml/ to
+// stable-diffusion-v1-5/) is found under any of them, at each step, its own name first.
 
 #include <QMap>
 #include <QString>
@@ -45,6 +47,9 @@ class ModelResolver {
     explicit ModelResolver(ModelLocations locations) : locations_(std::move(locations)) {}
 
     ModelResolution resolve(const QString& modelId, const QString& family) const;
+
+    // The id itself, then the other ids of the same weights.
+    static QStringList sameWeights(const QString& modelId);
 
     // Components a family's folder layout needs (required) and may have (optional).
     static QStringList requiredComponents(const QString& family);

@@ -18,6 +18,14 @@ ModelLocations modelLocationsFromSettings(const QSettings& settings) {
     return loc;
 }
 
+QMap<QString, QString> assetPathsFromSettings(const QSettings& settings) {
+    QMap<QString, QString> out;
+    const QVariantMap paths = settings.value(QStringLiteral("assets/explicitPaths")).toMap();
+    for (auto it = paths.begin(); it != paths.end(); ++it)
+        out.insert(it.key(), it.value().toString());
+    return out;
+}
+
 FactorySettings factorySettingsFromSettings(const QSettings& settings) {
     FactorySettings f;
     f.device = settings.value(QStringLiteral("engine/device"), f.device).toString();

@@ -11,6 +11,7 @@
 //   models/explicitPaths     map model id -> folder or .safetensors file
 //   models/roots             model root folders (<root>/ORG/NAME)
 //   models/huggingFaceHub    the hub cache (default: $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/...)
+//   assets/explicitPaths     map asset name -> file (a program's source image, LoRA)
 //   output/folder            where finished images go
 
 #include <QSettings>
@@ -23,6 +24,8 @@
 namespace archival::pipeline {
 
 ModelLocations modelLocationsFromSettings(const QSettings& settings);
+// Asset name -> file, for ProgramRegistry::load.
+QMap<QString, QString> assetPathsFromSettings(const QSettings& settings);
 FactorySettings factorySettingsFromSettings(const QSettings& settings);
 ServiceSettings serviceSettingsFromSettings(const QSettings& settings);
 void saveFactorySettings(QSettings& settings, const FactorySettings& factory);

@@ -398,6 +398,134 @@ class TestGenerationService : public QObject {
                     "missing-folder");
     }
 
+    // The seed's P2 over the tiny SD 1.5 model: the request sends no image (as screens and
+    // batch callers do), the service loads the program's malaya.png; one sent wins.
+    void seedP2UsesItsOwnSourceImage() {
+        const ProgramRegistry seed = ProgramRegistry::load(archival::test::seedTinyProgramsFile());
+        QVERIFY(seed.issues().isEmpty());
+        GenerationService service(seed, cpuFactory());
+        ServiceRecorder rec(&service);
+        const JobId own =
+            runOne(service, rec, request(QStringLiteral("P2"), QStringLiteral("harbour")));
+        QVERIFY2(rec.jobs[own].result,
+                 rec.jobs[own].error ? qPrintable(rec.jobs[own].error->toString()) : "");
+        const ImageMetadata& m = rec.jobs[own].result->metadata[0];
+        QCOMPARE(m.initImage, QStringLiteral("malaya.png"));
+        QCOMPARE(m.strength, 0.8);
+        QCOMPARE(m.promptSent, QStringLiteral("harbour, painting like epic poem of malaya"));
+        QCOMPARE(rec.jobs[own].result->images[0].size(), QSize(96, 80));
+
+        JobRequest sent = request(QStringLiteral("P2"), QStringLiteral("harbour"));
+        sent.initImage = QImage(96, 80, QImage::Format_RGB888);
+        sent.initImage.fill(Qt::darkRed);
+        const JobId other = runOne(service, rec, sent);
+        QVERIFY(rec.jobs[other].result);
+        QVERIFY(rec.jobs[other].result->metadata[0].initImage.isEmpty());
+        QVERIFY(rec.jobs[other].result->images[0] != rec.jobs[own].result->images[0]);
+
+        // The same program given malaya.png as its request image makes the same pixels.
+        JobRequest same = request(QStringLiteral("P2"), QStringLiteral("harbour"));
+        same.initImage = QImage(seed.find(QStringLiteral("P2"))->initImage);
+        const JobId again = runOne(service, rec, same);
+        QVERIFY(rec.jobs[again].result);
+        QCOMPARE(rec.jobs[again].result->images[0], rec.jobs[own].result->images[0]);
+    }
+
+    // The seed's P3: its LoRA fits the tiny SD 3 model (every module matched) and changes
+    // the picture; the size comes from the set id, rounded down to 16 and recorded.
+    void seedP3AppliesItsLoraAndRoundsItsSize() {
+        const QString file = archival::test::seedTinyProgramsFile();
+        const ProgramRegistry seed = ProgramRegistry::load(file);
+        // The same programs with P3's LoRA taken out.
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QJsonObject root = QJsonDocument::fromJson(f.readAll()).object();
+        QJsonObject programs = root["programs"].toObject();
+        QJsonObject p3 = programs["P3"].toObject();
+        p3.remove("loras");
+        programs["P3"] = p3;
+        root["programs"] = programs;
+        QTemporaryDir dir;
+        QVERIFY(
+            archival::test::writeFile(dir.filePath("programs.json"), QJsonDocument(root).toJson()));
+        const ProgramRegistry noLora = ProgramRegistry::load(dir.filePath("programs.json"));
+        QVERIFY(noLora.find("P3")->available());
+        QVERIFY(noLora.find("P3")->loras.isEmpty());
+
+        auto factory = cpuFactory();
+        GenerationService service(seed, factory);
+        ServiceRecorder rec(&service);
+        JobRequest r = request(QStringLiteral("P3"), QStringLiteral("harbour"));
+        r.setId = 1;  // 100×128 in the list: made 96×128
+        r.steps = 4;
+        const JobId with = runOne(service, rec, r);
+        QVERIFY2(rec.jobs[with].result,
+                 rec.jobs[with].error ? qPrintable(rec.jobs[with].error->toString()) : "");
+        const JobResult& a = *rec.jobs[with].result;
+        QVERIFY2(a.warnings.filter("LoRA").isEmpty(), qPrintable(a.warnings.join('\n')));
+        QCOMPARE(a.images[0].size(), QSize(96, 128));
+        QCOMPARE(QSize(a.metadata[0].width, a.metadata[0].height), QSize(96, 128));
+        QCOMPARE(QSize(a.metadata[0].requestedWidth, a.metadata[0].requestedHeight),
+                 QSize(100, 128));
+        QCOMPARE(a.metadata[0].loras.size(), 1);
+        QVERIFY(a.metadata[0].loras[0].path.endsWith("assets/chuamiatee.safetensors"));
+        QCOMPARE(a.metadata[0].loras[0].scale, 1.0);
+        QCOMPARE(a.metadata[0].promptSent, QStringLiteral("chua mia tee painting, harbour"));
+
+        service.setRegistry(noLora);
+        const JobId without = runOne(service, rec, r);
+        QVERIFY(rec.jobs[without].result);
+        QCOMPARE(rec.jobs[without].result->images[0].size(), QSize(96, 128));
+        QVERIFY(rec.jobs[without].result->images[0] != a.images[0]);
+
+        // Set id 0 takes 96×160, which SD 3 takes as it is.
+        r.setId = 0;
+        const JobId zero = runOne(service, rec, r);
+        QVERIFY(rec.jobs[zero].result);
+        QCOMPARE(rec.jobs[zero].result->images[0].size(), QSize(96, 160));
+        QCOMPARE(rec.jobs[zero].result->metadata[0].requestedWidth, 96);
+    }
+
+    // An override is the whole prompt sent.
+    void overridePromptIsSentAsIs() {
+        const ProgramRegistry seed = ProgramRegistry::load(archival::test::seedTinyProgramsFile());
+        GenerationService service(seed, cpuFactory());
+        ServiceRecorder rec(&service);
+        JobRequest r = request(QStringLiteral("P4"), QStringLiteral("harbour"));
+        r.overridePrompt = QStringLiteral("a lighthouse at dusk");
+        r.steps = 2;
+        const JobId id = runOne(service, rec, r);
+        QVERIFY(rec.jobs[id].result);
+        QCOMPARE(rec.jobs[id].result->metadata[0].promptSent,
+                 QStringLiteral("a lighthouse at dusk"));
+        QCOMPARE(rec.jobs[id].result->metadata[0].promptTyped, QStringLiteral("harbour"));
+    }
+
+    // A program whose asset is missing fails with MissingAsset saying where it looked;
+    // the others run.
+    void missingAssetIsATypedErrorAndOthersKeepWorking() {
+        QTemporaryDir dir;
+        QVERIFY(QFile::copy(archival::test::seedTinyProgramsFile(), dir.filePath("programs.json")));
+        const ProgramRegistry bare = ProgramRegistry::load(dir.filePath("programs.json"));
+        QVERIFY(bare.issues().isEmpty());
+        GenerationService service(bare, cpuFactory());
+        ServiceRecorder rec(&service);
+        for (const char* id : {"P2", "P2B", "P3", "P3B"}) {
+            const JobId job = runOne(service, rec, request(QString(id), QStringLiteral("x")));
+            QVERIFY2(rec.jobs[job].error, id);
+            QCOMPARE(rec.jobs[job].error->code, ErrorCode::MissingAsset);
+            QCOMPARE(rec.jobs[job].error->codeName(), QStringLiteral("MissingAsset"));
+            QVERIFY2(rec.jobs[job].error->message.contains(
+                         QStringLiteral("not found (looked in %1/assets/").arg(dir.path())),
+                     qPrintable(rec.jobs[job].error->message));
+        }
+        JobRequest p0 = request(QStringLiteral("P0"), QStringLiteral("x"));
+        p0.steps = 2;
+        const JobId ok = runOne(service, rec, p0);
+        QVERIFY2(rec.jobs[ok].result,
+                 rec.jobs[ok].error ? qPrintable(rec.jobs[ok].error->toString()) : "");
+    }
+
     void metadataRoundTripsThroughThePng() {
         GenerationService service(registry_, cpuFactory());
         ServiceRecorder rec(&service);

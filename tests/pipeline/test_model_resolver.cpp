@@ -67,6 +67,58 @@ class TestModelResolver : public QObject {
         QVERIFY(r.notes.isEmpty());
     }
 
+    // SD 1.5 moved from runwayml/ to stable-diffusion-v1-5/: weights kept under either name
+    // are found for either id, at every step (settings, cache, model root).
+    void bothSd15IdsFindTheSameWeights() {
+        const QString oldId = "runwayml/stable-diffusion-v1-5";
+        const QString newId = "stable-diffusion-v1-5/stable-diffusion-v1-5";
+        QCOMPARE(ModelResolver::sameWeights(newId), (QStringList{newId, oldId}));
+        QCOMPARE(ModelResolver::sameWeights(oldId), (QStringList{oldId, newId}));
+        QCOMPARE(ModelResolver::sameWeights("stabilityai/stable-diffusion-3.5-large-turbo"),
+                 QStringList{"stabilityai/stable-diffusion-3.5-large-turbo"});
+        for (const QString& stored : {oldId, newId}) {
+            const QString other = stored == oldId ? newId : oldId;
+            QTemporaryDir tmp;
+            QString repo = stored;
+            repo.replace('/', "--");
+            makeSd15(tmp.filePath("hub/models--" + repo + "/snapshots/r1"));
+            ModelLocations cache;
+            cache.huggingFaceHub = tmp.filePath("hub");
+            auto r = ModelResolver(cache).resolve(other, "sd15");
+            QCOMPARE(r.source, ModelResolution::Source::HuggingFaceCache);
+            QVERIFY2(r.usable(), qPrintable(r.describe()));
+            QCOMPARE(r.modelId, other);
+
+            makeSd15(tmp.filePath("root/" + stored));
+            ModelLocations root;
+            root.modelRoots = {tmp.filePath("root")};
+            r = ModelResolver(root).resolve(other, "sd15");
+            QCOMPARE(r.source, ModelResolution::Source::ModelRoot);
+            QCOMPARE(r.path, QFileInfo(tmp.filePath("root/" + stored)).absoluteFilePath());
+
+            makeSd15(tmp.filePath("mine"));
+            ModelLocations settings;
+            settings.explicitPaths.insert(stored, tmp.filePath("mine"));
+            r = ModelResolver(settings).resolve(other, "sd15");
+            QCOMPARE(r.source, ModelResolution::Source::Explicit);
+            QCOMPARE(r.path, QFileInfo(tmp.filePath("mine")).absoluteFilePath());
+        }
+        // Its own name first: with both stored, each id finds its own folder.
+        QTemporaryDir tmp;
+        makeSd15(tmp.filePath("root/" + oldId));
+        makeSd15(tmp.filePath("root/" + newId));
+        ModelLocations root;
+        root.modelRoots = {tmp.filePath("root")};
+        QVERIFY(ModelResolver(root).resolve(newId, "sd15").path.endsWith(newId));
+        QVERIFY(ModelResolver(root).resolve(oldId, "sd15").path.endsWith(oldId));
+        // Not found: both names are in the places looked at.
+        const auto missing =
+            ModelResolver(ModelLocations{{}, {}, {tmp.filePath("none")}}).resolve(newId, "sd15");
+        QCOMPARE(missing.source, ModelResolution::Source::NotFound);
+        QVERIFY(missing.describe().contains(oldId));
+        QVERIFY(missing.describe().contains(newId));
+    }
+
     void explicitPathWinsOverCache() {
         QTemporaryDir tmp;
         makeSd15(tmp.filePath("hub/models--runwayml--stable-diffusion-v1-5/snapshots/r1"));
@@ -89,7 +141,15 @@ class TestModelResolver : public QObject {
         const auto r = ModelResolver(loc).resolve("runwayml/stable-diffusion-v1-5", "sd15");
         QCOMPARE(r.source, ModelResolution::Source::ModelRoot);
         QVERIFY(r.usable());
-        QCOMPARE(r.searched.size(), 3);  // hub, elsewhere, root
+        // hub, elsewhere, root; each under both names of the SD 1.5 weights, until found.
+        QCOMPARE(
+            r.searched,
+            (QStringList{
+                tmp.filePath("empty-hub") + "/models--runwayml--stable-diffusion-v1-5",
+                tmp.filePath("empty-hub") + "/models--stable-diffusion-v1-5--stable-diffusion-v1-5",
+                tmp.filePath("elsewhere") + "/runwayml/stable-diffusion-v1-5",
+                tmp.filePath("elsewhere") + "/stable-diffusion-v1-5/stable-diffusion-v1-5",
+                tmp.filePath("root") + "/runwayml/stable-diffusion-v1-5"}));
     }
 
     void notFoundSaysWhereItLooked() {

@@ -1,10 +1,15 @@
 // The program registry: built-ins as designed, strict validation, user overrides.
+#include <QDir>
+#include <QFile>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "golden_pixels.h"
 #include "pipeline/program_registry.h"
 #include "test_support.h"
 
+using archival::pipeline::AssetLocations;
 using archival::pipeline::Program;
 using archival::pipeline::ProgramRegistry;
 
@@ -39,43 +44,237 @@ QString issuesFor(const QJsonObject& patch, const QStringList& drop = {}) {
 class TestProgramRegistry : public QObject {
     Q_OBJECT
   private Q_SLOTS:
-    void builtinsMatchTheDesign() {
-        const auto r = ProgramRegistry::fromJson(ProgramRegistry::builtinJson());
-        QVERIFY2(r.issues().isEmpty(), qPrintable(r.issues().value(0).toString()));
-        QCOMPARE(r.programs().size(), 4);
-        const Program* p0 = r.find("P0");
-        QVERIFY(p0);
-        QCOMPARE(p0->model, QStringLiteral("stabilityai/stable-diffusion-3.5-large-turbo"));
-        QCOMPARE(p0->steps, 20);
-        QCOMPARE(p0->guidance, 7.5);
-        QCOMPARE(p0->size, QSize(1360, 768));
-        QCOMPARE(p0->applyTemplate("machine learning summit"),
-                 QStringLiteral("machine learning summit, photorealistic, high quality, detailed"));
-        const Program* p2 = r.find("P2");
-        QCOMPARE(p2->kind, QStringLiteral("image-to-image"));
-        QCOMPARE(p2->strength, 0.75);
-        QCOMPARE(p2->size, QSize(960, 800));
-        QCOMPARE(p2->steps, 15);
-        const Program* p3 = r.find("P3");
-        QVERIFY(!p3->sizes.isEmpty());
-        for (const QSize& s : p3->sizes) QVERIFY(s.width() % 64 == 0 && s.height() % 64 == 0);
-        const Program* p4 = r.find("P4");
-        QCOMPARE(p4->model, p0->model);
-        QCOMPARE(p4->applyTemplate("x"), QStringLiteral("x"));
+    void initTestCase() {
+        // The data folder is one of the places assets are found: keep it the tests' own.
+        QStandardPaths::setTestModeEnabled(true);
+        QDir(AssetLocations::dataFolder()).removeRecursively();
     }
 
-    void randomSizeIsAFunctionOfTheSeed() {
+    // The built-ins are the seed's six programs (SEED-COMPAT.md "Programs").
+    void builtinsAreTheSeeds() {
         const auto r = ProgramRegistry::fromJson(ProgramRegistry::builtinJson());
-        const Program* p3 = r.find("P3");
-        QSet<QString> seen;
-        for (quint64 seed = 0; seed < 200; ++seed) {
-            const QSize a = p3->sizeForSeed(seed);
-            QCOMPARE(p3->sizeForSeed(seed), a);  // same seed, same size
-            QVERIFY(p3->sizes.contains(a));
-            seen.insert(QStringLiteral("%1x%2").arg(a.width()).arg(a.height()));
+        QVERIFY2(r.issues().isEmpty(), qPrintable(r.issues().value(0).toString()));
+        QStringList ids;
+        for (const Program& p : r.programs()) ids << p.id;
+        QCOMPARE(ids, (QStringList{"P0", "P2", "P2B", "P3", "P3B", "P4"}));
+        const QString sd3 = "stabilityai/stable-diffusion-3.5-large-turbo";
+        const QString sd15 = "stable-diffusion-v1-5/stable-diffusion-v1-5";
+        struct Want {
+            const char* id;
+            QString model;
+            const char* kind;
+            int steps;
+            QSize size;
+            const char* templ;
+        };
+        const Want want[] = {
+            {"P0",
+             sd3,
+             "text-to-image",
+             20,
+             {1360, 768},
+             "{prompt}, photorealistic, high quality, detailed"},
+            {"P2",
+             sd15,
+             "image-to-image",
+             15,
+             {960, 800},
+             "{prompt}, painting like epic poem of malaya"},
+            {"P2B",
+             sd15,
+             "image-to-image",
+             15,
+             {960, 800},
+             "{prompt}, crowd of people in public space, painting like epic poem of malaya"},
+            {"P3", sd3, "text-to-image", 20, {}, "chua mia tee painting, {prompt}"},
+            {"P3B",
+             sd3,
+             "text-to-image",
+             20,
+             {},
+             "chua mia tee painting, {prompt}, photorealistic"},
+            {"P4", sd3, "text-to-image", 20, {1360, 768}, "person, {prompt}, photorealistic"},
+        };
+        for (const Want& w : want) {
+            const Program* p = r.find(w.id);
+            QVERIFY(p);
+            QCOMPARE(p->model, w.model);
+            QCOMPARE(p->family, QString(w.model == sd3 ? "sd3" : "sd15"));
+            QCOMPARE(p->kind, QString(w.kind));
+            QCOMPARE(p->steps, w.steps);
+            QCOMPARE(p->guidance, 7.5);
+            QCOMPARE(p->size, w.size);
+            QCOMPARE(p->promptTemplate, QString(w.templ));
+            QCOMPARE(p->source, QStringLiteral("built-in"));
         }
-        QCOMPARE(seen.size(), p3->sizes.size());  // every size gets drawn
-        QCOMPARE(r.find("P0")->sizeForSeed(12345), QSize(1360, 768));
+        for (const char* id : {"P2", "P2B"}) {
+            QCOMPARE(r.find(id)->strength, 0.8);
+            QCOMPARE(r.find(id)->initImageName, QStringLiteral("malaya.png"));
+            QVERIFY(r.find(id)->loras.isEmpty());
+        }
+        for (const char* id : {"P3", "P3B"}) {
+            const Program* p = r.find(id);
+            QCOMPARE(p->sizes, (QList<QSize>{{800, 600}, {600, 800}, {1024, 576}, {576, 1024}}));
+            QCOMPARE(p->loras.size(), 1);
+            QCOMPARE(p->loras[0].name, QStringLiteral("chuamiatee.safetensors"));
+            QCOMPARE(p->loras[0].scale, 1.0);
+            QVERIFY(p->initImageName.isEmpty());
+        }
+        for (const char* id : {"P0", "P4"}) {
+            QVERIFY(r.find(id)->loras.isEmpty());
+            QVERIFY(r.find(id)->available());
+        }
+        QCOMPARE(r.find("P0")->applyTemplate("machine learning summit"),
+                 QStringLiteral("machine learning summit, photorealistic, high quality, detailed"));
+    }
+
+    // The test file with the seed's programs over the tiny models: every field, and its
+    // assets found in the "assets" folder beside it.
+    void seedTinyFileLoads() {
+        const QString file = archival::test::seedTinyProgramsFile();
+        const auto r = ProgramRegistry::load(file);
+        QVERIFY2(r.issues().isEmpty(), qPrintable(r.issues().value(0).toString()));
+        const QString assets = QFileInfo(file).absolutePath() + "/assets/";
+        for (const char* id : {"P0", "P2", "P2B", "P3", "P3B", "P4"}) {
+            const Program* p = r.find(id);
+            QVERIFY(p);
+            QCOMPARE(p->source, file);
+            QVERIFY2(p->available(), qPrintable(p->assetProblems.join('\n')));
+            QCOMPARE(p->guidance, 7.5);
+            QCOMPARE(p->seedPolicy, QStringLiteral("random"));
+            QVERIFY(!p->modelPath.isEmpty());
+            QCOMPARE(p->modelPath, r.modelLocations().value(p->model));
+        }
+        const Program* p0 = r.find("P0");
+        QCOMPARE(p0->family, QStringLiteral("sd3"));
+        QCOMPARE(p0->kind, QStringLiteral("text-to-image"));
+        QCOMPARE(p0->steps, 20);
+        QCOMPARE(p0->size, QSize(144, 80));
+        QCOMPARE(p0->sampler, QStringLiteral("flowmatch_euler"));
+        QCOMPARE(p0->promptTemplate,
+                 QStringLiteral("{prompt}, photorealistic, high quality, detailed"));
+        QCOMPARE(r.find("P4")->promptTemplate, QStringLiteral("person, {prompt}, photorealistic"));
+        QCOMPARE(r.find("P4")->size, QSize(144, 80));
+        for (const char* id : {"P2", "P2B"}) {
+            const Program* p = r.find(id);
+            QCOMPARE(p->family, QStringLiteral("sd15"));
+            QCOMPARE(p->kind, QStringLiteral("image-to-image"));
+            QCOMPARE(p->steps, 15);
+            QCOMPARE(p->strength, 0.8);
+            QCOMPARE(p->size, QSize(96, 80));
+            QCOMPARE(p->sampler, QStringLiteral("pndm"));
+            QCOMPARE(p->initImageName, QStringLiteral("malaya.png"));
+            QCOMPARE(p->initImage, QFileInfo(assets + "malaya.png").absoluteFilePath());
+        }
+        QCOMPARE(r.find("P2")->promptTemplate,
+                 QStringLiteral("{prompt}, painting like epic poem of malaya"));
+        QCOMPARE(
+            r.find("P2B")->promptTemplate,
+            QStringLiteral(
+                "{prompt}, crowd of people in public space, painting like epic poem of malaya"));
+        for (const char* id : {"P3", "P3B"}) {
+            const Program* p = r.find(id);
+            QCOMPARE(p->family, QStringLiteral("sd3"));
+            QCOMPARE(p->steps, 20);
+            // The seed's four formats in its order, scaled down; 100 is no multiple of 16.
+            QCOMPARE(p->sizes, (QList<QSize>{{128, 100}, {100, 128}, {160, 96}, {96, 160}}));
+            QCOMPARE(p->sizeMade({128, 100}), QSize(128, 96));
+            QCOMPARE(p->sizeMade({100, 128}), QSize(96, 128));
+            QCOMPARE(p->loras.size(), 1);
+            QCOMPARE(p->loras[0].name, QStringLiteral("chuamiatee.safetensors"));
+            QCOMPARE(p->loras[0].path,
+                     QFileInfo(assets + "chuamiatee.safetensors").absoluteFilePath());
+            QCOMPARE(p->loras[0].scale, 1.0);
+        }
+        QCOMPARE(r.find("P3")->promptTemplate, QStringLiteral("chua mia tee painting, {prompt}"));
+        QCOMPARE(r.find("P3B")->promptTemplate,
+                 QStringLiteral("chua mia tee painting, {prompt}, photorealistic"));
+        // Set ids 0–3 take the same entries as the seed's list does for the page's sizes.
+        QCOMPARE(r.find("P3")->sizeFor(0, 1), QSize(96, 160));
+        QCOMPARE(r.find("P3")->sizeFor(1, 1), QSize(100, 128));
+        QCOMPARE(r.find("P3")->sizeFor(2, 1), QSize(128, 100));
+        QCOMPARE(r.find("P3")->sizeFor(3, 1), QSize(100, 128));
+    }
+
+    // A program whose asset is missing stays listed, unavailable, saying where it looked;
+    // the other programs are unaffected and the file has no issues.
+    void missingAssetMakesOnlyItsProgramUnavailable() {
+        QTemporaryDir dir;
+        const QString file = dir.filePath("programs.json");
+        QVERIFY(QFile::copy(archival::test::seedTinyProgramsFile(), file));
+        auto r = ProgramRegistry::load(file);
+        QVERIFY(r.issues().isEmpty());
+        QCOMPARE(r.programs().size(), 6);
+        QVERIFY(r.find("P0")->available());
+        QVERIFY(r.find("P4")->available());
+        const QString besideFile = QDir(dir.path()).filePath("assets/malaya.png");
+        const QString dataFolder = AssetLocations::dataFolder() + "/malaya.png";
+        for (const char* id : {"P2", "P2B"}) {
+            const Program* p = r.find(id);
+            QVERIFY(!p->available());
+            QCOMPARE(p->assetProblems,
+                     QStringList{QStringLiteral("malaya.png not found (looked in %1, %2)")
+                                     .arg(besideFile, dataFolder)});
+            QVERIFY(p->initImage.isEmpty());
+        }
+        for (const char* id : {"P3", "P3B"}) {
+            const Program* p = r.find(id);
+            QVERIFY(!p->available());
+            QCOMPARE(p->assetProblems.size(), 1);
+            QVERIFY2(p->assetProblems[0].startsWith("chuamiatee.safetensors not found (looked in " +
+                                                    dir.path() + "/assets/chuamiatee.safetensors"),
+                     qPrintable(p->assetProblems[0]));
+            QVERIFY(p->loras[0].path.isEmpty());
+        }
+
+        // An explicit path from the settings is looked at first.
+        const QString seedAssets =
+            QFileInfo(archival::test::seedTinyProgramsFile()).absolutePath() + "/assets/";
+        r = ProgramRegistry::load(file, {{"malaya.png", seedAssets + "malaya.png"}});
+        QVERIFY(r.find("P2")->available());
+        QCOMPARE(r.find("P2")->initImage, seedAssets + "malaya.png");
+        QVERIFY(!r.find("P3")->available());
+        // A wrong explicit path is reported among the places looked at, then the folders.
+        r = ProgramRegistry::load(file, {{"malaya.png", dir.filePath("nowhere.png")}});
+        QCOMPARE(r.find("P2")->assetProblems,
+                 QStringList{QStringLiteral("malaya.png not found (looked in %1, %2, %3)")
+                                 .arg(dir.filePath("nowhere.png"), besideFile, dataFolder)});
+
+        // The data folder.
+        QVERIFY(QDir().mkpath(AssetLocations::dataFolder()));
+        QVERIFY(QFile::copy(seedAssets + "chuamiatee.safetensors",
+                            AssetLocations::dataFolder() + "/chuamiatee.safetensors"));
+        r = ProgramRegistry::load(file);
+        QVERIFY(r.find("P3")->available());
+        QCOMPARE(r.find("P3")->loras[0].path,
+                 AssetLocations::dataFolder() + "/chuamiatee.safetensors");
+        QVERIFY(!r.find("P2")->available());
+        // Beside the programs file comes before the data folder.
+        QVERIFY(QDir(dir.path()).mkpath("assets"));
+        QVERIFY(QFile::copy(seedAssets + "chuamiatee.safetensors",
+                            dir.filePath("assets/chuamiatee.safetensors")));
+        r = ProgramRegistry::load(file);
+        QCOMPARE(r.find("P3B")->loras[0].path, dir.filePath("assets/chuamiatee.safetensors"));
+        QDir(AssetLocations::dataFolder()).removeRecursively();
+    }
+
+    // A value with a folder in it is a path (from the file's folder), checked as it is.
+    void assetPathsAreCheckedAsGiven() {
+        QTemporaryDir dir;
+        QVERIFY(archival::test::writeFile(dir.filePath("pics/source.png"), "not read here"));
+        const QString file = dir.filePath("programs.json");
+        QVERIFY(archival::test::writeFile(
+            file, userFile("X1", {{"kind", "image-to-image"},
+                                  {"strength", 0.5},
+                                  {"init_image", "pics/source.png"},
+                                  {"loras",
+                                   QJsonArray{QJsonObject{{"path", "loras/none.safetensors"}}}}})));
+        const auto r = ProgramRegistry::load(file);
+        QVERIFY2(r.issues().isEmpty(), qPrintable(r.issues().value(0).toString()));
+        const Program* p = r.find("X1");
+        QCOMPARE(p->initImage, dir.filePath("pics/source.png"));
+        QCOMPARE(p->assetProblems, QStringList{QStringLiteral("%1 not found (looked in %1)")
+                                                   .arg(dir.filePath("loras/none.safetensors"))});
     }
 
     void validationNamesProgramAndField_data() {
@@ -92,9 +291,15 @@ class TestProgramRegistry : public QObject {
             << QJsonObject{} << QStringList{"template"} << "field \"template\": missing";
         QTest::newRow("size not /8") << QJsonObject{{"width", 500}} << QStringList{}
                                      << "field \"width\": 500×512 is not a multiple of 8";
-        QTest::newRow("random size not /64")
-            << QJsonObject{{"sizes", QJsonArray{QJsonArray{512, 520}}}}
-            << QStringList{"width", "height"} << "field \"sizes\": 512×520 is not a multiple of 64";
+        QTest::newRow("random size too small")
+            << QJsonObject{{"sizes", QJsonArray{QJsonArray{512, 4}}}}
+            << QStringList{"width", "height"} << "field \"sizes\": 512×4 is outside 8–4096";
+        QTest::newRow("init image on txt2img")
+            << QJsonObject{{"init_image", "malaya.png"}} << QStringList{}
+            << "field \"init_image\": applies only to image-to-image programs";
+        QTest::newRow("init image not text")
+            << QJsonObject{{"kind", "image-to-image"}, {"strength", 0.5}, {"init_image", 3}}
+            << QStringList{} << "field \"init_image\": must be an asset name or a path";
         QTest::newRow("steps low")
             << QJsonObject{{"steps", 0}} << QStringList{} << "field \"steps\": 0 is outside 1–150";
         QTest::newRow("steps high") << QJsonObject{{"steps", 151}} << QStringList{}
@@ -151,7 +356,7 @@ class TestProgramRegistry : public QObject {
         QVERIFY(archival::test::writeFile(path, QJsonDocument(root).toJson()));
         const auto r = ProgramRegistry::load(path);
         QVERIFY(r.issues().isEmpty());
-        QCOMPARE(r.programs().size(), 5);
+        QCOMPARE(r.programs().size(), 7);
         QCOMPARE(r.find("P2")->steps, 30);
         QCOMPARE(r.find("P2")->source, path);
         QCOMPARE(r.find("P0")->source, QStringLiteral("built-in"));
@@ -163,14 +368,14 @@ class TestProgramRegistry : public QObject {
         const QString path = dir.filePath("programs.json");
         QVERIFY(archival::test::writeFile(path, "{ this is not json"));
         auto r = ProgramRegistry::load(path);
-        QCOMPARE(r.programs().size(), 4);
+        QCOMPARE(r.programs().size(), 6);
         QCOMPARE(r.issues().size(), 1);
         QVERIFY(r.issues().first().toString().contains("not valid JSON"));
 
         // A broken override of P0 leaves the built-in P0 in place.
         QVERIFY(archival::test::writeFile(path, userFile("P0", {{"steps", 999}})));
         r = ProgramRegistry::load(path);
-        QCOMPARE(r.programs().size(), 4);
+        QCOMPARE(r.programs().size(), 6);
         QCOMPARE(r.find("P0")->steps, 20);
         QCOMPARE(r.find("P0")->source, QStringLiteral("built-in"));
         QVERIFY(r.issues().first().toString().contains("program P0, field \"steps\""));
@@ -178,13 +383,13 @@ class TestProgramRegistry : public QObject {
         // No "programs" object at all.
         QVERIFY(archival::test::writeFile(path, "{\"format\": 1}"));
         r = ProgramRegistry::load(path);
-        QCOMPARE(r.programs().size(), 4);
+        QCOMPARE(r.programs().size(), 6);
         QVERIFY(r.issues().first().toString().contains("\"programs\""));
     }
 
     void missingUserFileIsNotAnError() {
         const auto r = ProgramRegistry::load(QStringLiteral("/nonexistent/programs.json"));
-        QCOMPARE(r.programs().size(), 4);
+        QCOMPARE(r.programs().size(), 6);
         QVERIFY(r.issues().isEmpty());
     }
 };

@@ -99,4 +99,11 @@ inline QString tinyProgramsFile() {
     return QStringLiteral(ARCHIVAL_SOURCE_DIR "/tests/data/programs-tiny.json");
 }
 
+// tests/data/programs-seed-tiny.json: the seed's six programs over the tiny models, its
+// assets in tests/data/assets (made by tests/data/make_seed_assets.py).
+inline QString seedTinyProgramsFile() {
+    tinyProgramsFile();  // sets ARCHIVAL_FIXTURES when unset
+    return QStringLiteral(ARCHIVAL_SOURCE_DIR "/tests/data/programs-seed-tiny.json");
+}
+
 }  // namespace archival::test

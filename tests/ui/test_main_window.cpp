@@ -40,10 +40,26 @@ using namespace archival;
 
 namespace {
 
+// Where the built-ins find their assets in these tests: tests/data/assets holds a
+// malaya.png and a chuamiatee.safetensors, as a curator's assets folder would.
+pipeline::AssetLocations testAssets() {
+    pipeline::AssetLocations where;
+    where.folders = {QStringLiteral(ARCHIVAL_SOURCE_DIR "/tests/data/assets")};
+    return where;
+}
+
+pipeline::ProgramRegistry builtins() {
+    auto r = pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson());
+    r.setAssetLocations(testAssets());
+    return r;
+}
+
 pipeline::ProgramRegistry registryWithBadUserFile() {
-    return pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson(),
-                                               "{\"programs\": {\"P9\": {\"steps\": 0}}}",
-                                               "user.json");
+    auto r = pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson(),
+                                                 "{\"programs\": {\"P9\": {\"steps\": 0}}}",
+                                                 "user.json");
+    r.setAssetLocations(testAssets());
+    return r;
 }
 
 }  // namespace
@@ -85,7 +101,7 @@ class TestMainWindow : public QObject {
         ui::MainWindow w(&core);
         w.resize(1366, 768);
         showAndWait(w);
-        QCOMPARE(w.programPanel()->programList()->count(), 4);  // the built-ins all stay
+        QCOMPARE(w.programPanel()->programList()->count(), 6);  // the built-ins all stay
         QVERIFY(w.programPanel()->programList()->item(0)->text().startsWith("P0"));
         QVERIFY(w.programPanel()->issuesView()->isVisible());
         QVERIFY(w.programPanel()->issuesView()->toPlainText().contains("P9"));
@@ -100,8 +116,7 @@ class TestMainWindow : public QObject {
 
     void ctrlEnterGeneratesWithPreviewsIntoGallery() {
         freshSettings();
-        test::ScriptedGenerationCore core(
-            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        test::ScriptedGenerationCore core(builtins());
         ui::MainWindow w(&core);
         w.resize(1366, 768);
         showAndWait(w);
@@ -137,8 +152,7 @@ class TestMainWindow : public QObject {
 
     void escCancelsMidRun() {
         freshSettings();
-        test::ScriptedGenerationCore core(
-            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        test::ScriptedGenerationCore core(builtins());
         core.stepMs = 30;
         ui::MainWindow w(&core);
         showAndWait(w);
@@ -153,44 +167,107 @@ class TestMainWindow : public QObject {
         QCOMPARE(w.gallery()->list()->count(), 0);  // nothing saved
     }
 
-    void imageToImageNeedsAndSendsInitImage() {
+    void imageToImageStartsFromTheProgramsImageAndTakesAnother() {
         freshSettings();
-        test::ScriptedGenerationCore core(
-            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        test::ScriptedGenerationCore core(builtins());
         ui::MainWindow w(&core);
         w.resize(1366, 768);
         showAndWait(w);
         QVERIFY(!w.initImagePanel()->isVisible());  // P0: text-to-image
         QVERIFY(w.programPanel()->selectProgram("P2"));
         QVERIFY(w.initImagePanel()->isVisible());
-
+        // P2 starts from its own source image, shown as the program's.
+        const QImage malaya(QStringLiteral(ARCHIVAL_SOURCE_DIR "/tests/data/assets/malaya.png"));
+        QVERIFY(!malaya.isNull());
+        QVERIFY(w.initImagePanel()->showsProgramImage());
+        QCOMPARE(w.initImagePanel()->image().size(), malaya.size());
+        QVERIFY(w.initImagePanel()
+                    ->findChild<QLabel*>("initImageCaption")
+                    ->text()
+                    .contains("malaya.png"));
+        // Generating with it sends no image: the service loads the program's own.
         typePromptAndGenerate(w, "the same street at night");
-        QVERIFY(!w.isBusy());
-        QVERIFY(w.errorText().contains("InvalidRequest"));
-        QVERIFY(w.errorText().contains("init image"));
-        QCOMPARE(core.requests.size(), 0);
+        QVERIFY(w.isBusy());
+        QVERIFY2(w.errorText().isEmpty(), qPrintable(w.errorText()));
+        QCOMPARE(core.requests.size(), 1);
+        QVERIFY(core.requests.first().initImage.isNull());
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), 10000);
 
+        // The curator may choose another; that one is sent, and stays across programs.
         QImage init(64, 48, QImage::Format_RGB888);
         init.fill(Qt::darkCyan);
         const QString initPath = out_.filePath("init.png");
         QVERIFY(init.save(initPath));
         QVERIFY(!w.initImagePanel()->loadFile(out_.filePath("missing.png")));
         QVERIFY(w.initImagePanel()->loadFile(initPath));
+        QVERIFY(!w.initImagePanel()->showsProgramImage());
+        QVERIFY(w.programPanel()->selectProgram("P2B"));
+        QCOMPARE(w.initImagePanel()->path(), initPath);
         QTest::keyClick(w.promptEditor()->promptEdit(), Qt::Key_Return, Qt::ControlModifier);
         QVERIFY(w.isBusy());
         QVERIFY(w.errorText().isEmpty());
-        QCOMPARE(core.requests.size(), 1);
-        QCOMPARE(core.requests.first().initImage.size(), QSize(64, 48));
+        QCOMPARE(core.requests.size(), 2);
+        QCOMPARE(core.requests.at(1).programId, QStringLiteral("P2B"));
+        QCOMPARE(core.requests.at(1).initImage.size(), QSize(64, 48));
         QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), 10000);
         QVERIFY(!w.preview()->canvas()->image().isNull());
         QVERIFY(w.initImagePanel()->isVisible());  // beside the result
         test::saveScreenshot(&w, "img2img");
+
+        // Cleared, there is no image: the curator is told before anything runs.
+        w.initImagePanel()->clear();
+        typePromptAndGenerate(w, "the same street at night");
+        QVERIFY(!w.isBusy());
+        QVERIFY(w.errorText().contains("InvalidRequest"));
+        QVERIFY(w.errorText().contains("init image"));
+        QCOMPARE(core.requests.size(), 2);
+        // Choosing the program again starts from its image again.
+        QVERIFY(w.programPanel()->selectProgram("P0"));
+        QVERIFY(w.programPanel()->selectProgram("P2"));
+        QVERIFY(w.initImagePanel()->showsProgramImage());
+    }
+
+    // Without its assets a program is listed as unavailable, says where they were looked
+    // for, and does not run; the others do.
+    void programWithAMissingAssetIsShownUnavailable() {
+        freshSettings();
+        auto registry =
+            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson());
+        pipeline::AssetLocations nowhere;
+        nowhere.folders = {out_.filePath("no-assets")};
+        registry.setAssetLocations(nowhere);
+        test::ScriptedGenerationCore core(registry);
+        ui::MainWindow w(&core);
+        showAndWait(w);
+        QVERIFY(w.programPanel()->selectProgram("P3"));
+        QListWidget* list = w.programPanel()->programList();
+        QVERIFY(list->currentItem()->text().contains("unavailable"));
+        QVERIFY(list->currentItem()->toolTip().contains("chuamiatee.safetensors not found"));
+        QVERIFY(list->currentItem()->toolTip().contains(out_.filePath("no-assets")));
+        QVERIFY(!list->item(0)->text().contains("unavailable"));  // P0
+        // The program's details (the Models panel's view of it) say why, and where.
+        QString details;
+        for (const QLabel* l : w.programPanel()->findChildren<QLabel*>())
+            if (l->accessibleName() == "Unavailable") details = l->text();
+        QVERIFY2(details.contains("chuamiatee.safetensors not found (looked in"),
+                 qPrintable(details));
+        typePromptAndGenerate(w, "harbour");
+        QVERIFY(!w.isBusy());
+        QVERIFY2(w.errorText().contains("MissingAsset"), qPrintable(w.errorText()));
+        QVERIFY(w.errorText().contains("chuamiatee.safetensors not found"));
+        QCOMPARE(core.requests.size(), 0);
+        // P2 has no source image to start from.
+        QVERIFY(w.programPanel()->selectProgram("P2"));
+        QVERIFY(w.initImagePanel()->image().isNull());
+        QVERIFY(w.programPanel()->selectProgram("P0"));
+        typePromptAndGenerate(w, "harbour");
+        QTRY_VERIFY(!w.isBusy());
+        QCOMPARE(core.requests.size(), 1);
     }
 
     void typedErrorIsShown() {
         freshSettings();
-        test::ScriptedGenerationCore core(
-            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        test::ScriptedGenerationCore core(builtins());
         core.failWith = pipeline::Error{pipeline::ErrorCode::ModelLoad,
                                         "no unet/ in /models/sd15 (looked in the cache)"};
         ui::MainWindow w(&core);
@@ -205,8 +282,7 @@ class TestMainWindow : public QObject {
 
     void overridesReachTheRequestAndReuseRestoresThem() {
         freshSettings();
-        test::ScriptedGenerationCore core(
-            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        test::ScriptedGenerationCore core(builtins());
         ui::MainWindow w(&core);
         showAndWait(w);
         QVERIFY(w.programPanel()->selectProgram("P3"));
@@ -256,8 +332,7 @@ class TestMainWindow : public QObject {
         QCOMPARE(pipeline::writePngWithMetadata(a, img, md), QString());
         QVERIFY(img.save(out_.filePath("earlier/plain.png")));
 
-        test::ScriptedGenerationCore core(
-            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        test::ScriptedGenerationCore core(builtins());
         ui::MainWindow w(&core);
         showAndWait(w);
         QCOMPARE(w.gallery()->list()->count(), 2);
@@ -280,8 +355,7 @@ class TestMainWindow : public QObject {
 
     void settingPersistsAndAppliesWithoutRestart() {
         freshSettings();
-        test::ScriptedGenerationCore core(
-            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        test::ScriptedGenerationCore core(builtins());
         ui::MainWindow w(&core);
         showAndWait(w);
         const int factoryCalls = core.factorySettingsCalls;
@@ -332,11 +406,22 @@ class TestMainWindow : public QObject {
         s.factory.locations.explicitPaths.insert("runwayml/stable-diffusion-v1-5",
                                                  test::fixture("models/sd15-tiny-pipe"));
         s.save();
-        test::ScriptedGenerationCore core(
-            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        // An SD 1.5 program under the model's older id, with a template that adds nothing.
+        auto registry = pipeline::ProgramRegistry::fromJson(
+            pipeline::ProgramRegistry::builtinJson(),
+            R"({"programs": {"S15": {"model": "runwayml/stable-diffusion-v1-5", "family": "sd15",
+                "kind": "text-to-image", "steps": 20, "guidance": 7.5, "width": 512,
+                "height": 512, "template": "{prompt}"}}})",
+            "user.json");
+        QVERIFY(registry.issues().isEmpty());
+        test::ScriptedGenerationCore core(registry);
         ui::MainWindow w(&core);
         showAndWait(w);
-        QVERIFY(w.programPanel()->selectProgram("P3"));
+        // The built-in P2 names the weights by their newer id: the same folder serves it.
+        QVERIFY(w.programPanel()->selectProgram("P2"));
+        QVERIFY2(w.promptEditor()->tokenText().contains("/ 75"),
+                 qPrintable(w.promptEditor()->tokenText()));
+        QVERIFY(w.programPanel()->selectProgram("S15"));
         w.promptEditor()->setPrompt("a red boat");
         QVERIFY2(w.promptEditor()->tokenText().startsWith("3 / 75"),
                  qPrintable(w.promptEditor()->tokenText()));
@@ -357,8 +442,7 @@ class TestMainWindow : public QObject {
 
     void historyIsSearchable() {
         freshSettings();
-        test::ScriptedGenerationCore core(
-            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        test::ScriptedGenerationCore core(builtins());
         ui::MainWindow w(&core);
         showAndWait(w);
         for (const char* p : {"harbour at dawn", "city at night", "harbour cranes"})
@@ -378,8 +462,7 @@ class TestMainWindow : public QObject {
 
     void memoryPanelShowsStatsAndClearsCache() {
         freshSettings();
-        test::ScriptedGenerationCore core(
-            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        test::ScriptedGenerationCore core(builtins());
         core.requests << pipeline::JobRequest{};  // pretend a model is loaded
         ui::MainWindow w(&core);
         showAndWait(w);
@@ -393,8 +476,7 @@ class TestMainWindow : public QObject {
 
     void layoutIsRemembered() {
         freshSettings();
-        test::ScriptedGenerationCore core(
-            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        test::ScriptedGenerationCore core(builtins());
         {
             ui::MainWindow w(&core);
             showAndWait(w);
@@ -409,8 +491,7 @@ class TestMainWindow : public QObject {
 
     void otherPanelsDockBesideTheGallery() {
         freshSettings();
-        test::ScriptedGenerationCore core(
-            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        test::ScriptedGenerationCore core(builtins());
         {
             ui::MainWindow w(&core);
             showAndWait(w);
@@ -433,8 +514,7 @@ class TestMainWindow : public QObject {
 
     void everyControlHasAnAccessibleName() {
         freshSettings();
-        test::ScriptedGenerationCore core(
-            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        test::ScriptedGenerationCore core(builtins());
         ui::MainWindow w(&core);
         showAndWait(w);
         QVERIFY(w.programPanel()->selectProgram("P2"));  // the init image panel too
@@ -449,8 +529,7 @@ class TestMainWindow : public QObject {
         QVERIFY(german.load(":/i18n/archival_studio_de.qm"));
         QVERIFY(QCoreApplication::installTranslator(&german));
         {
-            test::ScriptedGenerationCore core(
-                pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+            test::ScriptedGenerationCore core(builtins());
             ui::MainWindow w(&core);
             w.resize(1366, 768);
             showAndWait(w);
@@ -466,8 +545,7 @@ class TestMainWindow : public QObject {
 
     void screenshotsOfTheMainStates() {
         freshSettings(QStringLiteral("shots"));
-        test::ScriptedGenerationCore core(
-            pipeline::ProgramRegistry::fromJson(pipeline::ProgramRegistry::builtinJson()));
+        test::ScriptedGenerationCore core(builtins());
         core.stepMs = 40;
         ui::MainWindow w(&core);
         w.resize(1366, 768);

@@ -191,11 +191,20 @@ class TestMainWindowService : public QObject {
     }
 
     void missingModelIsATypedError() {
-        // P3's real model is not on this machine: the error names its type and where we looked.
-        QVERIFY(window_->programPanel()->selectProgram("P3"));
+        // P4's real model is not on this machine: the error names its type and where we looked.
+        QVERIFY(window_->programPanel()->selectProgram("P4"));
         typePromptAndGenerate("anything");
         QTRY_VERIFY_WITH_TIMEOUT(!window_->isBusy(), 30000);
         QVERIFY2(window_->errorText().contains("ModelLoad"), qPrintable(window_->errorText()));
+    }
+
+    void missingAssetIsATypedError() {
+        // P3's LoRA is in no assets folder here: MissingAsset, naming the file.
+        QVERIFY(window_->programPanel()->selectProgram("P3"));
+        typePromptAndGenerate("anything");
+        QTRY_VERIFY_WITH_TIMEOUT(!window_->isBusy(), 30000);
+        QVERIFY2(window_->errorText().contains("MissingAsset"), qPrintable(window_->errorText()));
+        QVERIFY(window_->errorText().contains("chuamiatee.safetensors not found"));
     }
 };
 

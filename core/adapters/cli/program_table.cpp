@@ -31,6 +31,10 @@ QString renderProgramTable(const pipeline::ProgramRegistry& registry) {
             line += c + 1 < row.size() ? row[c].leftJustified(widths[c] + 2) : row[c];
         out += line + QLatin1Char('\n');
     }
+    // A program whose asset is missing stays in the table; why it cannot run comes after.
+    for (const auto& p : registry.programs())
+        for (const QString& problem : p.assetProblems)
+            out += QStringLiteral("unavailable: %1: %2\n").arg(p.id, problem);
     for (const auto& issue : registry.issues())
         out += QStringLiteral("warning: ") + issue.toString() + QLatin1Char('\n');
     return out;
