@@ -18,7 +18,11 @@ import time
 import urllib.error
 import urllib.request
 
-from host_peer import Checks, Serve, run_peer
+import asyncio
+
+import websockets
+
+from host_peer import Serve, recv_until, run_peer
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 BUCKET = "seed-peer"
@@ -80,6 +84,17 @@ def jpeg_size(data):
             return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
         i += 2 + length
     return None
+
+
+async def websocket_ping_seconds(url):
+    """A controller's hello, then ping -> pong: how long the pong took."""
+    async with websockets.connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "protocol": 1, "role": "controller", "name": "seed-peer"}))
+        await recv_until(ws, lambda m: m.get("type") == "welcome", timeout=10)
+        started = time.time()
+        await ws.send(json.dumps({"type": "ping", "id": 7}))
+        await recv_until(ws, lambda m: m.get("type") == "pong", timeout=10)
+        return time.time() - started
 
 
 def serve_with_r2(args, moto, queue):
@@ -148,13 +163,16 @@ def run(args, c):
             {"action_id": "seed-p3", "program": "P3", "prompt": "harbour", "num_sets": 4})))
         started = time.time()
         thread.start()
-        time.sleep(1.0)
+        time.sleep(0.5)
         page_started = time.time()
         with urllib.request.urlopen(base + "/", timeout=10) as page:
             page_ok = page.status == 200
         page_seconds = time.time() - page_started
         c.check(thread.is_alive() and page_ok and page_seconds < 2.0,
                 "the display page answers in %.2f s while the sets generate" % page_seconds)
+        ping_seconds = asyncio.run(websocket_ping_seconds(serve.url))
+        c.check(thread.is_alive() and ping_seconds < 2.0,
+                "a WebSocket ping is answered in %.2f s while the sets generate" % ping_seconds)
         thread.join(900)
         status, answer = result.get("answer", (0, {}))
         c.check(status == 200 and answer.get("success") is True and answer.get("total_sets") == 4
