@@ -197,6 +197,22 @@ def run(args, c):
         c.check(set(moto.objects("actions/seed-p3/")) == expected,
                 "the bucket holds exactly the four sets' objects (%d)" % len(expected))
 
+        # P2 is image-to-image from its own source image: a batch set needs a prompt alone; the
+        # request's strength and override_prompt reach the job.
+        status, answer = call("POST", base + "/generate_single_set",
+                              {"action_id": "seed-p2", "set_id": 0, "program": "P2", "prompt": "x",
+                               "override_prompt": "epic poem of malaya, as sent", "strength": 0.5,
+                               "upload_previews": False})
+        c.check(status == 200 and answer.get("success") is True and answer.get("preview_urls") == [],
+                "P2 from its own source image: %s %s" % (status, answer.get("error")))
+        if status == 200 and answer.get("success"):
+            meta = json.loads(moto.get("actions/seed-p2/sets/0/meta.json"))
+            image = meta["archival_studio"]["images"][0]["metadata"]
+            c.check(meta["model_config"]["prompt"] == "epic poem of malaya, as sent"
+                    and image.get("strength") == 0.5 and image.get("init_image") == "malaya.png",
+                    "P2: override_prompt as sent, strength 0.5, malaya.png (%s)"
+                    % {k: image.get(k) for k in ("strength", "init_image")})
+
         status, memory = call("GET", base + "/memory_stats")
         stats = memory.get("memory_stats", {})
         c.check(status == 200 and all(isinstance(stats.get(k), (int, float)) for k in ("allocated", "reserved", "max_allocated"))
