@@ -13,12 +13,12 @@
 #include "adapters/batch/batch_queue.h"
 #include "adapters/batch/r2_settings.h"
 #include "adapters/batch/s3_client.h"
-#include "adapters/batch/secret_store.h"
 #include "adapters/batch/service_image_source.h"
 #include "adapters/cli/command_line.h"
 #include "adapters/cli/exit_codes.h"
 #include "adapters/cli/signal_watcher.h"
 #include "adapters/cli/terminal_progress.h"
+#include "r2_options.h"
 #include "studio_assembly.h"
 
 namespace archival::app {
@@ -31,7 +31,6 @@ const QString kCommand = QStringLiteral("batch");
 constexpr int kUsage = 2;
 constexpr int kRefused = 8;
 constexpr int kSetsFailed = 9;
-constexpr int kNoSecret = 10;
 constexpr int kInterrupted = 130;
 
 QTextStream& err() {
@@ -57,8 +56,10 @@ struct BatchCommandLine {
     BatchCommandLine() {
         parser.setApplicationDescription(QStringLiteral(
             "Generates sets of a program for an action id, keeps them on disk and uploads them "
-            "with their metadata to Cloudflare R2 (or any S3-compatible store). The queue "
-            "survives crashes: `batch --resume` carries on.\n"
+            "with their metadata to Cloudflare R2 (or any S3-compatible store): by default "
+            "actions/<action>/sets/<set>/final.png and meta.json (set ids from 0), and "
+            "<step>.jpg with --upload-previews. The queue survives crashes: `batch --resume` "
+            "carries on.\n"
             "The secret comes from ARCHIVAL_R2_SECRET when set, else the keychain.\n"
             "Exit codes (those of the action asked for, with --action-id): 0 done, 2 usage, "
             "3 invalid request, 4 model, 6 storage, 8 uploads refused (the store's reason is "
@@ -76,13 +77,7 @@ struct BatchCommandLine {
         add("images-per-set", "Images in each set (1-16).", "n", "1");
     const QCommandLineOption programs =
         add("programs", "A programs file instead of the user's.", "file");
-    const QCommandLineOption endpoint =
-        add("endpoint", "S3-compatible endpoint URL (instead of R2's).", "url");
-    const QCommandLineOption account =
-        add("account-id", "Cloudflare account id (R2 endpoint).", "id");
-    const QCommandLineOption bucket = add("bucket", "Bucket.", "name");
-    const QCommandLineOption prefix = add("prefix", "Object key prefix.", "prefix");
-    const QCommandLineOption keyId = add("access-key-id", "Access key id.", "id");
+    const R2Options r2{parser, true};
     const QCommandLineOption queueDir =
         add("queue", "Queue folder (default: the app data folder).", "dir");
     const QCommandLineOption device = add("device", "auto, cpu, cuda or cuda:N.", "device");
@@ -105,9 +100,10 @@ struct BatchOptions {
     int sets = 0;
     int imagesPerSet = 1;
     bool parallel = false;
+    bool uploadPreviews = false;
     QString queueDir;
-    // R2 settings given as options; the others come from the studio's.
-    std::optional<QString> endpoint, account, bucket, prefix, keyId;
+    // The studio's R2 settings with the options' overrides.
+    R2Settings r2;
     CoreOptions core;
 };
 
@@ -170,17 +166,14 @@ std::variant<BatchOptions, UsageError> parseOptions(const BatchCommandLine& cl) 
         return UsageError{QStringLiteral("--cancel needs --action-id")};
     o.actionId = p.value(cl.actionId);
     o.queueDir = p.value(cl.queueDir);
-    auto given = [&p](const QCommandLineOption& option) {
-        return p.isSet(option) ? std::optional<QString>(p.value(option)) : std::nullopt;
-    };
-    o.endpoint = given(cl.endpoint);
-    o.account = given(cl.account);
-    o.bucket = given(cl.bucket);
-    o.prefix = given(cl.prefix);
-    o.keyId = given(cl.keyId);
+    o.r2 = R2Settings::load(QSettings());
+    if (const auto error = cl.r2.apply(&o.r2)) return UsageError{*error};
+    // The option, or the studio's setting.
+    o.uploadPreviews = cl.r2.uploadPreviews() || o.r2.uploadPreviews;
     o.core.programsFile = p.value(cl.programs);
     o.core.device = p.value(cl.device);
-    o.core.previews = false;
+    // Previews only when sets upload them (see run(): resumed sets may): a terminal shows none.
+    o.core.previews = o.uploadPreviews;
     return o;
 }
 
@@ -189,15 +182,12 @@ std::variant<BatchOptions, UsageError> parseOptions(const BatchCommandLine& cl) 
 std::variant<BatchPlan, int> plan(BatchOptions options) {
     BatchPlan out;
     const QSettings settings;
-    out.r2 = R2Settings::load(settings);
-    if (options.endpoint) out.r2.endpoint = *options.endpoint;
-    if (options.account) out.r2.accountId = *options.account;
-    if (options.bucket) out.r2.bucket = *options.bucket;
-    if (options.prefix) out.r2.prefix = *options.prefix;
-    if (options.keyId) out.r2.accessKeyId = *options.keyId;
+    out.r2 = options.r2;
     out.queue.root = options.queueDir;
     out.queue.prefix = out.r2.prefix;
     out.queue.bucket = out.r2.bucket;
+    out.queue.keyTemplate = out.r2.keyTemplate;
+    out.queue.publicBaseUrl = out.r2.publicBaseUrl;
     const QString programsFile = options.core.programsFile;
     if (!programsFile.isEmpty() && !QFileInfo::exists(programsFile))
         return fail(QStringLiteral("the programs file %1 does not exist").arg(programsFile),
@@ -211,14 +201,10 @@ std::variant<BatchPlan, int> plan(BatchOptions options) {
 // An S3 client for the destination and the secret of this run; an exit code when there is
 // none (settings incomplete, no secret).
 std::variant<std::unique_ptr<S3Client>, int> connectStore(const R2Settings& r2) {
-    if (const QString missing = r2.missing(); !missing.isEmpty())
-        return fail(QStringLiteral("the R2 settings lack %1 (give them as options or in the "
-                                   "studio's R2 settings)")
-                        .arg(missing),
-                    kUsage);
-    const SecretStore::Result secret = SecretStore::secretForRun(r2.accessKeyId);
-    if (!secret.ok) return fail(secret.error, kNoSecret);
-    auto client = std::make_unique<S3Client>(r2.toS3Settings(secret.secret));
+    auto connected = connectR2Store(r2);
+    if (const auto* problem = std::get_if<R2StoreProblem>(&connected))
+        return fail(problem->message, problem->exitCode);
+    auto client = std::move(std::get<std::unique_ptr<S3Client>>(connected));
     QObject::connect(client.get(), &S3Client::retrying,
                      [](const QString& key, int attempt, int delayMs, const QString& reason) {
                          err() << "retrying " << key << " (attempt " << attempt + 1 << " in "
@@ -362,10 +348,22 @@ int run(BatchPlan& plan) {
         for (const QString& id : ids) queue.retry(id);
     }
     if (o.mode == BatchMode::Queue) {
-        if (auto error = queue.generateMultipleSets(o.program, o.prompt, o.actionId, o.sets,
-                                                    o.parallel, o.imagesPerSet))
+        const SetRequest request{o.program, o.prompt,         o.actionId,
+                                 {},        o.uploadPreviews, o.imagesPerSet};
+        if (o.sets > 10000) return fail(QStringLiteral("--sets takes 1..10000"), kUsage);
+        if (auto error = queue.generateSets(
+                request, queue.nextSetIds(o.actionId, o.program, o.sets), o.parallel))
             return fail(error->toString(), exitCodeForError(error->codeName()));
     }
+
+    // Sets that upload their previews need the service's previews, whatever this run's
+    // options: a set resumed mid-generation makes its previews again.
+    bool previews = o.uploadPreviews;
+    for (const SetRecord& r : queue.sets())
+        previews = previews || (!r.isFinal() && r.uploadPreviews);
+    pipeline::ServiceSettings serviceSettings = plan.core.service->settings();
+    serviceSettings.previews = previews;
+    plan.core.service->setSettings(serviceSettings);
 
     QElapsedTimer clock;
     clock.start();

@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "adapters/batch/batch_queue.h"
+#include "adapters/batch/s3_client.h"
 #include "adapters/batch/service_image_source.h"
 #include "adapters/cli/command_line.h"
 #include "adapters/cli/signal_watcher.h"
@@ -19,6 +20,7 @@
 #include "adapters/host/exhibition_host.h"
 #include "adapters/host/outgoing_text.h"
 #include "adapters/host/service_job_runner.h"
+#include "r2_options.h"
 #include "studio_assembly.h"
 
 namespace archival::app {
@@ -87,24 +89,37 @@ struct ServeCommandLine {
                               QStringLiteral("device")};
     QCommandLineOption batchQueue{
         QStringLiteral("batch-queue"),
-        QStringLiteral("serve the batch API (Mode B) over the durable queue in this folder"),
+        QStringLiteral("the durable batch queue's folder (default with the R2 options: the app "
+                       "data folder)"),
         QStringLiteral("dir")};
 
     ServeCommandLine() {
         parser.setApplicationDescription(QStringLiteral(
             "Runs the exhibition host without a window: screens attach over WebSocket, a kiosk "
-            "browser opens the display page. Protocol: core/adapters/host/PROTOCOL.md."));
+            "browser opens the display page. Protocol: core/adapters/host/PROTOCOL.md.\n"
+            "Batch (Mode B) on the HTTP port, with any R2 option or --batch-queue: POST "
+            "/generate_single_set and /generate_multiple_sets (the reference service's), "
+            "/api/v1/batch; GET /health, /memory_stats; POST /clear_cache. Sets go through the "
+            "durable queue and are uploaded to the R2 destination: the studio's R2 settings, "
+            "overridden by --endpoint (or --account-id), --bucket, --prefix, --access-key-id, "
+            "--key-template and --public-url; the secret comes from ARCHIVAL_R2_SECRET when "
+            "set, else the keychain. Without a destination the generate endpoints answer 503 "
+            "naming what is missing."));
         parser.addHelpOption();
         parser.addOptions({listen, token, tokenFile, programs, httpPort, origin, requireToken,
                            tlsCert, tlsKey, limit, onStop, device, batchQueue});
     }
+    const R2Options r2{parser, false};
 };
 
 // What the command was asked to do.
 struct ServeOptions {
     HostSettings host;
     bool finishJobsOnStop = false;  // --on-stop finish
-    QString batchQueueDir;          // empty: no batch API
+    QString batchQueueDir;          // empty: the default folder, when there is a queue
+    bool batchQueue = false;        // --batch-queue or R2 options given
+    bool r2Given = false;           // R2 options given: uploads are required
+    adapters::R2Settings r2;        // the studio's R2 settings with the options
     CoreOptions core;
 };
 
@@ -115,6 +130,7 @@ struct ServePlan {
     std::unique_ptr<adapters::host::ServiceJobRunner> jobs;
     std::unique_ptr<adapters::host::ExhibitionHost> host;
     std::unique_ptr<adapters::ServiceImageSource> imageSource;
+    std::unique_ptr<adapters::S3Client> uploader;  // before the queue: the queue goes first
     std::unique_ptr<adapters::BatchQueue> queue;
 };
 
@@ -183,6 +199,10 @@ std::variant<ServeOptions, UsageError> parseOptions(const ServeCommandLine& cl) 
         return UsageError{QStringLiteral("--on-stop takes cancel or finish")};
     o.finishJobsOnStop = stopMode == QLatin1String("finish");
     o.batchQueueDir = p.value(cl.batchQueue);
+    o.r2 = adapters::R2Settings::load(QSettings());
+    if (const auto problem = cl.r2.apply(&o.r2)) return UsageError{*problem};
+    o.r2Given = cl.r2.destinationGiven();
+    o.batchQueue = p.isSet(cl.batchQueue) || o.r2Given;
     o.core.programsFile = p.value(cl.programs);
     o.core.device = p.value(cl.device);
     o.core.previews = true;  // the screens show them
@@ -216,16 +236,39 @@ void warnIfClearText(const HostSettings& settings) {
                 .arg(settings.address.toString()));
 }
 
-// Mode B: sets are generated and kept in the queue folder; uploads are the batch command's
-// job (it owns the R2 credentials), which resumes the same queue.
-void attachBatchQueue(ServePlan& plan) {
+// Mode B: sets are generated and kept in the queue folder, and uploaded to the R2
+// destination when there is one (R2 options, or the studio's complete R2 settings and a
+// secret). Without one they wait at "generated" (`batch --resume` uploads them) and the seed
+// endpoints say what is missing. R2 options given without a usable destination stop the
+// command: an exit code.
+std::optional<int> attachBatchQueue(ServePlan& plan) {
+    const adapters::R2Settings& r2 = plan.options.r2;
+    QString uploaderProblem;
+    auto connected = connectR2Store(r2);
+    if (auto* problem = std::get_if<R2StoreProblem>(&connected)) {
+        if (plan.options.r2Given) {
+            QTextStream(stderr) << "archival-studio serve: " << problem->message << '\n';
+            return problem->exitCode;
+        }
+        uploaderProblem = problem->message;
+        logLine(QStringLiteral("batch: no uploads: ") + uploaderProblem);
+    } else {
+        plan.uploader = std::move(std::get<std::unique_ptr<adapters::S3Client>>(connected));
+        logLine(QStringLiteral("batch: uploading to bucket %1 at %2")
+                    .arg(r2.bucket, r2.effectiveEndpoint().toString()));
+    }
     adapters::QueueSettings queueSettings;
     queueSettings.root = plan.options.batchQueueDir;
+    queueSettings.bucket = r2.bucket.trimmed();
+    queueSettings.prefix = r2.prefix.trimmed();
+    queueSettings.keyTemplate = r2.keyTemplate.trimmed();
+    queueSettings.publicBaseUrl = r2.publicBaseUrl.trimmed();
     plan.imageSource = std::make_unique<adapters::ServiceImageSource>(*plan.core.service);
     plan.queue =
         std::make_unique<adapters::BatchQueue>(queueSettings, plan.imageSource.get(), nullptr);
     for (const QString& problem : plan.queue->resume())
         logLine(QStringLiteral("batch: ") + problem);
+    plan.queue->setUploader(plan.uploader.get(), uploaderProblem);
     QObject::connect(
         plan.queue.get(), &adapters::BatchQueue::setChanged, plan.host.get(),
         [](const adapters::SetRecord& r) {
@@ -233,7 +276,13 @@ void attachBatchQueue(ServePlan& plan) {
                         .arg(r.key(), adapters::setStateName(r.state),
                              r.reason.isEmpty() ? QString() : QStringLiteral(": ") + r.reason));
         });
+    QObject::connect(
+        plan.queue.get(), &adapters::BatchQueue::actionStopped, plan.host.get(),
+        [](const QString& action, const QString& message) {
+            logLine(QStringLiteral("batch action %1 stopped: %2").arg(action, message));
+        });
     plan.host->setBatchQueue(plan.queue.get());
+    return std::nullopt;
 }
 
 // The token, the programs file, the core, the host (and Mode B's queue); an exit code when
@@ -256,7 +305,8 @@ std::variant<ServePlan, int> plan(ServeOptions options) {
     QObject::connect(out.host.get(), &adapters::host::ExhibitionHost::logLine, out.host.get(),
                      &logLine);
     out.options = std::move(options);
-    if (!out.options.batchQueueDir.isEmpty()) attachBatchQueue(out);
+    if (out.options.batchQueue)
+        if (const auto code = attachBatchQueue(out)) return *code;
     return std::move(out);
 }
 

@@ -6,7 +6,13 @@
 //   archival-studio serve [--listen ADDR:PORT] [--token T | --token-file F] [--programs FILE]
 //                         [--http-port N] [--origin URL]... [--require-token]
 //                         [--tls-cert PEM --tls-key PEM] [--limit NAME=VALUE]...
-//                         [--on-stop cancel|finish] [--device D]
+//                         [--on-stop cancel|finish] [--device D] [--batch-queue DIR]
+//                         [--endpoint URL | --account-id ID] [--bucket B] [--prefix P]
+//                         [--access-key-id K] [--key-template T] [--public-url URL]
+//
+// With R2 options (or --batch-queue) the HTTP port also serves batch work: the reference
+// service's generate_single_set / generate_multiple_sets and /api/v1/batch, uploaded through
+// the durable queue.
 
 #include <QStringList>
 

@@ -184,6 +184,34 @@
         <source>Settings saved, but the keychain refused the secret (%1). Set ARCHIVAL_R2_SECRET for command-line runs.</source>
         <translation>Settings saved, but the keychain refused the secret (%1). Set ARCHIVAL_R2_SECRET for command-line runs.</translation>
     </message>
+    <message>
+        <source>seed: {prefix}/actions/{action}/sets/{set} (or studio, or your own)</source>
+        <translation>seed: {prefix}/actions/{action}/sets/{set} (or studio, or your own)</translation>
+    </message>
+    <message>
+        <source>Where a set&apos;s objects go: seed (the exhibition&apos;s replay layout), studio ({prefix}/{action}/{program}/set_{set:03}) or a template of {prefix} {action} {program} {set} {set:03}.</source>
+        <translation>Where a set&apos;s objects go: seed (the exhibition&apos;s replay layout), studio ({prefix}/{action}/{program}/set_{set:03}) or a template of {prefix} {action} {program} {set} {set:03}.</translation>
+    </message>
+    <message>
+        <source>https://&lt;bucket&gt;.r2.dev</source>
+        <translation>https://&lt;bucket&gt;.r2.dev</translation>
+    </message>
+    <message>
+        <source>Upload every step&apos;s preview (&lt;step&gt;.jpg)</source>
+        <translation>Upload every step&apos;s preview (&lt;step&gt;.jpg)</translation>
+    </message>
+    <message>
+        <source>Key template</source>
+        <translation>Key template</translation>
+    </message>
+    <message>
+        <source>Public URL</source>
+        <translation>Public URL</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>Not saved: %1</translation>
+    </message>
 </context>
 <context>
     <name>archival::ui::ErrorBanner</name>

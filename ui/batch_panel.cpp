@@ -1,5 +1,6 @@
 #include "ui/batch_panel.h"
 
+#include <QCheckBox>
 #include <QDir>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -13,6 +14,7 @@
 #include <QVBoxLayout>
 
 #include "adapters/batch/batch_queue.h"
+#include "adapters/batch/object_key_template.h"
 #include "adapters/batch/s3_client.h"
 #include "adapters/batch/secret_store.h"
 
@@ -75,6 +77,22 @@ BatchPanel::BatchPanel(BatchQueue* queue, QWidget* parent) : QWidget(parent), qu
     form->addRow(tr("Prefix"), prefix_);
     form->addRow(tr("Access key id"), accessKeyId_);
     form->addRow(tr("Secret access key"), secret_);
+    keyTemplate_ = new QLineEdit(r2);
+    keyTemplate_->setObjectName(QStringLiteral("r2KeyTemplate"));
+    keyTemplate_->setPlaceholderText(
+        tr("seed: {prefix}/actions/{action}/sets/{set} (or studio, or your own)"));
+    keyTemplate_->setToolTip(
+        tr("Where a set's objects go: seed (the exhibition's replay "
+           "layout), studio ({prefix}/{action}/{program}/set_{set:03}) or "
+           "a template of {prefix} {action} {program} {set} {set:03}."));
+    publicUrl_ = new QLineEdit(r2);
+    publicUrl_->setObjectName(QStringLiteral("r2PublicUrl"));
+    publicUrl_->setPlaceholderText(tr("https://<bucket>.r2.dev"));
+    uploadPreviews_ = new QCheckBox(tr("Upload every step's preview (<step>.jpg)"), r2);
+    uploadPreviews_->setObjectName(QStringLiteral("r2UploadPreviews"));
+    form->addRow(tr("Key template"), keyTemplate_);
+    form->addRow(tr("Public URL"), publicUrl_);
+    form->addRow(QString(), uploadPreviews_);
     test_ = new QPushButton(tr("Test connection"), r2);
     test_->setObjectName(QStringLiteral("testConnectionButton"));
     auto* saveButton = new QPushButton(tr("Save"), r2);
@@ -125,8 +143,13 @@ void BatchPanel::connectQueue() {
 }
 
 adapters::R2Settings BatchPanel::r2Settings() const {
-    return {accountId_->text().trimmed(), endpoint_->text().trimmed(), bucket_->text().trimmed(),
-            prefix_->text().trimmed(), accessKeyId_->text().trimmed()};
+    adapters::R2Settings r2{accountId_->text().trimmed(), endpoint_->text().trimmed(),
+                            bucket_->text().trimmed(), prefix_->text().trimmed(),
+                            accessKeyId_->text().trimmed()};
+    r2.keyTemplate = keyTemplate_->text().trimmed();
+    r2.publicBaseUrl = publicUrl_->text().trimmed();
+    r2.uploadPreviews = uploadPreviews_->isChecked();
+    return r2;
 }
 
 void BatchPanel::setR2Settings(const adapters::R2Settings& s) {
@@ -135,6 +158,9 @@ void BatchPanel::setR2Settings(const adapters::R2Settings& s) {
     bucket_->setText(s.bucket);
     prefix_->setText(s.prefix);
     accessKeyId_->setText(s.accessKeyId);
+    keyTemplate_->setText(s.keyTemplate);
+    publicUrl_->setText(s.publicBaseUrl);
+    uploadPreviews_->setChecked(s.uploadPreviews);
 }
 
 void BatchPanel::setSecret(const QString& secret) {
@@ -205,7 +231,7 @@ void BatchPanel::showSet(const SetRecord& r) {
         item->setText(kProgress, QString());
     if (item->icon(kName).isNull() && r.state != SetState::Pending &&
         r.state != SetState::Generating) {
-        const QImage image(QDir(r.dir).filePath(QStringLiteral("1.png")));
+        const QImage image(QDir(r.dir).filePath(r.imageFiles().value(0)));
         if (!image.isNull())
             item->setIcon(kName, QIcon(QPixmap::fromImage(image.scaled(kThumbnail, kThumbnail,
                                                                        Qt::KeepAspectRatio,
@@ -300,6 +326,12 @@ void BatchPanel::testConnection() {
 
 void BatchPanel::save() {
     const adapters::R2Settings r2 = r2Settings();
+    using adapters::ObjectKeyTemplate;
+    if (const QString why = ObjectKeyTemplate::problem(ObjectKeyTemplate::resolve(r2.keyTemplate));
+        !why.isEmpty()) {
+        status_->setText(tr("Not saved: %1").arg(why));
+        return;
+    }
     QSettings settings;
     r2.save(settings);
     if (secret_->text().isEmpty()) {

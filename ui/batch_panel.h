@@ -14,6 +14,7 @@
 #include "adapters/batch/set_record.h"
 
 class QLabel;
+class QCheckBox;
 class QLineEdit;
 class QPushButton;
 class QTreeWidget;
@@ -74,6 +75,9 @@ class BatchPanel : public QWidget {
     QLineEdit* prefix_;
     QLineEdit* accessKeyId_;
     QLineEdit* secret_;
+    QLineEdit* keyTemplate_;
+    QLineEdit* publicUrl_;
+    QCheckBox* uploadPreviews_;
     QPushButton* test_;
     QLabel* status_;
     adapters::S3Client* tester_ = nullptr;

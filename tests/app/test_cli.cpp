@@ -113,6 +113,39 @@ class TestCli : public QObject {
         QVERIFY2(r.err.contains("in " + file.fileName() + " has 11 characters"), qPrintable(r.err));
         QVERIFY2(!r.err.contains("short-token"), qPrintable(r.err));  // never echoed
     }
+
+    // `serve` takes batch's R2 options: its help names them and where the secret comes from.
+    // Given a destination it cannot use, it stops before listening and says why: an
+    // incomplete one is a usage error, a missing secret exits 10 (as `batch` does); a key
+    // template that names no set is a usage error.
+    void serveTakesTheR2Options() {
+        const Run help = run({"serve", "--help"});
+        QCOMPARE(help.code, 0);
+        for (const char* option :
+             {"--endpoint", "--account-id", "--bucket", "--prefix", "--access-key-id",
+              "--key-template", "--public-url", "ARCHIVAL_R2_SECRET", "/generate_single_set",
+              "/generate_multiple_sets", "/memory_stats", "/clear_cache"})
+            QVERIFY2(help.out.contains(option), option);
+        QVERIFY2(run({"batch", "--help"}).out.contains("--upload-previews"), "batch --help");
+
+        Run r = run({"serve", "--listen", "127.0.0.1:0", "--bucket", "b"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("an account id or endpoint") && r.err.contains("access key id"),
+                 qPrintable(r.err));
+        auto env = isolatedEnv(home_);
+        env.remove(QStringLiteral("ARCHIVAL_R2_SECRET"));
+        env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"),
+                   QStringLiteral("unix:path=/nonexistent/archival-no-bus"));
+        env.insert(QStringLiteral("ARCHIVAL_NO_KEYCHAIN_BACKEND"), QStringLiteral("1"));
+        r = ::run({"serve", "--listen", "127.0.0.1:0", "--endpoint", "http://127.0.0.1:9",
+                   "--bucket", "b", "--access-key-id", "k"},
+                  env);
+        QCOMPARE(r.code, 10);
+        QVERIFY2(r.err.contains("ARCHIVAL_R2_SECRET"), qPrintable(r.err));
+        r = run({"serve", "--listen", "127.0.0.1:0", "--key-template", "{action}/{program}"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("{set}"), qPrintable(r.err));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCli)

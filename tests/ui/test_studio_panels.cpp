@@ -130,7 +130,7 @@ class TestStudioPanels : public QObject {
         QVERIFY2(studio.batch.uploader(), qPrintable(studio.batch.uploaderProblem()));
         QVERIFY(!studio.batch.queue()->generateMultipleSets("P0", "dawn", "before", 1, false));
         QTRY_VERIFY_WITH_TIMEOUT(uploaded(studio.batch.queue(), "before"), 60000);
-        QCOMPARE(peer_.list("first-bucket", "exhibit/before/").size(), 2);
+        QCOMPARE(peer_.list("first-bucket", "exhibit/actions/before/").size(), 2);
 
         // The curator points the batch at another bucket behind another endpoint (a proxy in
         // front of the same store, which counts what passes) and saves.
@@ -152,8 +152,8 @@ class TestStudioPanels : public QObject {
         QCOMPARE(adapters::R2Settings::load(QSettings()).bucket, QStringLiteral("second-bucket"));
         QVERIFY(!studio.batch.queue()->generateMultipleSets("P0", "dusk", "after", 1, false));
         QTRY_VERIFY_WITH_TIMEOUT(uploaded(studio.batch.queue(), "after"), 60000);
-        QCOMPARE(peer_.list("second-bucket", "exhibit/after/").size(), 2);
-        QVERIFY(peer_.list("first-bucket", "exhibit/after/").isEmpty());
+        QCOMPARE(peer_.list("second-bucket", "exhibit/actions/after/").size(), 2);
+        QVERIFY(peer_.list("first-bucket", "exhibit/actions/after/").isEmpty());
         QVERIFY(proxy.counts()["ok"].toInt() >= 2);  // the uploads took the new endpoint
         // The panel shows the queue that uploads now.
         QCOMPARE(panel->tree()->topLevelItemCount(), 2);

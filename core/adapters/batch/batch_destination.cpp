@@ -28,6 +28,8 @@ QStringList BatchDestination::retarget(const R2Settings& r2) {
     QueueSettings settings = base_;
     settings.bucket = r2.bucket.trimmed();
     settings.prefix = r2.prefix.trimmed();
+    settings.keyTemplate = r2.keyTemplate.trimmed();
+    settings.publicBaseUrl = r2.publicBaseUrl.trimmed();
     // The old client goes first (its callbacks stay silent), then the old queue (its running
     // pass is cancelled; its records stay on disk for the new queue to resume).
     std::unique_ptr<BatchQueue> old = std::move(queue_);
@@ -37,7 +39,7 @@ QStringList BatchDestination::retarget(const R2Settings& r2) {
     Q_EMIT queueReplaced(queue_.get());
     old.reset();
     const QStringList problems = queue_->resume();
-    queue_->setUploader(uploader_.get());
+    queue_->setUploader(uploader_.get(), uploaderProblem_);
     return problems;
 }
 

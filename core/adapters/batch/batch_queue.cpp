@@ -7,6 +7,7 @@
 #include <QStandardPaths>
 #include <QTimer>
 
+#include "adapters/batch/object_key_template.h"
 #include "adapters/batch/path_id.h"
 
 namespace archival::adapters {
@@ -47,11 +48,7 @@ BatchQueue::BatchQueue(QueueSettings settings, ImageSource* source, S3Client* up
     connect(&uploads_, &SetUploads::uploadProgress, this, &BatchQueue::uploadProgress);
     connect(source_, &ImageSource::finished, this, &BatchQueue::onPassFinished);
     connect(source_, &ImageSource::failed, this, &BatchQueue::onPassFailed);
-    connect(source_, &ImageSource::progress, this, [this](quint64 ticket, int step, int total) {
-        if (runningTicket_ == ticket && !runningMembers_.isEmpty())
-            if (const SetRecord* r = find(runningMembers_.first()))
-                Q_EMIT generationProgress(r->actionId, step, total);
-    });
+    connect(source_, &ImageSource::progress, this, &BatchQueue::onPassStep);
 }
 
 BatchQueue::~BatchQueue() {
@@ -59,8 +56,9 @@ BatchQueue::~BatchQueue() {
     if (runningTicket_) source_->cancel(*runningTicket_);
 }
 
-void BatchQueue::setUploader(S3Client* uploader) {
+void BatchQueue::setUploader(S3Client* uploader, const QString& problem) {
     uploads_.setClient(uploader);
+    uploaderProblem_ = uploader ? QString() : problem;
     schedule();
 }
 
@@ -107,18 +105,8 @@ bool BatchQueue::isIdle() const {
 std::optional<Error> BatchQueue::generateSingleSet(const QString& programId, const QString& prompt,
                                                    const QString& actionId, int setNumber,
                                                    int imagesPerSet) {
-    if (setNumber <= 0 || setNumber > 999999)
-        return Error{ErrorCode::InvalidRequest,
-                     QStringLiteral("set number %1 is out of range (1..999999)").arg(setNumber)};
-    const QString key = actionId + QLatin1Char('/') + programId + QLatin1Char('/') +
-                        QStringLiteral("%1").arg(setNumber, 6, 10, QLatin1Char('0'));
-    if (sets_.contains(key))
-        return Error{ErrorCode::InvalidRequest,
-                     QStringLiteral("set %1 of %2 in action %3 is already queued (retry it "
-                                    "instead)")
-                         .arg(setNumber)
-                         .arg(programId, actionId)};
-    return enqueue(programId, prompt, actionId, {setNumber}, false, imagesPerSet);
+    SetRequest request{programId, prompt, actionId, {}, false, imagesPerSet};
+    return generateSets(request, {setNumber}, false);
 }
 
 std::optional<Error> BatchQueue::generateMultipleSets(const QString& programId,
@@ -128,17 +116,51 @@ std::optional<Error> BatchQueue::generateMultipleSets(const QString& programId,
     if (numSets <= 0 || numSets > 10000)
         return Error{ErrorCode::InvalidRequest,
                      QStringLiteral("the number of sets must be 1..10000, not %1").arg(numSets)};
-    int last = 0;
+    SetRequest request{programId, prompt, actionId, {}, false, imagesPerSet};
+    return generateSets(request, nextSetIds(actionId, programId, numSets), parallel);
+}
+
+ActionInfo BatchQueue::newAction(const QString& actionId) const {
+    ActionInfo action{actionId, settings_.prefix, settings_.bucket, {}, {}, {}, {}};
+    action.keyTemplate = ObjectKeyTemplate::resolve(settings_.keyTemplate);
+    action.publicBaseUrl = settings_.publicBaseUrl.trimmed();
+    if (action.publicBaseUrl.isEmpty())
+        action.publicBaseUrl = QStringLiteral("https://%1.r2.dev").arg(settings_.bucket.trimmed());
+    while (action.publicBaseUrl.endsWith(QLatin1Char('/'))) action.publicBaseUrl.chop(1);
+    return action;
+}
+
+QList<int> BatchQueue::nextSetIds(const QString& actionId, const QString& programId,
+                                  int count) const {
+    auto it = actions_.find(actionId);
+    const ActionInfo action = it != actions_.end() ? *it : newAction(actionId);
+    const bool perProgram = ObjectKeyTemplate::namesProgram(action.keyTemplate);
+    int next = 0;
     for (const auto& r : sets_)
-        if (r.actionId == actionId && r.programId == programId) last = std::max(last, r.setNumber);
-    QList<int> numbers;
-    for (int i = 1; i <= numSets; ++i) numbers << last + i;
-    return enqueue(programId, prompt, actionId, numbers, parallel, imagesPerSet);
+        if (r.actionId == actionId && (!perProgram || r.programId == programId))
+            next = std::max(next, r.setNumber + 1);
+    QList<int> ids;
+    for (int i = 0; i < count; ++i) ids << next + i;
+    return ids;
+}
+
+QString BatchQueue::objectPrefixFor(const QString& actionId, const QString& programId,
+                                    int setId) const {
+    auto it = actions_.find(actionId);
+    const ActionInfo action = it != actions_.end() ? *it : newAction(actionId);
+    return ObjectKeyTemplate::expand(action.keyTemplate,
+                                     {action.prefix, actionId, programId, setId});
+}
+
+std::optional<SetRecord> BatchQueue::setAt(const QString& objectPrefix) const {
+    for (const auto& r : sets_)
+        if (r.objectPrefix == objectPrefix) return r;
+    return std::nullopt;
 }
 
 std::optional<Error> BatchQueue::ensureAction(const QString& actionId) {
     if (actions_.contains(actionId)) return std::nullopt;
-    ActionInfo action{actionId, settings_.prefix, settings_.bucket, {}, {}};
+    const ActionInfo action = newAction(actionId);
     if (const QString err = saveAction(action); !err.isEmpty())
         return Error{ErrorCode::Storage, err};
     actions_.insert(actionId, action);
@@ -151,6 +173,8 @@ QString BatchQueue::saveAction(const ActionInfo& action) const {
     const QJsonObject json{{"action_id", action.actionId},
                            {"prefix", action.prefix},
                            {"bucket", action.bucket},
+                           {"key_template", action.keyTemplate},
+                           {"public_base_url", action.publicBaseUrl},
                            {"stop_code", action.stopCode},
                            {"stop_message", action.stopMessage}};
     return writeFileAtomically(QDir(dir).filePath(kActionFile),
@@ -187,49 +211,81 @@ std::optional<Error> BatchQueue::idProblem(const QString& actionId,
     return std::nullopt;
 }
 
-std::optional<Error> BatchQueue::enqueue(const QString& programId, const QString& prompt,
-                                         const QString& actionId, const QList<int>& setNumbers,
-                                         bool parallel, int imagesPerSet) {
+std::optional<Error> BatchQueue::generateSets(const SetRequest& request, const QList<int>& setIds,
+                                              bool parallel) {
+    const QString& programId = request.programId;
+    const QString& actionId = request.actionId;
+    const int imagesPerSet = request.imagesPerSet;
     if (auto problem = idProblem(actionId, programId)) return problem;
-    if (prompt.trimmed().isEmpty())
+    if (request.prompt.trimmed().isEmpty() && !request.overrides.prompt)
         return Error{ErrorCode::InvalidRequest, QStringLiteral("the prompt is empty")};
     if (imagesPerSet <= 0 || imagesPerSet > 16)
         return Error{ErrorCode::InvalidRequest,
                      QStringLiteral("images per set must be 1..16, not %1").arg(imagesPerSet)};
-    if (auto problem = source_->checkProgram(programId)) return problem;
+    if (setIds.isEmpty() || setIds.size() > 10000)
+        return Error{
+            ErrorCode::InvalidRequest,
+            QStringLiteral("the number of sets must be 1..10000, not %1").arg(setIds.size())};
+    if (const QString why =
+            ObjectKeyTemplate::problem(ObjectKeyTemplate::resolve(settings_.keyTemplate));
+        !why.isEmpty() && !actions_.contains(actionId))
+        return Error{ErrorCode::InvalidRequest, why};
+    QSet<QString> prefixes;
+    for (int id : setIds) {
+        if (id < 0 || id > 999999)
+            return Error{ErrorCode::InvalidRequest,
+                         QStringLiteral("set id %1 is out of range (0..999999)").arg(id)};
+        // Keys are write-once: a second set under the same objects could never upload.
+        const QString prefix = objectPrefixFor(actionId, programId, id);
+        const auto twin = setAt(prefix);
+        const QString key = actionId + QLatin1Char('/') + programId + QLatin1Char('/') +
+                            QStringLiteral("%1").arg(id, 6, 10, QLatin1Char('0'));
+        if (twin || sets_.contains(key) || prefixes.contains(prefix))
+            return Error{ErrorCode::InvalidRequest,
+                         QStringLiteral("set %1 of action %2 is already queued%3 (its objects "
+                                        "are written once: retry it, or use another set id)")
+                             .arg(id)
+                             .arg(actionId, twin ? QStringLiteral(" for program ") + twin->programId
+                                                 : QString())};
+        prefixes.insert(prefix);
+    }
+    if (auto problem = source_->checkProgram(programId, request.overrides)) return problem;
     if (auto problem = ensureAction(actionId)) return problem;
     const ActionInfo& action = actions_[actionId];
 
     // Sets per pass: as many whole sets as one batched pass holds (the source decides from
-    // the memory budget); one set per pass without `parallel`.
-    const int wanted = parallel ? int(setNumbers.size()) * imagesPerSet : imagesPerSet;
+    // the memory budget); one set per pass without `parallel`, when each set's steps are
+    // uploaded (the engine previews a pass's first image only) or when the size depends on
+    // the set (a pass has one size).
+    const bool shared = parallel && !request.uploadPreviews && !source_->sizePerSet(programId);
+    const int wanted = shared ? int(setIds.size()) * imagesPerSet : imagesPerSet;
     const int batch = std::max(imagesPerSet, source_->maxBatch(programId, wanted));
-    const int setsPerPass = parallel ? std::max(1, batch / imagesPerSet) : 1;
+    const int setsPerPass = shared ? std::max(1, batch / imagesPerSet) : 1;
     const std::optional<quint64> fixed = source_->fixedSeed(programId);
 
     QList<SetRecord> created;
-    for (int i = 0; i < setNumbers.size(); i += setsPerPass) {
-        const int members = std::min(setsPerPass, int(setNumbers.size()) - i);
+    for (int i = 0; i < setIds.size(); i += setsPerPass) {
+        const int members = std::min(setsPerPass, int(setIds.size()) - i);
         // Seeds below 2^32: what curators are used to typing back in.
         const quint64 seed = fixed ? *fixed : QRandomGenerator::global()->generate();
         for (int m = 0; m < members; ++m) {
             SetRecord r;
             r.actionId = actionId;
             r.programId = programId;
-            r.prompt = prompt;
-            r.setNumber = setNumbers[i + m];
+            r.prompt = request.prompt;
+            r.overrides = request.overrides;
+            r.uploadPreviews = request.uploadPreviews;
+            r.setNumber = setIds[i + m];
             r.imageCount = imagesPerSet;
             r.seed = seed;
-            r.groupFirstSet = setNumbers[i];
+            r.groupFirstSet = setIds[i];
             r.groupImages = members * imagesPerSet;
             r.groupOffset = m * imagesPerSet;
             r.state = SetState::Pending;
             r.dir = QDir(root_).filePath(actionId + QLatin1Char('/') + programId +
                                          QLatin1Char('/') + r.setFolderName());
-            QStringList parts;
-            if (!action.prefix.isEmpty()) parts << action.prefix;
-            parts << actionId << programId << r.setFolderName();
-            r.objectPrefix = parts.join(QLatin1Char('/'));
+            r.objectPrefix = objectPrefixFor(actionId, programId, r.setNumber);
+            r.publicBaseUrl = action.publicBaseUrl;
             r.updated = QDateTime::currentDateTimeUtc();
             if (const QString err = r.save(); !err.isEmpty()) {
                 // Nothing half-queued stays behind: records written so far are removed.
@@ -259,8 +315,14 @@ QStringList BatchQueue::resume() {
             problems << QStringLiteral("%1: no readable action.json; left alone").arg(actionId);
             continue;
         }
-        ActionInfo action{actionId, json["prefix"].toString(), json["bucket"].toString(),
-                          json["stop_code"].toString(), json["stop_message"].toString()};
+        // An action queued before key templates existed keeps the studio's layout.
+        ActionInfo action{actionId,
+                          json["prefix"].toString(),
+                          json["bucket"].toString(),
+                          json["key_template"].toString(ObjectKeyTemplate::studio()),
+                          json["public_base_url"].toString(),
+                          json["stop_code"].toString(),
+                          json["stop_message"].toString()};
         if (!actions_.contains(actionId)) actions_.insert(actionId, action);
         const QDir actionDir(root.filePath(actionId));
         for (const QString& program :
@@ -304,7 +366,7 @@ void BatchQueue::retry(const QString& actionId, const QString& programId, int se
     for (auto& r : sets_) {
         if (r.actionId != actionId || r.state != SetState::Failed) continue;
         if (!programId.isEmpty() && r.programId != programId) continue;
-        if (setNumber > 0 && r.setNumber != setNumber) continue;
+        if (setNumber != kAllSets && r.setNumber != setNumber) continue;
         r.retry();
         update(r);
     }
@@ -315,7 +377,7 @@ void BatchQueue::cancel(const QString& actionId, const QString& programId, int s
     for (auto& r : sets_) {
         if (r.actionId != actionId || r.isFinal()) continue;
         if (!programId.isEmpty() && r.programId != programId) continue;
-        if (setNumber > 0 && r.setNumber != setNumber) continue;
+        if (setNumber != kAllSets && r.setNumber != setNumber) continue;
         fail(r, QStringLiteral("Interrupted"), QStringLiteral("cancelled"));
     }
     // A running pass whose every member is cancelled stops; otherwise it finishes for the
@@ -397,10 +459,39 @@ void BatchQueue::startPass() {
         }
         ImageBatchRequest request{first.programId, first.prompt, first.seed, first.groupImages,
                                   QStringLiteral("batch:") + first.actionId};
+        request.overrides = first.overrides;
+        if (first.format >= 2) request.setId = first.groupFirstSet;
+        request.everyStep = first.format >= 2 && first.uploadPreviews;
         runningMembers_ = members;
+        passClock_.start();
+        lastStepMs_ = 0;
+        passStepSeconds_.clear();
+        passPreviewSteps_.clear();
+        passTotalSteps_ = 0;
+        passPreviewError_.clear();
         runningTicket_ = source_->start(request);
         return;
     }
+}
+
+void BatchQueue::onPassStep(quint64 ticket, int step, int total, const QImage& preview) {
+    if (runningTicket_ != ticket || runningMembers_.isEmpty()) return;
+    const SetRecord* first = find(runningMembers_.first());
+    if (!first) return;
+    Q_EMIT generationProgress(first->actionId, step, total);
+    const qint64 now = passClock_.elapsed();
+    passStepSeconds_.insert(step, (now - std::exchange(lastStepMs_, now)) / 1000.0);
+    passTotalSteps_ = std::max(passTotalSteps_, total);
+    // Previews are written into the set's folder before anything is uploaded, so a resumed
+    // upload sends the same bytes; only the pass's first image has them.
+    if (first->format < 2 || !first->uploadPreviews || preview.isNull() ||
+        !passPreviewError_.isEmpty())
+        return;
+    if (const QString err = first->writePreview(step, preview); !err.isEmpty()) {
+        passPreviewError_ = err;
+        return;
+    }
+    if (!passPreviewSteps_.contains(step)) passPreviewSteps_ << step;
 }
 
 void BatchQueue::onPassFinished(quint64 ticket, const QList<QImage>& images,
@@ -408,9 +499,27 @@ void BatchQueue::onPassFinished(quint64 ticket, const QList<QImage>& images,
     if (runningTicket_ != ticket) return;
     runningTicket_.reset();
     const QStringList members = std::exchange(runningMembers_, {});
+    const double seconds = passClock_.elapsed() / 1000.0;
+    const QString generatedAt =
+        QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ssZ"));
     for (const QString& key : members) {
         SetRecord* r = find(key);
         if (!r || r->state != SetState::Generating) continue;  // cancelled meanwhile
+        if (r->format >= 2) {
+            if (!passPreviewError_.isEmpty() && key == members.first()) {
+                fail(*r, Error::codeName(ErrorCode::Storage), passPreviewError_);
+                stopAction(r->actionId, Error::codeName(ErrorCode::Storage),
+                           passPreviewError_ +
+                               QStringLiteral(": free some disk space, then retry the action"));
+                continue;
+            }
+            r->previewSteps = key == members.first() ? passPreviewSteps_ : QList<int>();
+            std::sort(r->previewSteps.begin(), r->previewSteps.end());
+            r->stepSeconds = passStepSeconds_;
+            r->totalSteps = passTotalSteps_;
+            r->generationSeconds = seconds;
+            r->generatedAt = generatedAt;
+        }
         if (images.size() < r->groupOffset + r->imageCount) {
             fail(*r, Error::codeName(ErrorCode::Internal),
                  QStringLiteral("the pass returned %1 images, %2 expected")

@@ -3,10 +3,12 @@
 // uploaded to R2 (or any S3-compatible store), surviving a SIGKILL at any moment.
 //
 // On disk (root = QStandardPaths AppDataLocation/queue unless configured):
-//   <root>/<action>/action.json                           prefix, bucket, stop reason
+//   <root>/<action>/action.json                           prefix, bucket, key template, stop
 //   <root>/<action>/<program>/set_NNN/record.json          the set's state (SetRecord)
-//   <root>/<action>/<program>/set_NNN/<n>.png, metadata.json   written before any upload
-// In the bucket: <prefix>/<action>/<program>/set_NNN/<n>.png and metadata.json.
+//   <root>/<action>/<program>/set_NNN/<step>.jpg, final.png, meta.json   written before upload
+// In the bucket, under the key template's folder (object_key_template.h; by default the
+// reference's actions/<action>/sets/<set>/): <step>.jpg when previews are uploaded, final.png,
+// meta.json (last). Set ids start at 0.
 //
 // After a restart, resume(): a set that was generating is generated again with the same
 // seed and pass (same images); generated and uploading sets are uploaded (write-once keys:
@@ -14,6 +16,7 @@
 // A refused upload (credentials, bucket) or a full disk stops the action with a message;
 // nothing already written is lost and retry() carries on.
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QMap>
 #include <QObject>
@@ -35,6 +38,10 @@ struct QueueSettings {
     QString prefix;         // object key prefix for new actions ("" or "exhibit/2026")
     QString bucket;         // recorded with new actions; resuming into another bucket is refused
     int uploadingSets = 4;  // sets uploading at once (the client bounds requests too)
+    // Recorded with new actions: where their sets go (ObjectKeyTemplate; empty: the seed's)
+    // and the base of the public URLs in meta.json (empty: https://<bucket>.r2.dev).
+    QString keyTemplate;
+    QString publicBaseUrl;
 
     static QString defaultRoot();  // AppDataLocation/queue
 };
@@ -43,8 +50,20 @@ struct ActionInfo {
     QString actionId;
     QString prefix;
     QString bucket;
+    QString keyTemplate;  // an action queued before templates existed: the studio's layout
+    QString publicBaseUrl;
     QString stopCode;     // empty while running
     QString stopMessage;  // what stopped the action and what to fix
+};
+
+// What one request asks for, the same for each of its sets.
+struct SetRequest {
+    QString programId;
+    QString prompt;  // as typed
+    QString actionId;
+    SetOverrides overrides;
+    bool uploadPreviews = false;
+    int imagesPerSet = 1;
 };
 
 // Sets are kept here and generated in passes; their files are written by SetRecord and
@@ -57,13 +76,26 @@ class BatchQueue : public QObject, private SetUploads::Queue {
                QObject* parent = nullptr);
     ~BatchQueue() override;
 
-    // Queues sets and starts work. InvalidRequest for a bad action id / program / count,
-    // Storage when the queue folder cannot be written.
+    // Queues the sets `setIds` and starts work. With `parallel`, consecutive sets share one
+    // batched pass as large as the source allows, unless their previews are uploaded (the
+    // engine previews only a pass's first image) or the program's size depends on the set.
+    // InvalidRequest for a bad action id / program / set id, or a set whose objects another
+    // set already has; Storage when the queue folder cannot be written.
+    std::optional<pipeline::Error> generateSets(const SetRequest& request, const QList<int>& setIds,
+                                                bool parallel);
+    // The next set ids of the action: after its highest (of this program when the action's
+    // key template names the program), from 0.
+    QList<int> nextSetIds(const QString& actionId, const QString& programId, int count) const;
+    // Where a set of the action would go in the bucket (its recorded template and prefix, or
+    // the settings' for a new action).
+    QString objectPrefixFor(const QString& actionId, const QString& programId, int setId) const;
+    // The set whose objects go under `objectPrefix`, if one is queued.
+    std::optional<SetRecord> setAt(const QString& objectPrefix) const;
+
     std::optional<pipeline::Error> generateSingleSet(const QString& programId,
                                                      const QString& prompt, const QString& actionId,
                                                      int setNumber, int imagesPerSet = 1);
-    // Sets numbered after the action's existing sets of this program. With `parallel`,
-    // consecutive sets share one batched pass as large as the source allows.
+    // Sets numbered by nextSetIds().
     std::optional<pipeline::Error> generateMultipleSets(const QString& programId,
                                                         const QString& prompt,
                                                         const QString& actionId, int numSets,
@@ -72,13 +104,19 @@ class BatchQueue : public QObject, private SetUploads::Queue {
     // Reads every record under the root and carries on. Returns problems with unreadable
     // records (they are left untouched on disk).
     QStringList resume();
+    // Every set of the action (set ids start at 0).
+    static constexpr int kAllSets = -1;
     // Failed sets (all of the action's, or one) go back to work; a stopped action restarts.
-    void retry(const QString& actionId, const QString& programId = {}, int setNumber = 0);
+    void retry(const QString& actionId, const QString& programId = {}, int setNumber = kAllSets);
     // Stops sets that are not uploaded yet (all of the action's, or one): they become
     // failed "Interrupted" and can be retried.
-    void cancel(const QString& actionId, const QString& programId = {}, int setNumber = 0);
+    void cancel(const QString& actionId, const QString& programId = {}, int setNumber = kAllSets);
 
-    void setUploader(S3Client* uploader);
+    // `problem`: why there is none, for whoever asks for uploads (empty with an uploader).
+    void setUploader(S3Client* uploader, const QString& problem = {});
+    S3Client* uploader() const { return uploads_.client(); }
+    QString uploaderProblem() const { return uploaderProblem_; }
+    ImageSource* source() const { return source_; }
     QString root() const { return root_; }
     QList<SetRecord> sets(const QString& actionId = {}) const;  // action, program, set order
     QList<ActionInfo> actions() const;
@@ -95,9 +133,7 @@ class BatchQueue : public QObject, private SetUploads::Queue {
     void idle();
 
   private:
-    std::optional<pipeline::Error> enqueue(const QString& programId, const QString& prompt,
-                                           const QString& actionId, const QList<int>& setNumbers,
-                                           bool parallel, int imagesPerSet);
+    ActionInfo newAction(const QString& actionId) const;
     // InvalidRequest when an id cannot name a folder (path_id.h) or differs only in case
     // from an action, or a program of the action, already queued.
     std::optional<pipeline::Error> idProblem(const QString& actionId,
@@ -117,6 +153,7 @@ class BatchQueue : public QObject, private SetUploads::Queue {
     void onPassFinished(quint64 ticket, const QList<QImage>& images,
                         const QList<pipeline::ImageMetadata>& metadata);
     void onPassFailed(quint64 ticket, const pipeline::Error& error);
+    void onPassStep(quint64 ticket, int step, int total, const QImage& preview);
 
     QueueSettings settings_;
     QString root_;
@@ -126,6 +163,15 @@ class BatchQueue : public QObject, private SetUploads::Queue {
     QMap<QString, SetRecord> sets_;  // by SetRecord::key()
     std::optional<quint64> runningTicket_;
     QStringList runningMembers_;  // set keys in the running pass
+    // The running pass's steps: when it started, each step's seconds, the steps whose
+    // preview was written (into its first set's folder), and the first write that failed.
+    QElapsedTimer passClock_;
+    qint64 lastStepMs_ = 0;
+    QMap<int, double> passStepSeconds_;
+    QList<int> passPreviewSteps_;
+    int passTotalSteps_ = 0;
+    QString passPreviewError_;
+    QString uploaderProblem_;
     bool scheduled_ = false;
     bool wasIdle_ = true;
 };

@@ -12,6 +12,13 @@ QUrl R2Settings::effectiveEndpoint() const {
     return {};
 }
 
+QString R2Settings::effectivePublicBaseUrl() const {
+    QString base = publicBaseUrl.trimmed();
+    if (base.isEmpty()) base = QStringLiteral("https://%1.r2.dev").arg(bucket.trimmed());
+    while (base.endsWith(QLatin1Char('/'))) base.chop(1);
+    return base;
+}
+
 QString R2Settings::missing() const {
     QStringList missing;
     const QUrl url = effectiveEndpoint();
@@ -37,6 +44,9 @@ R2Settings R2Settings::load(const QSettings& settings) {
     r.bucket = settings.value(QStringLiteral("r2/bucket")).toString();
     r.prefix = settings.value(QStringLiteral("r2/prefix")).toString();
     r.accessKeyId = settings.value(QStringLiteral("r2/accessKeyId")).toString();
+    r.keyTemplate = settings.value(QStringLiteral("r2/keyTemplate")).toString();
+    r.publicBaseUrl = settings.value(QStringLiteral("r2/publicBaseUrl")).toString();
+    r.uploadPreviews = settings.value(QStringLiteral("r2/uploadPreviews"), false).toBool();
     return r;
 }
 
@@ -46,6 +56,9 @@ void R2Settings::save(QSettings& settings) const {
     settings.setValue(QStringLiteral("r2/bucket"), bucket.trimmed());
     settings.setValue(QStringLiteral("r2/prefix"), prefix.trimmed());
     settings.setValue(QStringLiteral("r2/accessKeyId"), accessKeyId.trimmed());
+    settings.setValue(QStringLiteral("r2/keyTemplate"), keyTemplate.trimmed());
+    settings.setValue(QStringLiteral("r2/publicBaseUrl"), publicBaseUrl.trimmed());
+    settings.setValue(QStringLiteral("r2/uploadPreviews"), uploadPreviews);
 }
 
 }  // namespace archival::adapters

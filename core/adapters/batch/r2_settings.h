@@ -18,6 +18,15 @@ struct R2Settings {
     QString bucket;
     QString prefix;  // object keys start with it ("" or "exhibit/2026")
     QString accessKeyId;
+    // Where a set's objects go (object_key_template.h: a template, or "seed" / "studio");
+    // empty: the seed's actions/<action>/sets/<set>/.
+    QString keyTemplate;
+    // The base of the public URLs written into meta.json; empty: https://<bucket>.r2.dev.
+    QString publicBaseUrl;
+    // Whether sets queued from the studio and `batch` upload a preview per step.
+    bool uploadPreviews = false;
+
+    QString effectivePublicBaseUrl() const;
 
     QUrl effectiveEndpoint() const;
     // Empty when complete, else what is missing, for a person.

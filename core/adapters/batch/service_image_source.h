@@ -15,11 +15,15 @@ class ServiceImageSource : public ImageSource {
   public:
     explicit ServiceImageSource(pipeline::GenerationService& service, QObject* parent = nullptr);
 
-    std::optional<pipeline::Error> checkProgram(const QString& programId) const override;
+    std::optional<pipeline::Error> checkProgram(const QString& programId,
+                                                const SetOverrides& overrides) const override;
     std::optional<quint64> fixedSeed(const QString& programId) const override;
     int maxBatch(const QString& programId, int wanted) const override;
+    bool sizePerSet(const QString& programId) const override;
     quint64 start(const ImageBatchRequest& request) override;
     void cancel(quint64 ticket) override;
+    pipeline::MemoryStats memoryStats() const override;
+    quint64 clearUnusedModels() override;
 
   private:
     pipeline::GenerationService& service_;

@@ -64,9 +64,10 @@ void SetUploads::uploadNext(const QString& key) {
         queue_->schedule();
         return;
     }
-    const QString objectKey = r->objectPrefix + QLatin1Char('/') + next;
-    const QString contentType = next.endsWith(QLatin1String(".png"))
-                                    ? QStringLiteral("image/png")
+    const QString objectKey = r->objectKey(next);
+    const QString contentType = next.endsWith(QLatin1String(".png")) ? QStringLiteral("image/png")
+                                : next.endsWith(QLatin1String(".jpg"))
+                                    ? QStringLiteral("image/jpeg")
                                     : QStringLiteral("application/json");
     auto* progressConnection = new QMetaObject::Connection;
     *progressConnection = connect(client_, &S3Client::uploadProgress, this,

@@ -1,9 +1,10 @@
 #pragma once
 // The upload side of the batch queue: generated sets go to the bucket file by file, in
-// SetRecord::files() order (metadata.json last), at most `maxSets` sets at once. Each stored
-// file is saved in the set's record before the next one starts, so a restart carries on where
-// the bucket stands; the S3 client settles a 412 (an object already stored with the same bytes
-// counts as stored) and retries. A refused upload (credentials, bucket) stops the action.
+// SetRecord::files() order (previews, images, the metadata file last), at most `maxSets` sets at
+// once. Each stored file is saved in the set's record before the next one starts, so a restart
+// carries on where the bucket stands; the S3 client settles a 412 (an object already stored with
+// the same bytes counts as stored) and retries. A refused upload (credentials, bucket) stops the
+// action.
 
 #include <QMap>
 #include <QObject>

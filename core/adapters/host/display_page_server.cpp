@@ -10,6 +10,7 @@
 #include "adapters/host/batch_http_api.h"
 #include "adapters/host/exhibition_host.h"
 #include "adapters/host/host_protocol.h"
+#include "adapters/host/seed_batch_api.h"
 
 namespace archival::adapters::host {
 
@@ -65,6 +66,12 @@ DisplayPageServer::DisplayPageServer(ExhibitionHost* host)
             [this](const QString& line) { host_->log(line); });
         batchApi_->addRoutes(server_.get());
     }
+    // The reference service's endpoints; without a queue they say what to configure.
+    seedApi_ = std::make_unique<SeedBatchApi>(
+        host_->batchQueue(),
+        [this](const QHttpServerRequest& request) { return host_->authorizeHttp(request); },
+        [this](const QString& line) { host_->log(line); });
+    seedApi_->addRoutes(server_.get());
     server_->setMissingHandler(
         [](const QHttpServerRequest& request, QHttpServerResponder&& responder) {
             jsonError(QStringLiteral("not_found"),

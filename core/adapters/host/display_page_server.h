@@ -27,6 +27,7 @@ class DisplayPageServer {
   private:
     ExhibitionHost* host_;
     std::unique_ptr<class BatchHttpApi> batchApi_;
+    std::unique_ptr<class SeedBatchApi> seedApi_;
     std::unique_ptr<QHttpServer> server_;
     quint16 port_ = 0;
     QString error_;

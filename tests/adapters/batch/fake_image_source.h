@@ -1,7 +1,8 @@
 #pragma once
 // A deterministic image source for the queue tests: the pixels are a function of (seed,
 // index in the pass), so a pass generated again gives the same images, like the real
-// service. Passes end on the event loop after `delayMs`.
+// service. Passes end on the event loop after `delayMs`, after `steps` progress signals with
+// a preview each. P3's size depends on the set id, as the seed's P3 does.
 
 #include <QColor>
 #include <QHash>
@@ -18,10 +19,13 @@ class FakeImageSource : public archival::adapters::ImageSource {
 
     int maxBatchImages = 4;
     int delayMs = 0;
-    QString failWith;  // an error code name: the next passes fail with it
+    int steps = 0;
+    int cachedModels = 2;  // what memoryStats() reports, until clearUnusedModels()
+    QString failWith;      // an error code name: the next passes fail with it
     QList<archival::adapters::ImageBatchRequest> requests;  // every pass asked for
 
-    std::optional<archival::pipeline::Error> checkProgram(const QString& id) const override {
+    std::optional<archival::pipeline::Error> checkProgram(
+        const QString& id, const archival::adapters::SetOverrides&) const override {
         if (id == QLatin1String("P0") || id == QLatin1String("P3")) return std::nullopt;
         return archival::pipeline::Error{archival::pipeline::ErrorCode::InvalidRequest,
                                          QStringLiteral("unknown program '%1'").arg(id)};
@@ -29,6 +33,29 @@ class FakeImageSource : public archival::adapters::ImageSource {
     std::optional<quint64> fixedSeed(const QString&) const override { return std::nullopt; }
     int maxBatch(const QString&, int wanted) const override {
         return std::max(1, std::min(wanted, maxBatchImages));
+    }
+    bool sizePerSet(const QString& id) const override { return id == QLatin1String("P3"); }
+    archival::pipeline::MemoryStats memoryStats() const override {
+        archival::pipeline::MemoryStats stats;
+        stats.rssBytes = 1000;
+        stats.peakRssBytes = 2000;
+        for (int i = 0; i < cachedModels; ++i) {
+            archival::pipeline::CachedPipelineInfo info;
+            info.modelId = QStringLiteral("model-%1").arg(i);
+            info.bytes = 100;
+            stats.cached << info;
+        }
+        return stats;
+    }
+    quint64 clearUnusedModels() override {
+        const quint64 freed = quint64(cachedModels) * 100;
+        cachedModels = 0;
+        return freed;
+    }
+    static QImage previewFor(int step) {
+        QImage image(8, 4, QImage::Format_RGB888);
+        image.fill(QColor::fromRgb(step * 20 % 256, 90, 200));
+        return image;
     }
 
     static QImage imageFor(quint64 seed, int index) {
@@ -42,6 +69,10 @@ class FakeImageSource : public archival::adapters::ImageSource {
         requests << request;
         const quint64 ticket = ++last_;
         live_.insert(ticket, true);
+        for (int step = 1; step <= steps; ++step)
+            QTimer::singleShot(delayMs * step / (steps + 1), this, [this, ticket, step] {
+                if (live_.contains(ticket)) Q_EMIT progress(ticket, step, steps, previewFor(step));
+            });
         QTimer::singleShot(delayMs, this, [this, ticket, request] {
             if (!live_.take(ticket)) return;
             if (!failWith.isEmpty()) {
@@ -57,8 +88,11 @@ class FakeImageSource : public archival::adapters::ImageSource {
                 images << imageFor(request.seed, i);
                 archival::pipeline::ImageMetadata m;
                 m.programId = request.programId;
-                m.promptTyped = m.promptSent = request.prompt;
+                m.promptTyped = request.prompt;
+                m.promptSent = request.overrides.prompt.value_or(request.prompt);
                 m.seed = request.seed;
+                m.steps = request.overrides.steps.value_or(steps);
+                m.guidance = request.overrides.guidance.value_or(7.5);
                 m.width = 16;
                 m.height = 8;
                 m.indexInBatch = i;

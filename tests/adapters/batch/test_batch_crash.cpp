@@ -5,6 +5,7 @@
 // each, with the bytes of the local files.
 #include <QCryptographicHash>
 #include <QDirIterator>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -93,8 +94,10 @@ class TestBatchCrash : public QObject {
     }
 
     void killedAtSeveralPointsLosesNothingAndDuplicatesNothing() {
-        const QStringList start{"--program",   "T15",   "--prompt", "ai conference",
-                                "--action-id", kAction, "--sets",   QString::number(kSets)};
+        // With every step's preview: they are written before any upload, like the images.
+        const QStringList start{"--program",        "T15",   "--prompt", "ai conference",
+                                "--action-id",      kAction, "--sets",   QString::number(kSets),
+                                "--upload-previews"};
         const QStringList resume{"--resume"};
         auto count = [](const QStringList& s, const char* state) {
             return int(s.count(QString::fromLatin1(state)));
@@ -133,13 +136,31 @@ class TestBatchCrash : public QObject {
         QVERIFY2(last.exitCode() == 0, output.constData());
         QCOMPARE(states(), QStringList(kSets, "uploaded"));
 
-        // The bucket: exactly the sets' files, once each, bytes equal to the local files.
+        // The bucket: exactly the sets' files (the reference's layout, set ids from 0), once
+        // each, bytes equal to the local files.
         const QJsonObject stored = peer_.list(kBucket);
-        QCOMPARE(stored.size(), kSets * 2);
-        for (int n = 1; n <= kSets; ++n) {
+        int expected = 0;
+        for (int n = 0; n < kSets; ++n) {
             const QString set = QStringLiteral("set_%1").arg(n, 3, 10, QLatin1Char('0'));
-            for (const QString file : {"1.png", "metadata.json"}) {
-                const QString key = "exhibit/" + kAction + "/T15/" + set + "/" + file;
+            const QJsonObject record =
+                QJsonDocument::fromJson(
+                    fileBytes(queue_ + "/" + kAction + "/T15/" + set + "/record.json"))
+                    .object();
+            // A preview for every step the pass ran, from 1.
+            QStringList files;
+            const QJsonArray steps = record["preview_steps"].toArray();
+            QVERIFY(record["total_steps"].toInt() > 0);
+            QCOMPARE(steps.size(), record["total_steps"].toInt());
+            for (int i = 0; i < steps.size(); ++i) {
+                QCOMPARE(steps[i].toInt(), i + 1);
+                files << QStringLiteral("%1.jpg").arg(i + 1);
+            }
+            files << "final.png"
+                  << "meta.json";
+            expected += int(files.size());
+            for (const QString& file : files) {
+                const QString key =
+                    "exhibit/actions/" + kAction + "/sets/" + QString::number(n) + "/" + file;
                 QVERIFY2(stored.contains(key), qPrintable(key));
                 const QByteArray local =
                     fileBytes(queue_ + "/" + kAction + "/T15/" + set + "/" + file);
@@ -150,14 +171,13 @@ class TestBatchCrash : public QObject {
             // The uploaded metadata names the seed the record kept through the kills.
             const QJsonObject meta =
                 QJsonDocument::fromJson(
-                    fileBytes(queue_ + "/" + kAction + "/T15/" + set + "/metadata.json"))
+                    fileBytes(queue_ + "/" + kAction + "/T15/" + set + "/meta.json"))
                     .object();
-            const QJsonObject record =
-                QJsonDocument::fromJson(
-                    fileBytes(queue_ + "/" + kAction + "/T15/" + set + "/record.json"))
-                    .object();
-            QCOMPARE(meta["seed"].toString(), record["seed"].toString());
+            QCOMPARE(meta["archival_studio"].toObject()["seed"].toString(),
+                     record["seed"].toString());
+            QCOMPARE(meta["preview_urls"].toArray().size(), steps.size());
         }
+        QCOMPARE(stored.size(), expected);
     }
 
     // A wrong secret: the run exits non-zero with the store's reason and keeps the sets;
@@ -175,7 +195,7 @@ class TestBatchCrash : public QObject {
         QCOMPARE(denied.exitCode(), 8);
         QVERIFY2(out.contains("SignatureDoesNotMatch"), out.constData());
         QVERIFY2(out.contains("re-enter the secret"), out.constData());
-        QVERIFY(peer_.list(kBucket, "exhibit/denied/").isEmpty());
+        QVERIFY(peer_.list(kBucket, "exhibit/actions/denied/").isEmpty());
 
         QProcess retry;
         configure(retry, {"--retry"}, {}, {}, queue);
@@ -183,7 +203,7 @@ class TestBatchCrash : public QObject {
         QVERIFY(retry.waitForFinished(120000));
         const QByteArray retried = retry.readAll();
         QVERIFY2(retry.exitCode() == 0, retried.constData());
-        QCOMPARE(peer_.list(kBucket, "exhibit/denied/").size(), 4);
+        QCOMPARE(peer_.list(kBucket, "exhibit/actions/denied/").size(), 4);
     }
 
     // `--action-id X` answers for X alone: an earlier action in the same queue whose sets
@@ -210,7 +230,7 @@ class TestBatchCrash : public QObject {
                                 "later", "--sets", "1"});
         QVERIFY2(later.first == 0, qPrintable(later.second));
         QVERIFY2(later.second.contains("earlier"), qPrintable(later.second));  // reported
-        QCOMPARE(peer_.list(kBucket, "exhibit/later/").size(), 2);
+        QCOMPARE(peer_.list(kBucket, "exhibit/actions/later/").size(), 2);
 
         // Without an action id the run answers for the whole queue, the failed set included.
         const auto whole = run({"--resume"});
@@ -227,7 +247,7 @@ class TestBatchCrash : public QObject {
                   {}, {}, queue);
         p.start();
         QVERIFY(p.waitForStarted(10000));
-        const QString record = queue + "/interrupted/T15/set_001/record.json";
+        const QString record = queue + "/interrupted/T15/set_000/record.json";
         while (p.state() == QProcess::Running &&
                QJsonDocument::fromJson(fileBytes(record)).object()["state"].toString() !=
                    "generating")
@@ -236,14 +256,14 @@ class TestBatchCrash : public QObject {
         ::kill(pid_t(p.processId()), SIGINT);
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitCode(), 130);
-        QVERIFY(!fileBytes(queue + "/interrupted/T15/set_001/record.json").contains("\"failed\""));
+        QVERIFY(!fileBytes(queue + "/interrupted/T15/set_000/record.json").contains("\"failed\""));
 
         QProcess resumed;
         configure(resumed, {"--resume"}, {}, {}, queue);
         resumed.start();
         QVERIFY(resumed.waitForFinished(120000));
         QVERIFY2(resumed.exitCode() == 0, resumed.readAll().constData());
-        QCOMPARE(peer_.list(kBucket, "exhibit/interrupted/").size(), 4);
+        QCOMPARE(peer_.list(kBucket, "exhibit/actions/interrupted/").size(), 4);
     }
 };
 

@@ -3,7 +3,10 @@
 // loopback S3 server (a wrong secret shows the server's reason). The buttons are clicked as
 // a curator clicks them, so a button that is not wired fails the test.
 #include <QApplication>
+#include <QCheckBox>
+#include <QLineEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QTemporaryDir>
 #include <QTreeWidget>
 #include <QtTest>
@@ -43,7 +46,7 @@ class TestBatchPanel : public QObject {
         QTreeWidgetItem* action = tree->topLevelItem(0);
         QCOMPARE(action->text(0), QStringLiteral("act"));
         QCOMPARE(action->childCount(), 3);
-        QCOMPARE(action->child(2)->text(0), QStringLiteral("P0 set_003"));
+        QCOMPARE(action->child(2)->text(0), QStringLiteral("P0 set_002"));
         QCOMPARE(action->child(0)->text(1), QStringLiteral("generated"));
         QVERIFY(!action->child(0)->icon(0).isNull());
         QCOMPARE(action->text(1), QStringLiteral("0/3 uploaded"));
@@ -93,6 +96,36 @@ class TestBatchPanel : public QObject {
         QTRY_VERIFY(test->isEnabled());
         QTest::mouseClick(test, Qt::LeftButton);
         QVERIFY(panel.connectionStatus().startsWith("Missing"));
+    }
+
+    // The layout settings: a key template is checked before anything is saved; a usable one,
+    // the public URL and "upload previews" are saved with the rest.
+    void layoutSettingsAreCheckedAndSaved() {
+        QTemporaryDir dir;
+        FakeImageSource source;
+        BatchQueue queue({dir.path(), {}, {}, 4}, &source, nullptr);
+        BatchPanel panel(&queue);
+        QSignalSpy saved(&panel, &BatchPanel::settingsSaved);
+        auto* keyTemplate = panel.findChild<QLineEdit*>("r2KeyTemplate");
+        auto* publicUrl = panel.findChild<QLineEdit*>("r2PublicUrl");
+        auto* previews = panel.findChild<QCheckBox*>("r2UploadPreviews");
+        auto* save = panel.findChild<QPushButton*>("saveR2Button");
+        QVERIFY(keyTemplate && publicUrl && previews && save);
+        keyTemplate->setText("{prefix}/{action}/{nope}");
+        QTest::mouseClick(save, Qt::LeftButton);
+        QCOMPARE(saved.count(), 0);
+        QVERIFY2(panel.connectionStatus().startsWith("Not saved"),
+                 qPrintable(panel.connectionStatus()));
+
+        keyTemplate->setText("studio");
+        publicUrl->setText("https://media.example.org");
+        previews->setChecked(true);
+        QTest::mouseClick(save, Qt::LeftButton);
+        QCOMPARE(saved.count(), 1);
+        const R2Settings stored = R2Settings::load(QSettings());
+        QCOMPARE(stored.keyTemplate, QStringLiteral("studio"));
+        QCOMPARE(stored.publicBaseUrl, QStringLiteral("https://media.example.org"));
+        QVERIFY(stored.uploadPreviews);
     }
 };
 

@@ -33,7 +33,7 @@ def run(args, c):
         c.check(status == 201 and body["action_id"] == "act-1" and len(body["sets"]) == 2,
                 "POST queues the sets: %s %s" % (status, body))
         ids = [s["id"] for s in body.get("sets", [])]
-        c.check(all(s["keys"] and s["keys"][0].startswith("act-1/T3/set_") for s in body.get("sets", [])),
+        c.check(all(s["keys"] and s["keys"][0].startswith("actions/act-1/sets/") for s in body.get("sets", [])),
                 "each set names its object keys")
         deadline, states = time.time() + 180, []
         while time.time() < deadline:

@@ -1,0 +1,481 @@
+#include "adapters/host/seed_batch_api.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QHttpServer>
+#include <QHttpServerRequest>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <cmath>
+#include <limits>
+
+#include "adapters/batch/image_source.h"
+#include "adapters/batch/path_id.h"
+#include "adapters/batch/typed_json.h"
+#include "adapters/host/outgoing_text.h"
+
+namespace archival::adapters::host {
+
+namespace {
+
+using Status = QHttpServerResponse::StatusCode;
+constexpr int kMaxSets = 1000;
+constexpr int kDefaultSets = 5;  // the reference's num_sets default
+
+// The reference's number types: a duration of 2 s is 2.0 (typed_json.h).
+QHttpServerResponse jsonResponse(const QJsonObject& body, Status status = Status::Ok) {
+    return QHttpServerResponse("application/json", typedJson(body, seedFloatKeys(), false), status);
+}
+
+QString utcNow() {
+    return QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ssZ"));
+}
+
+// A request's fields with the reference's types. An absent field and JSON null are the same
+// (Python callers send None); a field of the wrong type names itself in the error.
+class RequestFields {
+  public:
+    explicit RequestFields(const QJsonObject& json) : json_(json) {}
+
+    QString field;    // the first bad field
+    QString problem;  // what it must be
+
+    bool ok() const { return problem.isEmpty(); }
+
+    std::optional<QString> text(const QString& name, bool required) {
+        const QJsonValue v = json_.value(name);
+        if (absent(v)) {
+            if (required) fail(name, QStringLiteral("a string"));
+            return std::nullopt;
+        }
+        if (!v.isString()) return fail(name, QStringLiteral("a string")), std::nullopt;
+        return v.toString();
+    }
+    std::optional<qint64> integer(const QString& name, qint64 lo, qint64 hi, bool required) {
+        const QJsonValue v = json_.value(name);
+        const QString expected = QStringLiteral("a whole number from %1 to %2").arg(lo).arg(hi);
+        if (absent(v)) {
+            if (required) fail(name, expected);
+            return std::nullopt;
+        }
+        const double d = v.toDouble(std::nan(""));
+        if (!v.isDouble() || std::floor(d) != d || d < double(lo) || d > double(hi))
+            return fail(name, expected), std::nullopt;
+        return qint64(d);
+    }
+    // (lo, hi] when `openLow`, else [lo, hi].
+    std::optional<double> number(const QString& name, double lo, double hi, bool openLow) {
+        const QJsonValue v = json_.value(name);
+        if (absent(v)) return std::nullopt;
+        const double d = v.toDouble(std::nan(""));
+        if (!v.isDouble() || !std::isfinite(d) || d > hi || d < lo || (openLow && d == lo))
+            return fail(name, QStringLiteral("a number %1%2 to %3")
+                                  .arg(openLow ? QStringLiteral("above ") : QStringLiteral("from "))
+                                  .arg(lo)
+                                  .arg(hi)),
+                   std::nullopt;
+        return d;
+    }
+    bool boolean(const QString& name, bool fallback) {
+        const QJsonValue v = json_.value(name);
+        if (absent(v)) return fallback;
+        if (!v.isBool()) fail(name, QStringLiteral("true or false"));
+        return v.toBool(fallback);
+    }
+    void fail(const QString& name, const QString& expected) {
+        if (!ok()) return;
+        field = name;
+        problem = QStringLiteral("field '%1' must be %2").arg(name, expected);
+    }
+
+  private:
+    static bool absent(const QJsonValue& v) { return v.isUndefined() || v.isNull(); }
+    const QJsonObject& json_;
+};
+
+// What a generate request asks for.
+struct GenerateRequest {
+    SetRequest sets;
+    QList<int> setIds;
+    bool parallel = true;
+    bool uploadToR2 = true;
+};
+
+std::optional<GenerateRequest> parseGenerate(const QJsonObject& json, bool multiple,
+                                             RequestFields* f) {
+    GenerateRequest g;
+    g.sets.actionId = f->text(QStringLiteral("action_id"), true).value_or(QString());
+    if (f->ok())
+        if (const QString why = pathIdProblem(g.sets.actionId); !why.isEmpty())
+            f->field = QStringLiteral("action_id"),
+            f->problem = QStringLiteral("field 'action_id' %1").arg(why);
+    if (multiple) {
+        const int n =
+            int(f->integer(QStringLiteral("num_sets"), 1, kMaxSets, false).value_or(kDefaultSets));
+        for (int i = 0; i < n; ++i) g.setIds << i;  // the reference's set ids: 0 .. n-1
+        g.parallel = f->boolean(QStringLiteral("parallel"), true);
+    } else {
+        g.setIds << int(f->integer(QStringLiteral("set_id"), 0, 999999, true).value_or(0));
+    }
+    g.sets.programId = f->text(QStringLiteral("program"), true).value_or(QString());
+    if (f->ok() && g.sets.programId.isEmpty())
+        f->fail(QStringLiteral("program"), QStringLiteral("a program id"));
+    g.sets.prompt = f->text(QStringLiteral("prompt"), true).value_or(QString());
+    // The reference treats an empty override as none.
+    if (auto o = f->text(QStringLiteral("override_prompt"), false); o && !o->isEmpty())
+        g.sets.overrides.prompt = *o;
+    if (f->ok() && g.sets.prompt.trimmed().isEmpty() && !g.sets.overrides.prompt)
+        f->fail(QStringLiteral("prompt"), QStringLiteral("a non-empty string"));
+    SetOverrides& o = g.sets.overrides;
+    o.guidance = f->number(QStringLiteral("guidance_scale"), 0, 50, false);
+    if (auto steps = f->integer(QStringLiteral("num_inference_steps"), 1, 500, false))
+        o.steps = int(*steps);
+    o.strength = f->number(QStringLiteral("strength"), 0, 1, true);
+    if (auto w = f->integer(QStringLiteral("width"), 64, 4096, false)) o.width = int(*w);
+    if (auto h = f->integer(QStringLiteral("height"), 64, 4096, false)) o.height = int(*h);
+    g.uploadToR2 = f->boolean(QStringLiteral("upload_to_r2"), true);
+    g.sets.uploadPreviews = f->boolean(QStringLiteral("upload_previews"), true);
+    if (!f->ok()) return std::nullopt;
+    return g;
+}
+
+bool sameRequest(const SetRecord& r, const SetRequest& s) {
+    return r.programId == s.programId && r.prompt == s.prompt && r.overrides == s.overrides &&
+           r.uploadPreviews == s.uploadPreviews && r.imageCount == s.imagesPerSet;
+}
+
+}  // namespace
+
+struct SeedBatchApi::Waiting {
+    Answer answer;
+    std::function<bool()> connected;  // false once the caller has gone
+    bool multiple = false;
+    SetRequest request;
+    QList<int> setIds;
+    QStringList objectPrefixes;  // one per set id
+    QElapsedTimer clock;
+};
+
+SeedBatchApi::SeedBatchApi(BatchQueue* queue, Authorizer authorize, Logger log, QObject* parent)
+    : QObject(parent), queue_(queue), authorize_(std::move(authorize)), log_(std::move(log)) {
+    if (!queue_) return;
+    connect(queue_, &BatchQueue::setChanged, this, [this] { settle(); });
+    connect(queue_, &BatchQueue::actionStopped, this, [this] { settle(); });
+}
+
+SeedBatchApi::~SeedBatchApi() = default;
+
+QString SeedBatchApi::forClient(const QString& message) const {
+    return withoutLocalPaths(message, queue_ ? QStringList{queue_->root()} : QStringList{});
+}
+
+void SeedBatchApi::addRoutes(QHttpServer* server) {
+    using Method = QHttpServerRequest::Method;
+    auto unauthorized = [] {
+        return QJsonObject{{"status", "error"},
+                           {"success", false},
+                           {"error_code", "unauthorized"},
+                           {"error",
+                            "this host needs its access token: 'Authorization: Bearer <token>' "
+                            "or ?token=<token>"}};
+    };
+    for (const bool multiple : {false, true}) {
+        const QString path = multiple ? QStringLiteral("/generate_multiple_sets")
+                                      : QStringLiteral("/generate_single_set");
+        server->route(path, Method::Post,
+                      [this, multiple, unauthorized](const QHttpServerRequest& request,
+                                                     QHttpServerResponder&& responder) {
+                          // Kept until the sets are done. Qt 6.4's responder holds a plain
+                          // socket pointer, so the socket is watched and a caller that left
+                          // gets nothing written.
+                          auto held = std::make_shared<QHttpServerResponder>(std::move(responder));
+                          const QPointer<QTcpSocket> socket = held->socket();
+                          Answer answer = [held, socket](Status status, const QJsonObject& body) {
+                              if (!socket || socket->state() != QAbstractSocket::ConnectedState)
+                                  return;
+                              jsonResponse(body, status).write(std::move(*held));
+                          };
+                          if (!authorize_(request)) {
+                              answer(Status::Unauthorized, unauthorized());
+                              return;
+                          }
+                          generate(request.body(), multiple, std::move(answer), [socket] {
+                              return socket && socket->state() == QAbstractSocket::ConnectedState;
+                          });
+                      });
+    }
+    server->route(QStringLiteral("/health"), Method::Get,
+                  [this, unauthorized](const QHttpServerRequest& request) {
+                      if (!authorize_(request))
+                          return jsonResponse(unauthorized(), Status::Unauthorized);
+                      return jsonResponse(health());
+                  });
+    server->route(QStringLiteral("/memory_stats"), Method::Get,
+                  [this, unauthorized](const QHttpServerRequest& request) {
+                      if (!authorize_(request))
+                          return jsonResponse(unauthorized(), Status::Unauthorized);
+                      return memoryStats();
+                  });
+    server->route(QStringLiteral("/clear_cache"), Method::Post,
+                  [this, unauthorized](const QHttpServerRequest& request) {
+                      if (!authorize_(request))
+                          return jsonResponse(unauthorized(), Status::Unauthorized);
+                      return clearCache();
+                  });
+}
+
+void SeedBatchApi::generate(const QByteArray& body, bool multiple, Answer answer,
+                            std::function<bool()> connected) {
+    const QJsonDocument doc = QJsonDocument::fromJson(body);
+    const QJsonObject json = doc.object();
+    // A refused request: the answer's shape with success false, the error and its code.
+    auto refuse = [&](Status status, const QString& code, const QString& message,
+                      const QString& field = {}) {
+        QJsonObject o{{"success", false},
+                      {"action_id", json.value("action_id").toString()},
+                      {"program", json.value("program").toString()},
+                      {"total_duration", 0.0},
+                      {"error", message},
+                      {"error_code", code}};
+        if (!field.isEmpty()) o.insert("field", field);
+        if (multiple) {
+            o.insert("total_sets", 0);
+            o.insert("successful_sets", 0);
+            o.insert("sets", QJsonArray());
+        } else {
+            o.insert("set_id",
+                     json.value("set_id").isDouble() ? json.value("set_id").toInt() : QJsonValue());
+            o.insert("preview_urls", QJsonArray());
+            o.insert("final_url", QJsonValue());
+            o.insert("metadata_url", QJsonValue());
+        }
+        answer(status, o);
+    };
+    if (!doc.isObject())
+        return refuse(Status::BadRequest, QStringLiteral("invalid_json"),
+                      QStringLiteral("the body must be a JSON object"));
+    RequestFields fields(json);
+    const auto parsed = parseGenerate(json, multiple, &fields);
+    if (!parsed)
+        return refuse(Status::BadRequest, QStringLiteral("invalid_field"), fields.problem,
+                      fields.field);
+    if (!parsed->uploadToR2)
+        return refuse(Status::UnprocessableEntity, QStringLiteral("invalid_field"),
+                      QStringLiteral("upload_to_r2 false is not served: this host keeps every "
+                                     "set in its durable queue and answers with the uploaded "
+                                     "objects' URLs; leave upload_to_r2 out or true"),
+                      QStringLiteral("upload_to_r2"));
+    if (!queue_ || !queue_->uploader()) {
+        const QString why =
+            !queue_ ? QStringLiteral("this host has no batch destination")
+                    : QStringLiteral("this host cannot upload (%1)").arg(queue_->uploaderProblem());
+        return refuse(
+            Status::ServiceUnavailable, QStringLiteral("no_destination"),
+            forClient(why + QStringLiteral(": start serve with --endpoint URL (or --account-id "
+                                           "ID), --bucket NAME and --access-key-id ID, and "
+                                           "the secret in the keychain or "
+                                           "ARCHIVAL_R2_SECRET")));
+    }
+
+    auto w = std::make_unique<Waiting>();
+    w->multiple = multiple;
+    w->request = parsed->sets;
+    w->setIds = parsed->setIds;
+    w->clock.start();
+    const QString& actionId = w->request.actionId;
+    const QString& programId = w->request.programId;
+
+    // Sets already queued under these objects (the same request sent again, after a restart
+    // say) are waited for; anything else there is refused, as their objects are written once.
+    QList<int> toQueue;
+    QList<int> toRetry;
+    for (int id : w->setIds) {
+        const QString prefix = queue_->objectPrefixFor(actionId, programId, id);
+        w->objectPrefixes << prefix;
+        const auto existing = queue_->setAt(prefix);
+        if (!existing) {
+            toQueue << id;
+            continue;
+        }
+        if (!sameRequest(*existing, w->request))
+            return refuse(Status::Conflict, QStringLiteral("set_exists"),
+                          QStringLiteral("set %1 of action %2 already holds another request "
+                                         "(program %3, prompt \"%4\"); its objects are written "
+                                         "once: use another action id or set id")
+                              .arg(id)
+                              .arg(actionId, existing->programId, existing->prompt.left(80)));
+        const auto action = queue_->action(actionId);
+        if (existing->state == SetState::Failed || (action && !action->stopCode.isEmpty()))
+            toRetry << existing->setNumber;
+    }
+    if (!toQueue.isEmpty())
+        if (const auto failure = queue_->generateSets(w->request, toQueue, parsed->parallel)) {
+            const bool client = failure->code == pipeline::ErrorCode::InvalidRequest;
+            if (!client && log_)
+                log_(QStringLiteral("batch action %1 refused: %2")
+                         .arg(actionId, failure->toString()));
+            return refuse(client ? Status::UnprocessableEntity : Status::InternalServerError,
+                          failure->codeName(), forClient(failure->message));
+        }
+    for (int id : toRetry) queue_->retry(actionId, programId, id);
+    if (log_)
+        log_(QStringLiteral("batch request: action %1, %2 set(s) of %3 (%4 queued now)")
+                 .arg(actionId)
+                 .arg(w->setIds.size())
+                 .arg(programId)
+                 .arg(toQueue.size()));
+    w->answer = std::move(answer);  // kept until now: every refusal above answers with it
+    w->connected = std::move(connected);
+    waiting_.push_back(std::move(w));
+    settle();  // sets already uploaded answer at once
+}
+
+bool SeedBatchApi::finished(const Waiting& w) const {
+    const auto action = queue_->action(w.request.actionId);
+    if (action && !action->stopCode.isEmpty()) return true;
+    for (const QString& prefix : w.objectPrefixes) {
+        const auto r = queue_->setAt(prefix);
+        if (!r || !r->isFinal()) return false;
+    }
+    return true;
+}
+
+QJsonObject SeedBatchApi::setAnswer(const Waiting& w, int index, bool single) const {
+    const auto r = queue_->setAt(w.objectPrefixes.value(index));
+    const bool ok = r && r->state == SetState::Uploaded;
+    QJsonArray previews;
+    QJsonValue error;
+    if (ok) {
+        for (int step : r->previewSteps)
+            previews.append(r->publicUrl(SetRecord::previewFile(step)));
+    } else if (r && r->state == SetState::Failed) {
+        error = forClient(QStringLiteral("%1: %2").arg(r->errorCode, r->reason));
+    } else {
+        const auto action = queue_->action(w.request.actionId);
+        error = forClient(QStringLiteral("the action stopped: %1")
+                              .arg(action ? action->stopMessage : QStringLiteral("unknown")));
+    }
+    // The single answer's duration is the request's; a set among several gives its own
+    // generation time.
+    const double seconds = single ? w.clock.elapsed() / 1000.0 : (r ? r->generationSeconds : 0.0);
+    return QJsonObject{
+        {"success", ok},
+        {"action_id", w.request.actionId},
+        {"set_id", w.setIds.value(index)},
+        {"program", w.request.programId},
+        {"total_duration", seconds},
+        {"preview_urls", previews},
+        {"final_url", ok ? QJsonValue(r->publicUrl(r->imageFiles().value(0))) : QJsonValue()},
+        {"metadata_url", ok ? QJsonValue(r->publicUrl(r->metadataFile())) : QJsonValue()},
+        {"error", error},
+    };
+}
+
+QJsonObject SeedBatchApi::answerOf(const Waiting& w) const {
+    if (!w.multiple) return setAnswer(w, 0, true);
+    QJsonArray sets;
+    int successful = 0;
+    for (int i = 0; i < w.setIds.size(); ++i) {
+        const QJsonObject set = setAnswer(w, i, false);
+        successful += set["success"].toBool() ? 1 : 0;
+        sets.append(set);
+    }
+    return QJsonObject{{"success", successful == w.setIds.size()},
+                       {"action_id", w.request.actionId},
+                       {"program", w.request.programId},
+                       {"total_sets", int(w.setIds.size())},
+                       {"successful_sets", successful},
+                       {"total_duration", w.clock.elapsed() / 1000.0},
+                       {"sets", sets}};
+}
+
+void SeedBatchApi::settle() {
+    if (!queue_) return;
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+        Waiting& w = **it;
+        if (w.connected && !w.connected()) {
+            it = waiting_.erase(it);  // the caller left; its sets carry on in the queue
+            continue;
+        }
+        if (!finished(w)) {
+            ++it;
+            continue;
+        }
+        const std::unique_ptr<Waiting> done = std::move(*it);
+        it = waiting_.erase(it);
+        done->answer(Status::Ok, answerOf(*done));
+    }
+}
+
+QJsonObject SeedBatchApi::health() const {
+    return QJsonObject{{"status", "healthy"},
+                       {"service", "archival-studio"},
+                       {"version", QCoreApplication::applicationVersion()},
+                       {"timestamp", utcNow()}};
+}
+
+QHttpServerResponse SeedBatchApi::memoryStats() const {
+    if (!queue_)
+        return jsonResponse(
+            QJsonObject{{"status", "error"},
+                        {"error_code", "no_destination"},
+                        {"error",
+                         "this host runs no batch queue (its models are the queue's): start "
+                         "serve with the R2 options or --batch-queue"},
+                        {"timestamp", utcNow()}},
+            Status::ServiceUnavailable);
+    const pipeline::MemoryStats s = queue_->source()->memoryStats();
+    quint64 weights = 0;
+    QJsonArray models;
+    for (const auto& c : s.cached) {
+        weights += c.bytes;
+        models.append(QJsonObject{{"model", c.modelId},
+                                  {"family", c.family},
+                                  {"device", c.device},
+                                  {"dtype", c.dtype},
+                                  {"bytes", qint64(c.bytes)},
+                                  {"in_use", c.inUse}});
+    }
+    // The reference's fields are CUDA's allocator counters. On the CPU the closest truths are
+    // the weights the studio holds, the process's resident memory and its peak.
+    QJsonObject stats{
+        {"allocated", qint64(s.cuda ? s.cudaAllocatedBytes : weights)},
+        {"reserved", qint64(s.cuda ? s.cudaReservedBytes : s.rssBytes)},
+        {"max_allocated", qint64(s.cuda ? s.cudaPeakBytes : s.peakRssBytes)},
+        {"cached_pipelines", int(s.cached.size())},
+        {"device", s.cuda ? "cuda" : "cpu"},
+        // An unlimited budget is the largest 64-bit number: -1 says "none" in JSON.
+        {"budget", s.budgetBytes > quint64(std::numeric_limits<qint64>::max())
+                       ? qint64(-1)
+                       : qint64(s.budgetBytes)},
+        {"models", models},
+    };
+    if (!s.cuda)
+        stats.insert("note",
+                     "cpu: allocated is the bytes of model weights the studio holds, reserved "
+                     "the process's resident memory, max_allocated its peak");
+    return jsonResponse(
+        QJsonObject{{"status", "success"}, {"memory_stats", stats}, {"timestamp", utcNow()}});
+}
+
+QHttpServerResponse SeedBatchApi::clearCache() {
+    if (!queue_) return memoryStats();  // the same "no queue" answer
+    ImageSource* source = queue_->source();
+    const int before = int(source->memoryStats().cached.size());
+    const quint64 freed = source->clearUnusedModels();
+    const int after = int(source->memoryStats().cached.size());
+    if (log_)
+        log_(QStringLiteral("clear_cache: %1 pipeline(s) dropped, %2 bytes")
+                 .arg(before - after)
+                 .arg(freed));
+    return jsonResponse(QJsonObject{
+        {"status", "success"},
+        {"message", QStringLiteral("dropped %1 cached pipeline(s) not in use; %2 in use kept")
+                        .arg(before - after)
+                        .arg(after)},
+        {"cached_pipelines", after},
+        {"freed_bytes", qint64(freed)},
+        {"timestamp", utcNow()}});
+}
+
+}  // namespace archival::adapters::host

@@ -1,0 +1,83 @@
+#pragma once
+// Mode B as the reference service speaks it (SEED-COMPAT.md, "Batch over HTTP"), on the
+// host's HTTP port beside /api/v1/batch, over the same durable queue and token rules:
+//
+//   POST /generate_single_set     {action_id, set_id, program, prompt, override_prompt?,
+//                                  guidance_scale?, num_inference_steps?, strength?, width?,
+//                                  height?, upload_to_r2?, upload_previews?}
+//   POST /generate_multiple_sets  {action_id, program, prompt, num_sets?, parallel?, ...}
+//   GET  /health                  {status: "healthy", service, version, timestamp}
+//   GET  /memory_stats            {status, memory_stats {allocated, reserved, max_allocated,
+//                                  cached_pipelines, ...}, timestamp}
+//   POST /clear_cache             {status, message, cached_pipelines, freed_bytes, timestamp}
+//
+// A generate request is answered when its sets are uploaded (or failed, or their action
+// stopped). It waits without blocking anything: the route keeps the request's responder and
+// answers from the queue's signals, so previews keep flowing to screens meanwhile. The sets
+// are in the durable queue from the moment the request is accepted: a host killed
+// mid-request finishes them on restart, and the same request sent again is answered from
+// those sets (it attaches to them; a request for a set id that holds another request's sets
+// is refused, as their objects are written once).
+
+#include <QElapsedTimer>
+#include <QHttpServerResponder>
+#include <QHttpServerResponse>
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QTcpSocket>
+#include <functional>
+#include <list>
+#include <memory>
+
+#include "adapters/batch/batch_queue.h"
+
+class QHttpServer;
+class QHttpServerRequest;
+
+namespace archival::adapters::host {
+
+class SeedBatchApi : public QObject {
+    Q_OBJECT
+  public:
+    using Authorizer = std::function<bool(const QHttpServerRequest&)>;
+    using Logger = std::function<void(const QString&)>;
+
+    // `queue` may be null (a host without a batch queue): the generate endpoints then answer
+    // 503 with what to configure, and so do memory_stats and clear_cache (the queue's image
+    // source owns the models).
+    SeedBatchApi(BatchQueue* queue, Authorizer authorize, Logger log = {},
+                 QObject* parent = nullptr);
+    ~SeedBatchApi() override;
+
+    void addRoutes(QHttpServer* server);
+
+    // The handlers, callable without a server (tests of the mapping). `answer` receives the
+    // status and body once the sets are done (at once for a refused request).
+    // `connected` turns false once the caller has gone (its sets carry on in the queue).
+    using Answer = std::function<void(QHttpServerResponse::StatusCode, const QJsonObject&)>;
+    void generate(const QByteArray& body, bool multiple, Answer answer,
+                  std::function<bool()> connected = {});
+    QJsonObject health() const;
+    QHttpServerResponse memoryStats() const;
+    QHttpServerResponse clearCache();
+    int waitingRequests() const { return int(waiting_.size()); }
+
+  private:
+    struct Waiting;
+
+    void settle();
+    bool finished(const Waiting& w) const;
+    QJsonObject setAnswer(const Waiting& w, int index, bool single) const;
+    QJsonObject answerOf(const Waiting& w) const;
+    QString forClient(const QString& message) const;
+
+    QPointer<BatchQueue> queue_;
+    Authorizer authorize_;
+    Logger log_;
+    std::list<std::unique_ptr<Waiting>> waiting_;
+};
+
+}  // namespace archival::adapters::host
