@@ -23,6 +23,7 @@
 #include "engine/pipelines/reference_configs.h"
 #include "engine/preview/latent_preview.h"
 #include "engine/runtime/device.h"
+#include "host_info.h"
 
 namespace archival::bench {
 namespace {
@@ -96,6 +97,7 @@ double timed(const at::Device& d, F&& f) {
 }
 
 void header(const char* what, const Options& o, const at::Device& d, at::ScalarType dt) {
+    std::printf("host: %s\n", hostLine().c_str());
     std::printf(
         "%s, random weights, %dx%d, batch %d (x2 with CFG), %d steps, %s %s, %d CPU threads\n",
         what, o.width, o.height, o.batch, o.steps, d.str().c_str(),

@@ -369,6 +369,24 @@ Kind kindOf(const GoldenFile& g, std::vector<std::string>& cases, std::string& w
     return Kind::None;
 }
 
+// The model components a golden of this kind loads.
+std::vector<std::string> componentsOf(Kind kind, const GoldenFile& g) {
+    switch (kind) {
+        case Kind::Loop:
+            return {g.has("pooled_prompt_embeds") ? "transformer" : "unet", "vae"};
+        case Kind::UNet:
+            return {"unet"};
+        case Kind::Transformer:
+            return {"transformer"};
+        case Kind::VaeEncode:
+        case Kind::VaeDecode:
+            return {"vae"};
+        case Kind::None:
+            break;
+    }
+    return {};
+}
+
 }  // namespace
 
 VerifyOutcome runVerify(const VerifySettings& settings,
@@ -407,6 +425,16 @@ VerifyOutcome runVerify(const VerifySettings& settings,
             if (modelText.find(": ") == std::string::npos && !fs::exists(model)) {
                 out.notRun.push_back(name + ": its model " + modelText +
                                      " is not in this fixture folder");
+                continue;
+            }
+            if (settings.listOnly) {
+                auto need = [&](const std::string& p) {
+                    if (std::find(out.needed.begin(), out.needed.end(), p) == out.needed.end())
+                        out.needed.push_back(p);
+                };
+                need("golden/" + name);
+                for (const std::string& component : componentsOf(kind, g))
+                    need(fs::relative(runner.folder(g, component), settings.fixtures).string());
                 continue;
             }
             switch (kind) {

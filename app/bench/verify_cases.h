@@ -19,6 +19,8 @@ struct VerifySettings {
     at::ScalarType dtype = at::kFloat;
     // Golden file names (without folder) containing this text; empty: every golden.
     std::string only;
+    // Run nothing: list the files and folders the run would read (VerifyOutcome::needed).
+    bool listOnly = false;
 };
 
 enum class Verdict { Pass, Fail, NoBound, Error };
@@ -39,6 +41,9 @@ struct VerifyOutcome {
     // Golden files in golden/ that verify has no runner for (scheduler traces, text encoder
     // goldens, intermediates, ...), each with the reason: listed, never skipped silently.
     std::vector<std::string> notRun;
+    // With listOnly: every golden file and model folder the run reads, relative to the
+    // fixtures, each once (to copy a fixture subset to another machine).
+    std::vector<std::string> needed;
 };
 
 // Runs every golden. `onRow` sees each row as it is made (progress on a slow device).

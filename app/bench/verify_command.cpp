@@ -1,6 +1,6 @@
 // `archival-bench verify --fixtures DIR [--device cpu|cuda|cuda:N] [--dtype fp32|fp16|bf16]
-// [--only TEXT] [--threads N]`: the fixtures' component and loop goldens through the engine,
-// without Qt, so that the first run on a GPU machine says at once what is right and what is
+// [--only TEXT] [--threads N] [--list]`: the fixtures' component and loop goldens through the
+// engine, without Qt, so that the first run on a GPU machine says at once what is right and what is
 // not. One line per compared tensor; exit status 1 when any golden fails or cannot run.
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
@@ -29,7 +29,7 @@ namespace {
 
 constexpr const char* kUsage =
     "archival-bench verify --fixtures DIR [--device cpu|cuda|cuda:N] [--dtype fp32|fp16|bf16]\n"
-    "                      [--only TEXT] [--threads N] [--peer-errors FILE]";
+    "                      [--only TEXT] [--threads N] [--peer-errors FILE] [--list]";
 
 void printRow(const VerifyRow& r) {
     std::printf("%-44s %-30s %10.3g %10.3g  %-28s %-8s %s\n", r.golden.c_str(), r.tensor.c_str(),
@@ -58,6 +58,8 @@ int runVerifyCommand(const std::vector<std::string>& args) {
             s.only = args[++i];
         else if (a == "--threads" && hasValue)
             threads = std::stoi(args[++i]);
+        else if (a == "--list")
+            s.listOnly = true;
         else if (a == "--peer-errors" && hasValue)
             s.peerErrors = args[++i];
         else {
@@ -81,9 +83,13 @@ int runVerifyCommand(const std::vector<std::string>& args) {
     at::globalContext().setAllowTF32CuBLAS(false);
     at::globalContext().setAllowTF32CuDNN(false);
 
+    if (s.listOnly) {
+        // What a run reads, relative to the fixtures: a fixture subset for another machine.
+        for (const auto& p : runVerify(s, nullptr).needed) std::printf("%s\n", p.c_str());
+        return 0;
+    }
     std::printf("archival-bench verify: %s, %s on %s, libtorch %s\n", s.fixtures.c_str(),
-                engine::scalarTypeName(s.dtype).c_str(), s.device.str().c_str(),
-                TORCH_VERSION);
+                engine::scalarTypeName(s.dtype).c_str(), s.device.str().c_str(), TORCH_VERSION);
     std::printf("host: %s\n", hostLine().c_str());
     std::printf("%-44s %-30s %10s %10s  %-28s %-8s %s\n", "golden", "tensor", "max|diff|",
                 "mean|diff|", "bound", "verdict", "note");
