@@ -18,7 +18,9 @@
 #
 # Environment: PYTHON (default python3: the interpreter that holds torch), ARCHIVAL_FIXTURES
 # (default .gpu-check/fixtures when prepared, else ../shared/fixtures), GPU_CHECK_BUILD
-# (default build-engine).
+# (default build-engine), GPU_CHECK_CMAKE_ARGS (more configure arguments),
+# GPU_CHECK_BUILD_TIMEOUT (seconds, default 360: the engine builds in 1-2 minutes on 16 cores;
+# on 2 busy cores a first build takes far longer).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -88,20 +90,24 @@ CPU_NAME=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 # --- build: engine only, against this machine's torch ----------------------------------------
 step=$(date +%s)
 TORCH_PREFIX=$("$PYTHON" -W ignore -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
+# nlohmann-json's headers from the carried wheel when there is one (the same path on every
+# machine), else from the system.
 JSON_ARGS=()
-if [ ! -f /usr/include/nlohmann/json.hpp ]; then
-    wheel=$(ls "$CARRY"/wheels/nlohmann_json-*.whl 2>/dev/null | head -1)
-    if [ -n "$wheel" ]; then
-        "$PYTHON" -m zipfile -e "$wheel" "$BUILD/nlohmann-json" &&
-            JSON_ARGS=(-DARCHIVAL_NLOHMANN_INCLUDE="$BUILD/nlohmann-json/nlohmann_json/include")
-    fi
+wheel=$(ls "$CARRY"/wheels/nlohmann_json-*.whl 2>/dev/null | head -1)
+if [ -n "$wheel" ] && "$PYTHON" -m zipfile -e "$wheel" "$BUILD/nlohmann-json"; then
+    JSON_ARGS=(-DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON
+        -DARCHIVAL_NLOHMANN_INCLUDE="$BUILD/nlohmann-json/nlohmann_json/include")
 fi
+# More configure arguments, e.g. -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON to build as a
+# machine without SentencePiece would.
+read -r -a EXTRA_ARGS <<<"${GPU_CHECK_CMAKE_ARGS:-}"
 GENERATOR=()
 command -v ninja >/dev/null && GENERATOR=(-G Ninja)
 if cmake -S "$ROOT" -B "$BUILD" "${GENERATOR[@]}" -DCMAKE_BUILD_TYPE=Release \
         -DARCHIVAL_ENGINE_ONLY=ON -DARCHIVAL_BUILD_TESTS=OFF \
-        -DCMAKE_PREFIX_PATH="$TORCH_PREFIX" "${JSON_ARGS[@]}" >"$LOGS/configure.log" 2>&1 &&
-    timeout 360 cmake --build "$BUILD" --target archival-bench --parallel "$(nproc)" \
+        -DCMAKE_PREFIX_PATH="$TORCH_PREFIX" "${JSON_ARGS[@]}" "${EXTRA_ARGS[@]}" \
+        >"$LOGS/configure.log" 2>&1 &&
+    timeout "${GPU_CHECK_BUILD_TIMEOUT:-360}" cmake --build "$BUILD" --target archival-bench --parallel "$(nproc)" \
         >"$LOGS/build.log" 2>&1; then
     note=$(grep -h "SentencePiece not found" "$LOGS/configure.log" >/dev/null &&
         echo " (without SentencePiece: T5 tokenization off)")
