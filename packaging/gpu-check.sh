@@ -13,8 +13,10 @@
 # The GPU machine reaches no package index and only about 64 MiB travel with the checkout:
 # .gpu-check/ holds diffusers' wheel (+ importlib_metadata, which that machine lacks) and
 # nlohmann-json's (the engine's JSON headers; that machine has no Debian package), and the
-# golden files and model folders `archival-bench verify --list` names, with the manifests'
-# configs for the bench (about 30 MB in all; --prepare prints the size).
+# golden files and model folders `archival-bench verify --list` names, component goldens
+# first, then loops, then end-to-end ones, within a budget (GPU_CHECK_FIXTURE_MB, default
+# 50), with the manifests' configs for the bench (--prepare prints the size and what it left
+# out).
 #
 # Environment: PYTHON (default python3: the interpreter that holds torch), ARCHIVAL_FIXTURES
 # (default .gpu-check/fixtures when prepared, else ../shared/fixtures), GPU_CHECK_BUILD
@@ -32,6 +34,8 @@ DIFFUSERS_VERSION=0.42.1
 IMPORTLIB_METADATA_VERSION=8.7.0
 NLOHMANN_JSON_VERSION=3.12.0
 PY_TARGET=3.12
+# 64 MiB travel in all: the checkout (~2 MB), the wheels (~6 MB), the fixtures within this.
+FIXTURE_BUDGET_MB=${GPU_CHECK_FIXTURE_MB:-50}
 
 log() { printf '[gpu-check] %s\n' "$*" >&2; }
 
@@ -46,12 +50,33 @@ prepare() {
         -d "$CARRY/wheels" "diffusers==$DIFFUSERS_VERSION" \
         "importlib_metadata==$IMPORTLIB_METADATA_VERSION" \
         "nlohmann-json==$NLOHMANN_JSON_VERSION" || return 1
-    log "fixture subset: what verify reads, from $fixtures"
-    local rel
-    while IFS= read -r rel; do
-        mkdir -p "$CARRY/fixtures/$(dirname "$rel")"
-        cp -r "$fixtures/$rel" "$CARRY/fixtures/$rel" || return 1
-    done < <("$bench" verify --fixtures "$fixtures" --list) || return 1
+    # The fixture subset: what verify reads, golden by golden (component goldens first, then
+    # loops, then end-to-end ones), as long as it fits the budget.
+    log "fixture subset: what verify reads from $fixtures, within $FIXTURE_BUDGET_MB MB"
+    local kind used=0 size line golden skipped=()
+    local -A taken=()
+    for kind in component loop end-to-end; do
+        while read -r -a line; do
+            [ "${line[0]}" = "$kind" ] || continue
+            size=0
+            for rel in "${line[@]:1}"; do
+                [ -n "${taken[$rel]:-}" ] || size=$((size + $(du -sbL "$fixtures/$rel" | cut -f1)))
+            done
+            golden=${line[1]}
+            if [ $((used + size)) -gt $((FIXTURE_BUDGET_MB * 1000000)) ]; then
+                skipped+=("${golden#golden/}")
+                continue
+            fi
+            used=$((used + size))
+            for rel in "${line[@]:1}"; do
+                [ -n "${taken[$rel]:-}" ] && continue
+                taken[$rel]=1
+                mkdir -p "$CARRY/fixtures/$(dirname "$rel")"
+                cp -rL "$fixtures/$rel" "$CARRY/fixtures/$rel" || return 1
+            done
+        done < <("$bench" verify --fixtures "$fixtures" --list)
+    done
+    [ ${#skipped[@]} -eq 0 ] || log "left out (over the budget): ${skipped[*]}"
     cp "$fixtures"/manifests/*.config.json "$CARRY/fixtures/manifests/"
     cp "$fixtures"/README*.md "$CARRY/fixtures/" 2>/dev/null
     log "prepared: $(du -sh "$CARRY" | cut -f1) in .gpu-check ($(du -sh "$CARRY/fixtures" |

@@ -16,10 +16,13 @@
 #include "engine/models/unet2d_condition.h"
 #include "engine/pipelines/denoise_loop.h"
 #include "engine/pipelines/image_tensors.h"
+#include "engine/pipelines/sd15_pipeline.h"
+#include "engine/pipelines/sd3_pipeline.h"
 #include "engine/runtime/device.h"
 #include "engine/schedulers/scheduler.h"
 #include "engine/schedulers/scheduler_config.h"
 #include "engine/schedulers/scheduler_factory.h"
+#include "engine/tokenizers/t5_tokenizer.h"
 #include "goldens/closeness.h"
 #include "goldens/golden_file.h"
 #include "goldens/golden_rules.h"
@@ -128,6 +131,17 @@ class Judge {
         add(label, joined, all, format(rel) + " x peak per step", tensor, nan);
     }
 
+    // uint8 pixels (fixture README 12.9): |a - b| <= 1 everywhere, at most 0.5 % off by one.
+    void pixels(const std::string& tensor, const at::Tensor& actual, const at::Tensor& expected) {
+        const auto p = goldens::comparePixels(actual, expected);
+        Closeness c;
+        c.ok = p.ok;
+        c.maxAbs = p.worst;
+        c.meanAbs = p.total ? static_cast<double>(p.offByOne) / static_cast<double>(p.total) : 0;
+        add(tensor, at::Tensor(), c, "<= 1 level, <= 0.5 % off by 1", tensor, false,
+            "max: worst level; mean: share of pixels off by one");
+    }
+
     void error(const std::string& what) {
         VerifyRow row;
         row.golden = golden_;
@@ -141,9 +155,10 @@ class Judge {
   private:
     void add(const std::string& label, const at::Tensor& actual, const Closeness& c,
              const std::string& fullPrecisionRule, std::string tensorKey = {},
-             std::optional<bool> hasNan = std::nullopt) {
+             std::optional<bool> hasNan = std::nullopt, const std::string& about = {}) {
         if (tensorKey.empty()) tensorKey = label;
         VerifyRow row;
+        row.note = about;
         row.golden = golden_;
         row.tensor = label;
         row.maxAbs = c.maxAbs;
@@ -155,7 +170,7 @@ class Judge {
             row.bound = fullPrecisionRule;
             row.verdict = c.ok && !nan ? Verdict::Pass : Verdict::Fail;
             if (!c.ok && !nan && c.maxExcess > 0)
-                row.note = "out of tolerance by " + format(c.maxExcess);
+                row.note = "out of tolerance by " + format(c.maxExcess) + "; " + row.note;
         } else if (const auto peer = peerBound(tensorKey)) {
             const double bound = goldens::kBf16ErrorFactor * peer->maxAbs;
             row.bound = format(goldens::kBf16ErrorFactor) + " x peer " + format(peer->maxAbs) +
@@ -329,20 +344,103 @@ class GoldenRunner {
                             goldens::kImageAbs);
     }
 
+    // Section 12 of the fixture README: prompt text to pixels through the engine's own
+    // pipeline (tokenizers, text encoders, seeded noise, loop, VAE).
+    void endToEnd(const GoldenFile& g) {
+        judge_.setCase("");
+        const bool sd3 = g.metaText("pipeline").find("StableDiffusion3") != std::string::npos;
+        const std::string folder = (fs::path(s_.fixtures) / g.metaText("model")).string();
+        engine::PipelineOptions options{engine::publicDevice(s_.device),
+                                        engine::publicDtype(s_.dtype)};
+        options.loadT5 = g.metaText("text_encoder_3").rfind("absent", 0) != 0;
+        engine::GenerationRequest req;
+        req.prompt = g.metaText("prompt");
+        req.negativePrompt = g.metaText("negative_prompt");
+        req.seed = std::stoull(g.metaText("seed"));
+        req.steps = std::stoi(g.metaText("steps"));
+        req.guidance = std::stod(g.metaText("guidance_scale"));
+        req.width = std::stoi(g.metaText("width"));
+        req.height = std::stoi(g.metaText("height"));
+        req.sampler = engine::parseSampler(goldens::samplerOfSchedulerConfig(
+            engine::parseSchedulerConfig(g.metaText("scheduler_config"))));
+        if (g.has("init_image_uint8")) {
+            const at::Tensor hwc = g["init_image_uint8"].contiguous();
+            engine::Image init;
+            init.height = static_cast<int>(hwc.size(0));
+            init.width = static_cast<int>(hwc.size(1));
+            init.rgb.assign(hwc.data_ptr<std::uint8_t>(),
+                            hwc.data_ptr<std::uint8_t>() + hwc.numel());
+            req.initImage = init;
+            req.strength = std::stod(g.metaText("strength"));
+        }
+        if (!g.metaText("lora").empty())
+            req.loras.push_back({(fs::path(s_.fixtures) / g.metaText("lora")).string(),
+                                 std::stod(g.metaText("lora_scale"))});
+
+        std::map<std::string, at::Tensor> seen;
+        engine::PipelineTrace trace;
+        trace.record = [&](const std::string& name, const at::Tensor& t) {
+            seen[name] = toFloatCpu(t);
+        };
+        const auto result = sd3 ? engine::Sd3Pipeline::open(folder, options)
+                                      ->generate(req, engine::GenerationHooks{}, trace)
+                                : engine::Sd15Pipeline::open(folder, options)
+                                      ->generate(req, engine::GenerationHooks{}, trace);
+        auto saw = [&](const std::string& name) {
+            auto it = seen.find(name);
+            if (it == seen.end()) throw std::runtime_error("the pipeline recorded no " + name);
+            return it->second;
+        };
+        // SD3's prompt assembly is held to the T5 rule (README-text.md), SD 1.5's CLIP output
+        // to the single-pass one, as the tests do.
+        const auto embedsRule = sd3 ? goldens::kT5 : goldens::kSinglePass;
+        judge_.elementwise("prompt_embeds", saw("prompt_embeds"), g["prompt_embeds"], embedsRule);
+        judge_.elementwise("negative_prompt_embeds", saw("negative_prompt_embeds"),
+                           g["negative_prompt_embeds"], embedsRule);
+        if (sd3)
+            judge_.elementwise("pooled_prompt_embeds", saw("pooled_prompt_embeds"),
+                               g["pooled_prompt_embeds"], embedsRule);
+        if (g.has("image_latents"))
+            judge_.elementwise("image_latents", saw("image_latents"), g["image_latents"],
+                               goldens::kSinglePass);
+        judge_.elementwise("init_latents", saw("init_latents"), g["init_latents"], {1e-5, 1e-5});
+        const at::Tensor stepLatents = g["step_latents"];
+        std::vector<at::Tensor> steps;
+        for (std::int64_t k = 0; k < stepLatents.size(0); ++k)
+            if (seen.count("step_latent." + std::to_string(k)))
+                steps.push_back(seen.at("step_latent." + std::to_string(k)));
+        judge_.perStepToPeak("step_latents", steps, stepLatents, goldens::kLoopRelToPeak);
+        judge_.elementwise("vae_input", saw("vae_input"), g["vae_input"], goldens::kSinglePass);
+        judge_.absolute("image", saw("image"), g["image"], goldens::kImageAbs);
+        if (result.images.size() != 1) throw std::runtime_error("expected one image");
+        const engine::Image& img = result.images.front();
+        const at::Tensor pixels = at::from_blob(const_cast<std::uint8_t*>(img.rgb.data()),
+                                                {1, img.height, img.width, 3}, at::kByte)
+                                      .clone();
+        judge_.pixels("image_uint8", pixels, g["image_uint8"]);
+    }
+
   private:
     const VerifySettings& s_;
     Judge& judge_;
 };
 
 // What kind of golden a file is, from its tensors and metadata.
-enum class Kind { Loop, UNet, Transformer, VaeEncode, VaeDecode, None };
+enum class Kind { EndToEnd, Loop, UNet, Transformer, VaeEncode, VaeDecode, None };
 
 Kind kindOf(const GoldenFile& g, std::vector<std::string>& cases, std::string& whyNot) {
     const bool hasModel = g.meta("model").is_string();
     if (g.has("step_latents") && g.has("prompt_embeds") && g.has("noise_preds")) {
-        if (!g.has("init_noise") && !g.has("noised_latents")) {
-            whyNot = "end-to-end golden (prompt text, text encoders): run by the Qt tests";
-            return Kind::None;
+        if (g.has("input_ids") || g.meta("prompt").is_string()) {
+            const bool needsT5 =
+                g.metaText("pipeline").find("StableDiffusion3") != std::string::npos &&
+                g.metaText("text_encoder_3").rfind("absent", 0) != 0;
+            if (needsT5 && !engine::T5Tokenizer::supported()) {
+                whyNot = "needs T5 tokenization: this build has no SentencePiece";
+                return Kind::None;
+            }
+            return hasModel ? Kind::EndToEnd
+                            : (whyNot = "end-to-end golden without a model", Kind::None);
         }
         return hasModel ? Kind::Loop : (whyNot = "loop golden without a model", Kind::None);
     }
@@ -372,6 +470,8 @@ Kind kindOf(const GoldenFile& g, std::vector<std::string>& cases, std::string& w
 // The model components a golden of this kind loads.
 std::vector<std::string> componentsOf(Kind kind, const GoldenFile& g) {
     switch (kind) {
+        case Kind::EndToEnd:
+            return {""};  // the whole pipeline folder
         case Kind::Loop:
             return {g.has("pooled_prompt_embeds") ? "transformer" : "unet", "vae"};
         case Kind::UNet:
@@ -428,16 +528,22 @@ VerifyOutcome runVerify(const VerifySettings& settings,
                 continue;
             }
             if (settings.listOnly) {
-                auto need = [&](const std::string& p) {
-                    if (std::find(out.needed.begin(), out.needed.end(), p) == out.needed.end())
-                        out.needed.push_back(p);
-                };
-                need("golden/" + name);
+                VerifyOutcome::Needs needs;
+                needs.kind = kind == Kind::EndToEnd ? "end-to-end"
+                             : kind == Kind::Loop   ? "loop"
+                                                    : "component";
+                needs.paths.push_back("golden/" + name);
                 for (const std::string& component : componentsOf(kind, g))
-                    need(fs::relative(runner.folder(g, component), settings.fixtures).string());
+                    needs.paths.push_back(
+                        fs::relative(runner.folder(g, component), settings.fixtures).string());
+                if (!g.metaText("lora").empty()) needs.paths.push_back(g.metaText("lora"));
+                out.needed.push_back(needs);
                 continue;
             }
             switch (kind) {
+                case Kind::EndToEnd:
+                    runner.endToEnd(g);
+                    break;
                 case Kind::Loop:
                     runner.loop(g);
                     break;

@@ -41,9 +41,14 @@ struct VerifyOutcome {
     // Golden files in golden/ that verify has no runner for (scheduler traces, text encoder
     // goldens, intermediates, ...), each with the reason: listed, never skipped silently.
     std::vector<std::string> notRun;
-    // With listOnly: every golden file and model folder the run reads, relative to the
-    // fixtures, each once (to copy a fixture subset to another machine).
-    std::vector<std::string> needed;
+    // With listOnly: per golden that would run, its kind ("component", "loop",
+    // "end-to-end") and the files and folders it reads (the golden first), relative to the
+    // fixtures: to copy a fixture subset to another machine.
+    struct Needs {
+        std::string kind;
+        std::vector<std::string> paths;
+    };
+    std::vector<Needs> needed;
 };
 
 // Runs every golden. `onRow` sees each row as it is made (progress on a slow device).

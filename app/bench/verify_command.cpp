@@ -84,8 +84,13 @@ int runVerifyCommand(const std::vector<std::string>& args) {
     at::globalContext().setAllowTF32CuDNN(false);
 
     if (s.listOnly) {
-        // What a run reads, relative to the fixtures: a fixture subset for another machine.
-        for (const auto& p : runVerify(s, nullptr).needed) std::printf("%s\n", p.c_str());
+        // What a run reads, relative to the fixtures, one golden a line ("<kind> <golden>
+        // <folder>..."): a fixture subset for another machine.
+        for (const auto& needs : runVerify(s, nullptr).needed) {
+            std::printf("%s", needs.kind.c_str());
+            for (const auto& p : needs.paths) std::printf(" %s", p.c_str());
+            std::printf("\n");
+        }
         return 0;
     }
     std::printf("archival-bench verify: %s, %s on %s, libtorch %s\n", s.fixtures.c_str(),
