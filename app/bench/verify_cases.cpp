@@ -100,12 +100,14 @@ class Judge {
     void elementwise(const std::string& tensor, const at::Tensor& actual,
                      const at::Tensor& expected, goldens::Elementwise rule) {
         const Closeness c = goldens::compareClose(actual, expected, rule.atol, rule.rtol);
-        add(tensor, actual, c, format(rule.atol) + " + " + format(rule.rtol) + "|b|");
+        add(tensor, actual, c, format(rule.atol) + " + " + format(rule.rtol) + "|b|", {},
+            std::nullopt, shapeNote(actual, expected));
     }
     // Absolute: |a - b| <= bound.
     void absolute(const std::string& tensor, const at::Tensor& actual, const at::Tensor& expected,
                   double bound) {
-        add(tensor, actual, goldens::compareClose(actual, expected, bound, 0.0), format(bound));
+        add(tensor, actual, goldens::compareClose(actual, expected, bound, 0.0), format(bound), {},
+            std::nullopt, shapeNote(actual, expected));
     }
     // Loops: per step, max|a - b| <= rel max|b|; one row for all steps of a tensor.
     void perStepToPeak(const std::string& tensor, const std::vector<at::Tensor>& actual,
@@ -153,6 +155,11 @@ class Judge {
     }
 
   private:
+    static std::string shapeNote(const at::Tensor& actual, const at::Tensor& expected) {
+        if (actual.sizes() == expected.sizes()) return {};
+        return "shape " + c10::str(actual.sizes()) + ", the golden's " + c10::str(expected.sizes());
+    }
+
     void add(const std::string& label, const at::Tensor& actual, const Closeness& c,
              const std::string& fullPrecisionRule, std::string tensorKey = {},
              std::optional<bool> hasNan = std::nullopt, const std::string& about = {}) {
