@@ -14,6 +14,7 @@
 #include "engine/errors.h"
 #include "engine/io/checkpoint.h"
 #include "engine/io/tensor_loader.h"
+#include "host_info.h"
 
 namespace archival::bench {
 namespace {
@@ -73,6 +74,7 @@ int runLoad(const std::vector<std::string>& args) {
     auto t6 = Clock::now();
 
     const double gb = 1e9;
+    std::printf("host: %s\n", hostLine().c_str());
     std::printf("checkpoint      %s\n", cp.path().c_str());
     std::printf("shards          %zu, tensors %zu, data %.3f GB\n", cp.shards().size(),
                 cp.entries().size(), cp.totalBytes() / gb);

@@ -3,12 +3,16 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
+#include <malloc.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +27,7 @@
 #include "engine/pipelines/reference_configs.h"
 #include "engine/preview/latent_preview.h"
 #include "engine/runtime/device.h"
+#include "host_info.h"
 
 namespace archival::bench {
 namespace {
@@ -32,6 +37,9 @@ using engine::ReferenceConfig;
 
 struct Options {
     int width = 512, height = 512, steps = 2, batch = 1, layers = 0, t5Layers = 2;
+    // sd35: free the text encoders after encoding, before the MMDiT and the VAE are built, as
+    // the pipeline's releaseTextEncoders does: the peak is then the larger of the two phases.
+    bool releaseTextEncoders = false;
     engine::Device device;  // --device: the settings' spellings (auto, cpu, cuda, cuda:N)
     engine::Dtype dtype = engine::Dtype::Auto;
 };
@@ -57,6 +65,8 @@ bool parse(const std::vector<std::string>& args, Options& o, const char* usage) 
             ok = next(o.layers);
         else if (a == "--t5-layers")
             ok = next(o.t5Layers);
+        else if (a == "--release-text-encoders")
+            o.releaseTextEncoders = true;
         else if (a == "--device" && i + 1 < args.size())
             o.device = engine::parseDevice(args[++i]);  // throws InvalidRequest when unknown
         else if (a == "--dtype" && i + 1 < args.size())
@@ -80,6 +90,13 @@ void sync(const at::Device& d) {
     if (d.is_cuda()) at::zeros({1}, at::TensorOptions().device(d)).cpu();
 }
 
+double currentRssGb() {
+    std::ifstream statm("/proc/self/statm");
+    long pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1e9;
+}
+
 double peakRssGb() {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
@@ -96,6 +113,7 @@ double timed(const at::Device& d, F&& f) {
 }
 
 void header(const char* what, const Options& o, const at::Device& d, at::ScalarType dt) {
+    std::printf("host: %s\n", hostLine().c_str());
     std::printf(
         "%s, random weights, %dx%d, batch %d (x2 with CFG), %d steps, %s %s, %d CPU threads\n",
         what, o.width, o.height, o.batch, o.steps, d.str().c_str(),
@@ -164,7 +182,7 @@ int runSd35(const std::vector<std::string>& args) {
     if (!parse(args, o,
                "archival-bench sd35 [--layers N] [--t5-layers N] [--width W] [--height H] [--steps "
                "N] [--batch B] "
-               "[--device D] [--dtype T]"))
+               "[--device D] [--dtype T] [--release-text-encoders]"))
         return 2;
     const at::Device dev = engine::resolveDevice(o.device);
     const at::ScalarType dt = engine::resolveDtype(o.dtype, dev, engine::Family::Sd3);
@@ -183,38 +201,57 @@ int runSd35(const std::vector<std::string>& args) {
         layers < fullLayers || t5Layers < t5Full ? " (reduced: per-layer times extrapolate)" : "");
     const at::ScalarType t5dt = dt == at::kHalf ? at::kBFloat16 : dt;
 
+    // Text encoders first, in their own objects, so that --release-text-encoders can free
+    // them before the MMDiT is built.
     auto t = Clock::now();
     engine::RandomSource src(1, dt, dev), t5src(2, t5dt, dev);
-    engine::ClipTextModel clipL(
+    auto clipL = std::make_unique<engine::ClipTextModel>(
         engine::ClipTextConfig::fromJson(referenceConfig(ReferenceConfig::ClipLWithProjection),
                                          "clip-l"),
         engine::Scope(src, "text_encoder."));
-    engine::ClipTextModel clipG(
+    auto clipG = std::make_unique<engine::ClipTextModel>(
         engine::ClipTextConfig::fromJson(referenceConfig(ReferenceConfig::ClipG), "clip-g"),
         engine::Scope(src, "text_encoder_2."));
-    engine::T5Encoder t5(engine::T5EncoderConfig::fromJson(t5c, "t5-xxl"),
-                         engine::Scope(t5src, "text_encoder_3."));
-    engine::SD3Transformer mmdit(engine::SD3TransformerConfig::fromJson(tc, "sd3.5-large"),
-                                 engine::Scope(src, "transformer."));
-    engine::AutoencoderKL vae(
-        engine::AutoencoderKLConfig::fromJson(referenceConfig(ReferenceConfig::Sd3Vae), "sd3 vae"),
-        engine::Scope(src, "vae."));
-    std::printf("build (random init) %.2f s\n", seconds(t));
+    auto t5 = std::make_unique<engine::T5Encoder>(engine::T5EncoderConfig::fromJson(t5c, "t5-xxl"),
+                                                  engine::Scope(t5src, "text_encoder_3."));
+    double buildTime = seconds(t);
 
     const int b2 = 2 * o.batch;
     const at::Tensor ids = at::randint(0, 49407, {b2, 77}, at::kLong).to(dev);
     const at::Tensor t5ids = at::randint(0, 32000, {b2, 256}, at::kLong).to(dev);
     at::Tensor embeds, pooled;
     double clipTime = timed(dev, [&] {
-        const auto l = clipL.forward(ids), g = clipG.forward(ids);
+        const auto l = clipL->forward(ids), g = clipG->forward(ids);
         at::Tensor c = at::cat({l.penultimate, g.penultimate}, -1);
         c = at::constant_pad_nd(c, {0, 4096 - c.size(-1)});
         embeds = c;
         pooled = at::cat({l.textEmbeds, g.textEmbeds}, -1);
     });
     at::Tensor t5out;
-    const double t5Time = timed(dev, [&] { t5out = t5.forward(t5ids); });
+    const double t5Time = timed(dev, [&] { t5out = t5->forward(t5ids); });
     embeds = at::cat({embeds, t5out.to(embeds.scalar_type())}, 1);
+    const double textPeak = peakRssGb();
+    if (o.releaseTextEncoders) {
+        clipL.reset();
+        clipG.reset();
+        t5.reset();
+        t5out = at::Tensor();
+        std::printf("RSS after releasing them        %.2f GB\n", currentRssGb());
+        // glibc keeps freed heap pages mapped (measured: ~1 GB of them here); hand them back
+        // so the peak shows what releasing buys. The engine's releaseTextEncoders does not
+        // trim (yet), so a pipeline run keeps them.
+        malloc_trim(0);
+        std::printf("RSS after malloc_trim           %.2f GB\n", currentRssGb());
+    }
+
+    t = Clock::now();
+    engine::SD3Transformer mmdit(engine::SD3TransformerConfig::fromJson(tc, "sd3.5-large"),
+                                 engine::Scope(src, "transformer."));
+    engine::AutoencoderKL vae(
+        engine::AutoencoderKLConfig::fromJson(referenceConfig(ReferenceConfig::Sd3Vae), "sd3 vae"),
+        engine::Scope(src, "vae."));
+    buildTime += seconds(t);
+    std::printf("build (random init) %.2f s\n", buildTime);
     at::Tensor x = at::randn({o.batch, 16, o.height / 8, o.width / 8}).to(dev, dt);
     std::vector<double> steps;
     for (int s = 0; s < o.steps; ++s) {
@@ -236,7 +273,10 @@ int runSd35(const std::vector<std::string>& args) {
                 layers, best, best / layers, best / layers * fullLayers, fullLayers);
     std::printf("VAE decode                       %.3f s -> %s\n", decode,
                 c10::str(image.sizes()).c_str());
-    std::printf("peak RSS                         %.2f GB\n", peakRssGb());
+    std::printf("peak RSS after text encoding     %.2f GB\n", textPeak);
+    std::printf(
+        "peak RSS                         %.2f GB%s\n", peakRssGb(),
+        o.releaseTextEncoders ? " (text encoders released before the MMDiT was built)" : "");
     return 0;
 }
 

@@ -11,6 +11,7 @@ namespace archival::bench {
 int runLoad(const std::vector<std::string>& args);
 int runSd15(const std::vector<std::string>& args);
 int runSd35(const std::vector<std::string>& args);
+int runVerifyCommand(const std::vector<std::string>& args);
 }  // namespace archival::bench
 
 namespace {
@@ -23,7 +24,10 @@ void usage(std::ostream& out) {
            "                     full-size SD 1.5 with random weights: per-stage times\n"
            "  sd35 [--layers N --t5-layers N ...]\n"
            "                     full-size SD 3.5 Large with random weights (optionally fewer "
-           "layers)\n";
+           "layers)\n"
+           "  verify --fixtures DIR [--device D --dtype fp32|fp16|bf16 --only TEXT]\n"
+           "                     the fixtures' component and loop goldens, each against its\n"
+           "                     bound; exit status 1 when any fails\n";
 }
 
 }  // namespace
@@ -39,6 +43,7 @@ int main(int argc, char** argv) {
         if (command == "load") return archival::bench::runLoad(args);
         if (command == "sd15") return archival::bench::runSd15(args);
         if (command == "sd35") return archival::bench::runSd35(args);
+        if (command == "verify") return archival::bench::runVerifyCommand(args);
     } catch (const archival::engine::EngineError& e) {
         std::cerr << "archival-bench: " << archival::engine::errorKindName(e.kind()) << ": "
                   << e.what() << '\n';

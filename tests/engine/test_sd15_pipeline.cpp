@@ -30,17 +30,6 @@ using archival::test::kT5;
 
 namespace {
 
-std::string samplerName(const nlohmann::json& config) {
-    const std::string cls = config.value("_class_name", "");
-    if (cls == "PNDMScheduler") return "pndm";
-    if (cls == "DDIMScheduler") return "ddim";
-    if (cls == "EulerDiscreteScheduler") return "euler";
-    if (cls == "EulerAncestralDiscreteScheduler") return "euler_ancestral";
-    if (cls == "DPMSolverMultistepScheduler")
-        return config.value("use_karras_sigmas", false) ? "dpmpp_2m_karras" : "dpmpp_2m";
-    return cls;
-}
-
 Image imageFromHwc(const at::Tensor& hwc) {
     Image img;
     img.height = static_cast<int>(hwc.size(0));
@@ -78,7 +67,7 @@ class TestSd15Pipeline : public QObject {
             const auto vae = loadAutoencoderKL(vaeFolder, at::kFloat, at::kCPU);
             const nlohmann::json config =
                 parseSchedulerConfig(archival::test::metaText(g, "scheduler_config"));
-            auto sched = makeScheduler(samplerName(config), config);
+            auto sched = makeScheduler(archival::goldens::samplerOfSchedulerConfig(config), config);
             const int steps = std::stoi(archival::test::metaText(g, "steps"));
             const double guidance = g["guidance_scale"].item<double>();
             sched->setTimesteps(steps);
@@ -156,8 +145,8 @@ class TestSd15Pipeline : public QObject {
                                            PipelineOptions{Device::cpu(), Dtype::Fp32});
 
             GenerationRequest req = archival::test::requestFromGolden(g);
-            req.sampler = parseSampler(
-                samplerName(parseSchedulerConfig(archival::test::metaText(g, "scheduler_config"))));
+            req.sampler = parseSampler(archival::goldens::samplerOfSchedulerConfig(
+                parseSchedulerConfig(archival::test::metaText(g, "scheduler_config"))));
             Image init;
             if (g.has("init_image_uint8")) {
                 init = imageFromHwc(g["init_image_uint8"]);

@@ -1,6 +1,8 @@
 #pragma once
 // Golden files for engine tests: tensors from the fixtures' safetensors files, and
-// comparisons that report the largest difference so a failure says by how much.
+// comparisons that report the largest difference so a failure says by how much. Reading and
+// comparing are Qt-free (app/bench/goldens, shared with `archival-bench verify`); this adds
+// the fixtures folder, Qt Test checks and file writing.
 
 #include <ATen/ATen.h>
 
@@ -16,30 +18,19 @@
 
 #include "engine/generation.h"
 #include "engine/io/checkpoint.h"
+#include "goldens/closeness.h"
+#include "goldens/golden_file.h"
 
 namespace archival::test {
 
-class Golden {
+// A golden file; `path` relative to the fixtures folder or absolute.
+class Golden : public goldens::GoldenFile {
   public:
-    // `path` relative to the fixtures folder or absolute.
     explicit Golden(const QString& path);
-    bool has(const std::string& name) const;
-    // The stored tensor (F32 as float, I64 as long, U8 as byte), owned (copied).
-    at::Tensor operator[](const std::string& name) const;
-    // The __metadata__ value, parsed as JSON when it is JSON, else as a string.
-    nlohmann::json meta(const std::string& key) const;
-    const engine::Checkpoint& checkpoint() const { return checkpoint_; }
-
-  private:
-    engine::Checkpoint checkpoint_;
 };
 
-struct Closeness {
-    double maxAbs = 0;     // max |a - b|
-    double maxExcess = 0;  // max (|a - b| - (atol + rtol |b|)), > 0 means failure
-    bool ok = false;
-    std::string describe() const;
-};
+using goldens::Closeness;
+using goldens::compareClose;
 
 // Writes tensors as one safetensors file, each in its own dtype or all cast to `dtype`.
 void writeSafetensors(const QString& path,
@@ -66,10 +57,6 @@ std::function<void(int, const at::Tensor&, const at::Tensor&)> loopStepChecker(c
                                                                                int begin,
                                                                                const QString& what,
                                                                                int* checked);
-
-// Elementwise |a - b| <= atol + rtol |b|.
-Closeness compareClose(const at::Tensor& actual, const at::Tensor& expected, double atol,
-                       double rtol);
 
 }  // namespace archival::test
 
