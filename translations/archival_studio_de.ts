@@ -15,21 +15,26 @@
     </message>
     <message>
         <location filename="../ui/error_text.cpp" line="15"/>
+        <source>A file the program needs is missing</source>
+        <translation>Eine Datei, die das Programm braucht, fehlt</translation>
+    </message>
+    <message>
+        <location filename="../ui/error_text.cpp" line="17"/>
         <source>Not enough memory</source>
         <translation>Nicht genug Speicher</translation>
     </message>
     <message>
-        <location filename="../ui/error_text.cpp" line="17"/>
+        <location filename="../ui/error_text.cpp" line="19"/>
         <source>Cancelled</source>
         <translation>Abgebrochen</translation>
     </message>
     <message>
-        <location filename="../ui/error_text.cpp" line="19"/>
+        <location filename="../ui/error_text.cpp" line="21"/>
         <source>A file could not be read or written</source>
         <translation>Eine Datei konnte nicht gelesen oder geschrieben werden</translation>
     </message>
     <message>
-        <location filename="../ui/error_text.cpp" line="23"/>
+        <location filename="../ui/error_text.cpp" line="25"/>
         <source>Internal error (please report it)</source>
         <translation>Interner Fehler (bitte melden)</translation>
     </message>
@@ -579,7 +584,7 @@
     <message>
         <location filename="../ui/init_image_panel.cpp" line="22"/>
         <location filename="../ui/init_image_panel.cpp" line="28"/>
-        <location filename="../ui/init_image_panel.cpp" line="73"/>
+        <location filename="../ui/init_image_panel.cpp" line="92"/>
         <source>Init image</source>
         <translation>Ausgangsbild</translation>
     </message>
@@ -600,7 +605,7 @@
     </message>
     <message>
         <location filename="../ui/init_image_panel.cpp" line="32"/>
-        <location filename="../ui/init_image_panel.cpp" line="80"/>
+        <location filename="../ui/init_image_panel.cpp" line="97"/>
         <source>Choose init image</source>
         <translation>Ausgangsbild auswählen</translation>
     </message>
@@ -615,22 +620,27 @@
         <translation>Ausgangsbild entfernen</translation>
     </message>
     <message>
-        <location filename="../ui/init_image_panel.cpp" line="54"/>
+        <location filename="../ui/init_image_panel.cpp" line="58"/>
         <source>Cannot read %1: %2</source>
         <translation>%1 lässt sich nicht lesen: %2</translation>
     </message>
     <message>
-        <location filename="../ui/init_image_panel.cpp" line="60"/>
+        <location filename="../ui/init_image_panel.cpp" line="64"/>
+        <source>The program&apos;s source image: %1 (%2×%3)</source>
+        <translation>Das Ausgangsbild des Programms: %1 (%2×%3)</translation>
+    </message>
+    <message>
+        <location filename="../ui/init_image_panel.cpp" line="68"/>
         <source>Init image: %1 (%2×%3)</source>
         <translation>Ausgangsbild: %1 (%2×%3)</translation>
     </message>
     <message>
-        <location filename="../ui/init_image_panel.cpp" line="81"/>
+        <location filename="../ui/init_image_panel.cpp" line="98"/>
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)</source>
         <translation>Bilder (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)</translation>
     </message>
     <message>
-        <location filename="../ui/init_image_panel.cpp" line="104"/>
+        <location filename="../ui/init_image_panel.cpp" line="119"/>
         <source>Init image: dropped (%1×%2)</source>
         <translation>Ausgangsbild: hineingezogen (%1×%2)</translation>
     </message>
@@ -697,7 +707,7 @@
 <context>
     <name>archival::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="48"/>
+        <location filename="../ui/main_window.cpp" line="43"/>
         <source>Archival Studio</source>
         <translation>Archival Studio</translation>
     </message>
@@ -714,12 +724,12 @@
         <translation type="vanished">Schließen</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="83"/>
+        <location filename="../ui/main_window.cpp" line="78"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="86"/>
+        <location filename="../ui/main_window.cpp" line="81"/>
         <source>Job progress</source>
         <translation>Fortschritt des Auftrags</translation>
     </message>
@@ -728,7 +738,7 @@
         <translation type="vanished">%1 gespeichert</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/main_window.cpp" line="115"/>
+        <location filename="../ui/main_window.cpp" line="110"/>
         <source>%1 %n problem(s) in the program files; see Program.</source>
         <translation>
             <numerusform>%1 %n Problem in den Programmdateien; siehe Programm.</numerusform>
@@ -736,112 +746,112 @@
         </translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="130"/>
+        <location filename="../ui/main_window.cpp" line="125"/>
         <source>&amp;Generate</source>
         <translation>&amp;Erzeugen</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="133"/>
+        <location filename="../ui/main_window.cpp" line="128"/>
         <source>Generate (Ctrl+Enter)</source>
         <translation>Erzeugen (Strg+Eingabe)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="134"/>
+        <location filename="../ui/main_window.cpp" line="129"/>
         <source>&amp;Cancel</source>
         <translation>&amp;Abbrechen</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="136"/>
+        <location filename="../ui/main_window.cpp" line="131"/>
         <source>Cancel (Esc)</source>
         <translation>Abbrechen (Esc)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="138"/>
+        <location filename="../ui/main_window.cpp" line="133"/>
         <source>Zoom to &amp;fit</source>
         <translation>&amp;Einpassen</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="143"/>
+        <location filename="../ui/main_window.cpp" line="138"/>
         <source>Zoom &amp;100%</source>
         <translation>&amp;100 %</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="150"/>
+        <location filename="../ui/main_window.cpp" line="145"/>
         <source>&amp;Settings…</source>
         <translation>E&amp;instellungen…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="153"/>
+        <location filename="../ui/main_window.cpp" line="148"/>
         <source>C&amp;lear model cache</source>
         <translation>Modell-&amp;Cache leeren</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="155"/>
+        <location filename="../ui/main_window.cpp" line="150"/>
         <source>&amp;Reset layout</source>
         <translation>Anordnung &amp;zurücksetzen</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="156"/>
+        <location filename="../ui/main_window.cpp" line="151"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="169"/>
+        <location filename="../ui/main_window.cpp" line="164"/>
         <source>Model cache cleared.</source>
         <translation>Modell-Cache geleert.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="174"/>
+        <location filename="../ui/main_window.cpp" line="169"/>
         <source>Main</source>
         <translation>Haupt</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="176"/>
+        <location filename="../ui/main_window.cpp" line="171"/>
         <source>Main toolbar</source>
         <translation>Hauptwerkzeugleiste</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="189"/>
+        <location filename="../ui/main_window.cpp" line="184"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="193"/>
+        <location filename="../ui/main_window.cpp" line="188"/>
         <source>&amp;Run</source>
         <translation>&amp;Ausführen</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="203"/>
+        <location filename="../ui/main_window.cpp" line="198"/>
         <source>Program</source>
         <translation>Programm</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="205"/>
+        <location filename="../ui/main_window.cpp" line="200"/>
         <source>Prompt</source>
         <translation>Prompt</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="207"/>
+        <location filename="../ui/main_window.cpp" line="202"/>
         <source>Gallery</source>
         <translation>Galerie</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="208"/>
+        <location filename="../ui/main_window.cpp" line="203"/>
         <source>Memory</source>
         <translation>Speicher</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="211"/>
+        <location filename="../ui/main_window.cpp" line="206"/>
         <source>&amp;View</source>
         <translation>&amp;Ansicht</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="255"/>
+        <location filename="../ui/main_window.cpp" line="250"/>
         <source>No programs, so no models to look for.</source>
         <translation>Keine Programme, also auch keine Modelle zu suchen.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/main_window.cpp" line="256"/>
+        <location filename="../ui/main_window.cpp" line="252"/>
         <source>All %n model(s) found.</source>
         <translation>
             <numerusform>Das Modell wurde gefunden.</numerusform>
@@ -849,37 +859,50 @@
         </translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="257"/>
+        <location filename="../ui/main_window.cpp" line="253"/>
         <source>%1 of %2 models found; see Program for where we looked.</source>
         <translation>%1 von %2 Modellen gefunden; unter Programm steht, wo gesucht wurde.</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../ui/main_window.cpp" line="260"/>
+        <source>%n program(s) unavailable: a file they need is missing (see Program).</source>
+        <translation>
+            <numerusform>%n Programm nicht verfügbar: eine Datei, die es braucht, fehlt (siehe Programm).</numerusform>
+            <numerusform>%n Programme nicht verfügbar: eine Datei, die sie brauchen, fehlt (siehe Programm).</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="268"/>
+        <location filename="../ui/main_window.cpp" line="272"/>
         <source>no program selected</source>
         <translation>kein Programm ausgewählt</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="274"/>
+        <location filename="../ui/main_window.cpp" line="278"/>
         <source>the model&apos;s tokenizer was not found</source>
         <translation>der Tokenizer des Modells wurde nicht gefunden</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="288"/>
+        <location filename="../ui/main_window.cpp" line="292"/>
         <source>Already generating; Esc cancels.</source>
         <translation>Es wird bereits erzeugt; Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="293"/>
+        <location filename="../ui/main_window.cpp" line="297"/>
         <source>Choose a program first.</source>
         <translation>Wählen Sie zuerst ein Programm.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="298"/>
+        <location filename="../ui/main_window.cpp" line="303"/>
+        <source>%1 cannot run: %2</source>
+        <translation>%1 kann nicht laufen: %2</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="308"/>
         <source>Type a prompt first.</source>
         <translation>Geben Sie zuerst einen Prompt ein.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="313"/>
+        <location filename="../ui/main_window.cpp" line="325"/>
         <source>%1 is an image-to-image program: choose or drop an init image first.</source>
         <translation>%1 ist ein Bild-zu-Bild-Programm: Wählen Sie zuerst ein Ausgangsbild oder ziehen Sie eines hierher.</translation>
     </message>
@@ -924,22 +947,22 @@
         <translation type="vanished">Abgebrochen.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="378"/>
+        <location filename="../ui/main_window.cpp" line="390"/>
         <source>Settings saved.</source>
         <translation>Einstellungen gespeichert.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="380"/>
+        <location filename="../ui/main_window.cpp" line="392"/>
         <source>The language changes at the next start.</source>
         <translation>Die Sprache wechselt beim nächsten Start.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="396"/>
+        <location filename="../ui/main_window.cpp" line="408"/>
         <source>Program %1 of this image is not defined any more.</source>
         <translation>Das Programm %1 dieses Bildes ist nicht mehr definiert.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="407"/>
+        <location filename="../ui/main_window.cpp" line="419"/>
         <source>Settings of %1 seed %2 loaded: Ctrl+Enter generates it again.</source>
         <translation>Einstellungen von %1, Seed %2 geladen: Strg+Eingabe erzeugt es erneut.</translation>
     </message>
@@ -1120,7 +1143,7 @@ Die Vorschau jedes Schritts erscheint hier.</translation>
     </message>
     <message>
         <location filename="../ui/program_panel.cpp" line="75"/>
-        <location filename="../ui/program_panel.cpp" line="271"/>
+        <location filename="../ui/program_panel.cpp" line="279"/>
         <source>Seed</source>
         <translation>Seed</translation>
     </message>
@@ -1136,7 +1159,7 @@ Die Vorschau jedes Schritts erscheint hier.</translation>
     </message>
     <message>
         <location filename="../ui/program_panel.cpp" line="85"/>
-        <location filename="../ui/program_panel.cpp" line="262"/>
+        <location filename="../ui/program_panel.cpp" line="266"/>
         <source>Steps</source>
         <translation>Schritte</translation>
     </message>
@@ -1147,7 +1170,7 @@ Die Vorschau jedes Schritts erscheint hier.</translation>
     </message>
     <message>
         <location filename="../ui/program_panel.cpp" line="93"/>
-        <location filename="../ui/program_panel.cpp" line="263"/>
+        <location filename="../ui/program_panel.cpp" line="267"/>
         <source>Guidance</source>
         <translation>Guidance</translation>
     </message>
@@ -1158,7 +1181,7 @@ Die Vorschau jedes Schritts erscheint hier.</translation>
     </message>
     <message>
         <location filename="../ui/program_panel.cpp" line="103"/>
-        <location filename="../ui/program_panel.cpp" line="264"/>
+        <location filename="../ui/program_panel.cpp" line="268"/>
         <source>Size</source>
         <translation>Größe</translation>
     </message>
@@ -1190,88 +1213,103 @@ Die Vorschau jedes Schritts erscheint hier.</translation>
         <translation>Programmeinstellungen</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="170"/>
+        <location filename="../ui/program_panel.cpp" line="165"/>
+        <source>%1 (unavailable)</source>
+        <translation>%1 (nicht verfügbar)</translation>
+    </message>
+    <message>
+        <location filename="../ui/program_panel.cpp" line="174"/>
         <source>Problems in the program files (built-in programs stay in use):</source>
         <translation>Probleme in den Programmdateien (die eingebauten Programme bleiben nutzbar):</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="214"/>
+        <location filename="../ui/program_panel.cpp" line="218"/>
         <source>(type a prompt)</source>
         <translation>(Prompt eingeben)</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="255"/>
+        <location filename="../ui/program_panel.cpp" line="259"/>
         <source>Program</source>
         <translation>Programm</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="256"/>
+        <location filename="../ui/program_panel.cpp" line="260"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="258"/>
+        <location filename="../ui/program_panel.cpp" line="262"/>
         <source>Model folder</source>
         <translation>Modellordner</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="258"/>
+        <location filename="../ui/program_panel.cpp" line="262"/>
         <source>not resolved</source>
         <translation>nicht aufgelöst</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="259"/>
+        <location filename="../ui/program_panel.cpp" line="263"/>
         <source>Kind</source>
         <translation>Art</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="260"/>
+        <location filename="../ui/program_panel.cpp" line="264"/>
         <source>image-to-image (strength %1)</source>
         <translation>Bild zu Bild (Stärke %1)</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="261"/>
+        <location filename="../ui/program_panel.cpp" line="265"/>
         <source>text-to-image</source>
         <translation>Text zu Bild</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="265"/>
+        <location filename="../ui/program_panel.cpp" line="269"/>
         <source>Sampler</source>
         <translation>Sampler</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="266"/>
+        <location filename="../ui/program_panel.cpp" line="270"/>
         <source>Template</source>
         <translation>Vorlage</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="267"/>
+        <location filename="../ui/program_panel.cpp" line="271"/>
         <source>Negative prompt</source>
         <translation>Negativ-Prompt</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="267"/>
-        <location filename="../ui/program_panel.cpp" line="270"/>
+        <location filename="../ui/program_panel.cpp" line="271"/>
+        <location filename="../ui/program_panel.cpp" line="275"/>
         <source>(none)</source>
         <translation>(keine)</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="270"/>
+        <location filename="../ui/program_panel.cpp" line="275"/>
         <source>LoRAs</source>
         <translation>LoRAs</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="271"/>
+        <location filename="../ui/program_panel.cpp" line="277"/>
+        <source>Source image</source>
+        <translation>Ausgangsbild des Programms</translation>
+    </message>
+    <message>
+        <location filename="../ui/program_panel.cpp" line="278"/>
+        <source>Unavailable</source>
+        <translation>Nicht verfügbar</translation>
+    </message>
+    <message>
+        <location filename="../ui/program_panel.cpp" line="279"/>
         <source>fixed: %1</source>
         <translation>fest: %1</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="272"/>
+        <location filename="../ui/program_panel.cpp" line="280"/>
         <source>random per run</source>
         <translation>zufällig je Lauf</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="273"/>
+        <location filename="../ui/program_panel.cpp" line="281"/>
         <source>Defined in</source>
         <translation>Definiert in</translation>
     </message>

@@ -15,21 +15,26 @@
     </message>
     <message>
         <location filename="../ui/error_text.cpp" line="15"/>
+        <source>A file the program needs is missing</source>
+        <translation>A file the program needs is missing</translation>
+    </message>
+    <message>
+        <location filename="../ui/error_text.cpp" line="17"/>
         <source>Not enough memory</source>
         <translation>Not enough memory</translation>
     </message>
     <message>
-        <location filename="../ui/error_text.cpp" line="17"/>
+        <location filename="../ui/error_text.cpp" line="19"/>
         <source>Cancelled</source>
         <translation>Cancelled</translation>
     </message>
     <message>
-        <location filename="../ui/error_text.cpp" line="19"/>
+        <location filename="../ui/error_text.cpp" line="21"/>
         <source>A file could not be read or written</source>
         <translation>A file could not be read or written</translation>
     </message>
     <message>
-        <location filename="../ui/error_text.cpp" line="23"/>
+        <location filename="../ui/error_text.cpp" line="25"/>
         <source>Internal error (please report it)</source>
         <translation>Internal error (please report it)</translation>
     </message>
@@ -579,7 +584,7 @@
     <message>
         <location filename="../ui/init_image_panel.cpp" line="22"/>
         <location filename="../ui/init_image_panel.cpp" line="28"/>
-        <location filename="../ui/init_image_panel.cpp" line="73"/>
+        <location filename="../ui/init_image_panel.cpp" line="92"/>
         <source>Init image</source>
         <translation>Init image</translation>
     </message>
@@ -600,7 +605,7 @@
     </message>
     <message>
         <location filename="../ui/init_image_panel.cpp" line="32"/>
-        <location filename="../ui/init_image_panel.cpp" line="80"/>
+        <location filename="../ui/init_image_panel.cpp" line="97"/>
         <source>Choose init image</source>
         <translation>Choose init image</translation>
     </message>
@@ -615,22 +620,27 @@
         <translation>Clear init image</translation>
     </message>
     <message>
-        <location filename="../ui/init_image_panel.cpp" line="54"/>
+        <location filename="../ui/init_image_panel.cpp" line="58"/>
         <source>Cannot read %1: %2</source>
         <translation>Cannot read %1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/init_image_panel.cpp" line="60"/>
+        <location filename="../ui/init_image_panel.cpp" line="64"/>
+        <source>The program&apos;s source image: %1 (%2×%3)</source>
+        <translation>The program&apos;s source image: %1 (%2×%3)</translation>
+    </message>
+    <message>
+        <location filename="../ui/init_image_panel.cpp" line="68"/>
         <source>Init image: %1 (%2×%3)</source>
         <translation>Init image: %1 (%2×%3)</translation>
     </message>
     <message>
-        <location filename="../ui/init_image_panel.cpp" line="81"/>
+        <location filename="../ui/init_image_panel.cpp" line="98"/>
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)</source>
         <translation>Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)</translation>
     </message>
     <message>
-        <location filename="../ui/init_image_panel.cpp" line="104"/>
+        <location filename="../ui/init_image_panel.cpp" line="119"/>
         <source>Init image: dropped (%1×%2)</source>
         <translation>Init image: dropped (%1×%2)</translation>
     </message>
@@ -697,7 +707,7 @@
 <context>
     <name>archival::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="48"/>
+        <location filename="../ui/main_window.cpp" line="43"/>
         <source>Archival Studio</source>
         <translation>Archival Studio</translation>
     </message>
@@ -714,12 +724,12 @@
         <translation type="vanished">Dismiss</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="83"/>
+        <location filename="../ui/main_window.cpp" line="78"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="86"/>
+        <location filename="../ui/main_window.cpp" line="81"/>
         <source>Job progress</source>
         <translation>Job progress</translation>
     </message>
@@ -728,7 +738,7 @@
         <translation type="vanished">Saved %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/main_window.cpp" line="115"/>
+        <location filename="../ui/main_window.cpp" line="110"/>
         <source>%1 %n problem(s) in the program files; see Program.</source>
         <translation>
             <numerusform>%1 %n problem in the program files; see Program.</numerusform>
@@ -736,112 +746,112 @@
         </translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="130"/>
+        <location filename="../ui/main_window.cpp" line="125"/>
         <source>&amp;Generate</source>
         <translation>&amp;Generate</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="133"/>
+        <location filename="../ui/main_window.cpp" line="128"/>
         <source>Generate (Ctrl+Enter)</source>
         <translation>Generate (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="134"/>
+        <location filename="../ui/main_window.cpp" line="129"/>
         <source>&amp;Cancel</source>
         <translation>&amp;Cancel</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="136"/>
+        <location filename="../ui/main_window.cpp" line="131"/>
         <source>Cancel (Esc)</source>
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="138"/>
+        <location filename="../ui/main_window.cpp" line="133"/>
         <source>Zoom to &amp;fit</source>
         <translation>Zoom to &amp;fit</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="143"/>
+        <location filename="../ui/main_window.cpp" line="138"/>
         <source>Zoom &amp;100%</source>
         <translation>Zoom &amp;100%</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="150"/>
+        <location filename="../ui/main_window.cpp" line="145"/>
         <source>&amp;Settings…</source>
         <translation>&amp;Settings…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="153"/>
+        <location filename="../ui/main_window.cpp" line="148"/>
         <source>C&amp;lear model cache</source>
         <translation>C&amp;lear model cache</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="155"/>
+        <location filename="../ui/main_window.cpp" line="150"/>
         <source>&amp;Reset layout</source>
         <translation>&amp;Reset layout</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="156"/>
+        <location filename="../ui/main_window.cpp" line="151"/>
         <source>&amp;Quit</source>
         <translation>&amp;Quit</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="169"/>
+        <location filename="../ui/main_window.cpp" line="164"/>
         <source>Model cache cleared.</source>
         <translation>Model cache cleared.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="174"/>
+        <location filename="../ui/main_window.cpp" line="169"/>
         <source>Main</source>
         <translation>Main</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="176"/>
+        <location filename="../ui/main_window.cpp" line="171"/>
         <source>Main toolbar</source>
         <translation>Main toolbar</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="189"/>
+        <location filename="../ui/main_window.cpp" line="184"/>
         <source>&amp;File</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="193"/>
+        <location filename="../ui/main_window.cpp" line="188"/>
         <source>&amp;Run</source>
         <translation>&amp;Run</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="203"/>
+        <location filename="../ui/main_window.cpp" line="198"/>
         <source>Program</source>
         <translation>Program</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="205"/>
+        <location filename="../ui/main_window.cpp" line="200"/>
         <source>Prompt</source>
         <translation>Prompt</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="207"/>
+        <location filename="../ui/main_window.cpp" line="202"/>
         <source>Gallery</source>
         <translation>Gallery</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="208"/>
+        <location filename="../ui/main_window.cpp" line="203"/>
         <source>Memory</source>
         <translation>Memory</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="211"/>
+        <location filename="../ui/main_window.cpp" line="206"/>
         <source>&amp;View</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="255"/>
+        <location filename="../ui/main_window.cpp" line="250"/>
         <source>No programs, so no models to look for.</source>
         <translation>No programs, so no models to look for.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/main_window.cpp" line="256"/>
+        <location filename="../ui/main_window.cpp" line="252"/>
         <source>All %n model(s) found.</source>
         <translation>
             <numerusform>The model was found.</numerusform>
@@ -849,37 +859,50 @@
         </translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="257"/>
+        <location filename="../ui/main_window.cpp" line="253"/>
         <source>%1 of %2 models found; see Program for where we looked.</source>
         <translation>%1 of %2 models found; see Program for where we looked.</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../ui/main_window.cpp" line="260"/>
+        <source>%n program(s) unavailable: a file they need is missing (see Program).</source>
+        <translation>
+            <numerusform>%n program unavailable: a file it needs is missing (see Program).</numerusform>
+            <numerusform>%n programs unavailable: a file they need is missing (see Program).</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="268"/>
+        <location filename="../ui/main_window.cpp" line="272"/>
         <source>no program selected</source>
         <translation>no program selected</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="274"/>
+        <location filename="../ui/main_window.cpp" line="278"/>
         <source>the model&apos;s tokenizer was not found</source>
         <translation>the model&apos;s tokenizer was not found</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="288"/>
+        <location filename="../ui/main_window.cpp" line="292"/>
         <source>Already generating; Esc cancels.</source>
         <translation>Already generating; Esc cancels.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="293"/>
+        <location filename="../ui/main_window.cpp" line="297"/>
         <source>Choose a program first.</source>
         <translation>Choose a program first.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="298"/>
+        <location filename="../ui/main_window.cpp" line="303"/>
+        <source>%1 cannot run: %2</source>
+        <translation>%1 cannot run: %2</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="308"/>
         <source>Type a prompt first.</source>
         <translation>Type a prompt first.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="313"/>
+        <location filename="../ui/main_window.cpp" line="325"/>
         <source>%1 is an image-to-image program: choose or drop an init image first.</source>
         <translation>%1 is an image-to-image program: choose or drop an init image first.</translation>
     </message>
@@ -924,22 +947,22 @@
         <translation type="vanished">Cancelled.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="378"/>
+        <location filename="../ui/main_window.cpp" line="390"/>
         <source>Settings saved.</source>
         <translation>Settings saved.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="380"/>
+        <location filename="../ui/main_window.cpp" line="392"/>
         <source>The language changes at the next start.</source>
         <translation>The language changes at the next start.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="396"/>
+        <location filename="../ui/main_window.cpp" line="408"/>
         <source>Program %1 of this image is not defined any more.</source>
         <translation>Program %1 of this image is not defined any more.</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="407"/>
+        <location filename="../ui/main_window.cpp" line="419"/>
         <source>Settings of %1 seed %2 loaded: Ctrl+Enter generates it again.</source>
         <translation>Settings of %1 seed %2 loaded: Ctrl+Enter generates it again.</translation>
     </message>
@@ -1120,7 +1143,7 @@ Each step&apos;s preview appears here.</translation>
     </message>
     <message>
         <location filename="../ui/program_panel.cpp" line="75"/>
-        <location filename="../ui/program_panel.cpp" line="271"/>
+        <location filename="../ui/program_panel.cpp" line="279"/>
         <source>Seed</source>
         <translation>Seed</translation>
     </message>
@@ -1136,7 +1159,7 @@ Each step&apos;s preview appears here.</translation>
     </message>
     <message>
         <location filename="../ui/program_panel.cpp" line="85"/>
-        <location filename="../ui/program_panel.cpp" line="262"/>
+        <location filename="../ui/program_panel.cpp" line="266"/>
         <source>Steps</source>
         <translation>Steps</translation>
     </message>
@@ -1147,7 +1170,7 @@ Each step&apos;s preview appears here.</translation>
     </message>
     <message>
         <location filename="../ui/program_panel.cpp" line="93"/>
-        <location filename="../ui/program_panel.cpp" line="263"/>
+        <location filename="../ui/program_panel.cpp" line="267"/>
         <source>Guidance</source>
         <translation>Guidance</translation>
     </message>
@@ -1158,7 +1181,7 @@ Each step&apos;s preview appears here.</translation>
     </message>
     <message>
         <location filename="../ui/program_panel.cpp" line="103"/>
-        <location filename="../ui/program_panel.cpp" line="264"/>
+        <location filename="../ui/program_panel.cpp" line="268"/>
         <source>Size</source>
         <translation>Size</translation>
     </message>
@@ -1190,88 +1213,103 @@ Each step&apos;s preview appears here.</translation>
         <translation>Program settings</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="170"/>
+        <location filename="../ui/program_panel.cpp" line="165"/>
+        <source>%1 (unavailable)</source>
+        <translation>%1 (unavailable)</translation>
+    </message>
+    <message>
+        <location filename="../ui/program_panel.cpp" line="174"/>
         <source>Problems in the program files (built-in programs stay in use):</source>
         <translation>Problems in the program files (built-in programs stay in use):</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="214"/>
+        <location filename="../ui/program_panel.cpp" line="218"/>
         <source>(type a prompt)</source>
         <translation>(type a prompt)</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="255"/>
+        <location filename="../ui/program_panel.cpp" line="259"/>
         <source>Program</source>
         <translation>Program</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="256"/>
+        <location filename="../ui/program_panel.cpp" line="260"/>
         <source>Model</source>
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="258"/>
+        <location filename="../ui/program_panel.cpp" line="262"/>
         <source>Model folder</source>
         <translation>Model folder</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="258"/>
+        <location filename="../ui/program_panel.cpp" line="262"/>
         <source>not resolved</source>
         <translation>not resolved</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="259"/>
+        <location filename="../ui/program_panel.cpp" line="263"/>
         <source>Kind</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="260"/>
+        <location filename="../ui/program_panel.cpp" line="264"/>
         <source>image-to-image (strength %1)</source>
         <translation>image-to-image (strength %1)</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="261"/>
+        <location filename="../ui/program_panel.cpp" line="265"/>
         <source>text-to-image</source>
         <translation>text-to-image</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="265"/>
+        <location filename="../ui/program_panel.cpp" line="269"/>
         <source>Sampler</source>
         <translation>Sampler</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="266"/>
+        <location filename="../ui/program_panel.cpp" line="270"/>
         <source>Template</source>
         <translation>Template</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="267"/>
+        <location filename="../ui/program_panel.cpp" line="271"/>
         <source>Negative prompt</source>
         <translation>Negative prompt</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="267"/>
-        <location filename="../ui/program_panel.cpp" line="270"/>
+        <location filename="../ui/program_panel.cpp" line="271"/>
+        <location filename="../ui/program_panel.cpp" line="275"/>
         <source>(none)</source>
         <translation>(none)</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="270"/>
+        <location filename="../ui/program_panel.cpp" line="275"/>
         <source>LoRAs</source>
         <translation>LoRAs</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="271"/>
+        <location filename="../ui/program_panel.cpp" line="277"/>
+        <source>Source image</source>
+        <translation>Source image</translation>
+    </message>
+    <message>
+        <location filename="../ui/program_panel.cpp" line="278"/>
+        <source>Unavailable</source>
+        <translation>Unavailable</translation>
+    </message>
+    <message>
+        <location filename="../ui/program_panel.cpp" line="279"/>
         <source>fixed: %1</source>
         <translation>fixed: %1</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="272"/>
+        <location filename="../ui/program_panel.cpp" line="280"/>
         <source>random per run</source>
         <translation>random per run</translation>
     </message>
     <message>
-        <location filename="../ui/program_panel.cpp" line="273"/>
+        <location filename="../ui/program_panel.cpp" line="281"/>
         <source>Defined in</source>
         <translation>Defined in</translation>
     </message>

@@ -9,7 +9,10 @@ Only the standard library is used, so the files come out byte for byte the same 
 script runs. The LoRA's shapes are read from the fixture model's transformer config, never
 assumed:
 
-  python3 tests/data/make_seed_assets.py [--fixtures DIR]   (default: $ARCHIVAL_FIXTURES)
+  python3 tests/data/make_seed_assets.py [--fixtures DIR] [--out DIR]
+      --fixtures  default: $ARCHIVAL_FIXTURES;  --out  default: tests/data/assets
+
+The test seed_assets_reproducible makes them again into a temporary folder and compares.
 """
 
 import argparse
@@ -87,14 +90,15 @@ def sd3_lora(rng, config):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fixtures", default=os.environ.get("ARCHIVAL_FIXTURES"))
+    parser.add_argument("--out", default=str(HERE / "assets"))
     args = parser.parse_args()
     if not args.fixtures:
         parser.error("give --fixtures or set ARCHIVAL_FIXTURES")
     config_path = Path(args.fixtures) / "models/sd3-tiny-pipe/transformer/config.json"
     config = json.loads(config_path.read_text())
 
-    out = HERE / "assets"
-    out.mkdir(exist_ok=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(SEED)
     (out / "malaya.png").write_bytes(source_image(rng))
     lora = sd3_lora(rng, config)

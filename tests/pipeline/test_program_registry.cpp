@@ -1,12 +1,14 @@
 // The program registry: built-ins as designed, strict validation, user overrides.
 #include <QDir>
 #include <QFile>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include "golden_pixels.h"
 #include "pipeline/program_registry.h"
+#include "pipeline/studio_settings.h"
 #include "test_support.h"
 
 using archival::pipeline::AssetLocations;
@@ -256,6 +258,25 @@ class TestProgramRegistry : public QObject {
         r = ProgramRegistry::load(file);
         QCOMPARE(r.find("P3B")->loras[0].path, dir.filePath("assets/chuamiatee.safetensors"));
         QDir(AssetLocations::dataFolder()).removeRecursively();
+    }
+
+    // The settings key the window and the commands read the explicit asset paths from.
+    void explicitAssetPathsComeFromTheSettings() {
+        QTemporaryDir dir;
+        const QString seedAssets =
+            QFileInfo(archival::test::seedTinyProgramsFile()).absolutePath() + "/assets/";
+        QSettings settings(dir.filePath("studio.conf"), QSettings::IniFormat);
+        settings.setValue(
+            "assets/explicitPaths",
+            QVariantMap{{"malaya.png", seedAssets + "malaya.png"},
+                        {"chuamiatee.safetensors", seedAssets + "chuamiatee.safetensors"}});
+        const auto paths = archival::pipeline::assetPathsFromSettings(settings);
+        QCOMPARE(paths.value("malaya.png"), seedAssets + "malaya.png");
+        const auto r = ProgramRegistry::load(dir.filePath("programs.json"), paths);
+        for (const Program& p : r.programs())
+            QVERIFY2(p.available(), qPrintable(p.assetProblems.join('\n')));
+        QCOMPARE(r.find("P2")->initImage, seedAssets + "malaya.png");
+        QCOMPARE(r.find("P3")->loras[0].path, seedAssets + "chuamiatee.safetensors");
     }
 
     // A value with a folder in it is a path (from the file's folder), checked as it is.
