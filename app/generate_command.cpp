@@ -154,6 +154,8 @@ std::variant<GenerateOptions, UsageError> parseOptions(const GenerateCommandLine
     o.request.programId = p.value(cl.program);
     o.request.prompt = p.value(cl.prompt);
     o.request.owner = QStringLiteral("cli");
+    // A log of the run (stderr to a file) lists every step, however busy the machine is.
+    o.request.everyStep = true;
     if (auto error = parseOverrides(cl, &o.request)) return *error;
     o.initImageFile = p.value(cl.init);
     o.out = p.value(cl.out);

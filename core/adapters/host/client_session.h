@@ -81,6 +81,9 @@ class ClientSession : public QObject {
     bool isAuthenticated() const { return authenticated_; }
     bool isClosing() const { return closing_; }
     bool speaksLiveDialect() const { return live_ != nullptr; }
+    // On /ws before the first message: it may yet speak the live dialect, so it is sent no
+    // protocol v1 events (an exhibition client would read them as its own answers).
+    bool dialectUndecided() const { return onLivePath_ && !spoken_; }
     const QList<pipeline::JobId>& jobs() const { return jobs_; }
     ClientInfo info() const;
 

@@ -21,7 +21,8 @@ qint64 nowMicros() {
 
 bool watches(const ClientSession* s, const JobFanOut::Job& job) {
     // A live-dialect client hears of its own jobs only, in its dialect (LiveDialect).
-    if (!s->isAuthenticated() || s->isClosing() || s->speaksLiveDialect()) return false;
+    if (!s->isAuthenticated() || s->isClosing() || s->speaksLiveDialect() || s->dialectUndecided())
+        return false;
     return s->subscription() == Subscription::All || s->id() == job.ownerId;
 }
 

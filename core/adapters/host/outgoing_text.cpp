@@ -36,9 +36,11 @@ QString withoutLocalPaths(const QString& message, const QStringList& folders) {
         out.replace(clean, name);
     }
     // What is left of an absolute path: from a '/' (or "C:\") that starts a word to the next
-    // white space, quote or bracket.
+    // white space, quote or bracket; punctuation that ends a sentence or separates a list
+    // ("looked in /a, /b.") stays outside the path.
     static const QRegularExpression absolute(
-        QStringLiteral("(?<![\\w.~:/\\\\])(?:/|[A-Za-z]:[\\\\/])[^\\s'\"()\\[\\]<>]*"));
+        QStringLiteral("(?<![\\w.~:/\\\\])(?:/|[A-Za-z]:[\\\\/"
+                       "])(?:[^\\s'\"()\\[\\]<>]*[^\\s'\"()\\[\\]<>,;:.])?"));
     out.replace(absolute, QStringLiteral("<local path>"));
     return out;
 }

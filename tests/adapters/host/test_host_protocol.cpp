@@ -6,6 +6,7 @@
 #include "adapters/host/access_token.h"
 #include "adapters/host/host_protocol.h"
 #include "adapters/host/image_frame.h"
+#include "adapters/host/outgoing_text.h"
 #include "adapters/host/rate_limiter.h"
 
 using namespace archival::adapters::host;
@@ -260,6 +261,23 @@ class TestHostProtocol : public QObject {
         QCOMPARE(back.size(), image.size());
         QCOMPARE(back.text(QStringLiteral("archival-studio")), QStringLiteral(R"({"seed":42})"));
         QVERIFY(back.loadFromData(encodeJpeg(image), "JPEG"));
+    }
+
+    // Error text for network clients: no absolute path survives, and the words around the
+    // paths (a list's commas, a sentence's full stop) do.
+    void localPathsLeaveErrorText() {
+        QCOMPARE(withoutLocalPaths(QStringLiteral(
+                     "malaya.png not found (looked in /srv/a/assets, /home/c/.local/assets)")),
+                 QStringLiteral("malaya.png not found (looked in <local path>, <local path>)"));
+        QCOMPARE(withoutLocalPaths(QStringLiteral("cannot write /var/q/set_0/final.png.")),
+                 QStringLiteral("cannot write <local path>."));
+        QCOMPARE(withoutLocalPaths(QStringLiteral("file 'C:\\data\\x.png'; retry")),
+                 QStringLiteral("file '<local path>'; retry"));
+        QCOMPARE(withoutLocalPaths(QStringLiteral("cannot write /tmp/q/act/P0/set_1/0.png"),
+                                   {QStringLiteral("/tmp/q")}),
+                 QStringLiteral("cannot write q/act/P0/set_1/0.png"));
+        QCOMPARE(withoutLocalPaths(QStringLiteral("a/b and 1/2 stay")),
+                 QStringLiteral("a/b and 1/2 stay"));
     }
 
     void rateLimiter() {

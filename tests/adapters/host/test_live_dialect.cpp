@@ -410,6 +410,32 @@ class TestLiveDialect : public QObject {
                  (QStringList{"ready", "p:s=0:t=500", "<jpeg>", "<png>", "done"}));
     }
 
+    // Until its first message a /ws connection may be an exhibition client: other clients'
+    // jobs come and go without a word to it, so its first answer is the one it asked for.
+    void silentWsConnectionHearsNothingBeforeItSpeaks() {
+        Fixture f;
+        QVERIFY(f.host->start());
+        LiveClient waiting;
+        QVERIFY(waiting.open(f.url()));
+        TestClient controller;
+        QVERIFY(controller.open(f.url(QStringLiteral("/"))));
+        controller.sendJson({{"type", "hello"}, {"protocol", 1}, {"role", "controller"}});
+        QTRY_COMPARE_WITH_TIMEOUT(controller.ofType("welcome").size(), 1, kWaitMs);
+        controller.sendJson({{"type", "generate"}, {"program", "P0"}, {"prompt", "one"}});
+        controller.sendJson({{"type", "generate"}, {"program", "P0"}, {"prompt", "two"}});
+        QTRY_COMPARE_WITH_TIMEOUT(f.runner.requests.size(), 2, kWaitMs);
+        const JobId done = f.runner.live.first();
+        f.runner.start(done);
+        f.runner.step(done, 1, 1, solid(8, 8, Qt::red), 500);
+        f.runner.finish(done, solid(8, 8, Qt::white));
+        QTRY_COMPARE_WITH_TIMEOUT(controller.headers(FrameKind::Final).size(), 1, kWaitMs);
+        controller.sendJson({{"type", "cancel"}, {"job", qint64(f.runner.live.first())}});
+        QTRY_COMPARE_WITH_TIMEOUT(controller.ofType("cancelled").size(), 1, kWaitMs);
+        waiting.send(QStringLiteral("ping"));
+        QTRY_VERIFY_WITH_TIMEOUT(waiting.saw("pong"), kWaitMs);
+        QCOMPARE(waiting.transcript(), QStringList{"pong"});
+    }
+
     void firstJsonObjectOnWsSpeaksProtocolV1() {
         Fixture f;
         QVERIFY(f.host->start());

@@ -153,7 +153,8 @@ async def leaving_client(url, c, programs, serve):
     started = loop.time()
     async with websockets.connect(url, max_size=None) as ws:
         await ws.send("ping")
-        c.check(await asyncio.wait_for(ws.recv(), 8) == "pong", "the next client is answered pong")
+        answer = await asyncio.wait_for(ws.recv(), 8)
+        c.check(answer == "pong", "the next client is answered pong (%r)" % (answer,))
         await ws.send("P4:leaning on a rail")
         messages = await receive_generation(ws)
         check_generation(c, "next client's P4", messages, "P4", template(programs, "P4", "leaning on a rail"))
