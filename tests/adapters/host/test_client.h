@@ -5,6 +5,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QNetworkRequest>
+#include <QRandomGenerator>
 #include <QWebSocket>
 #include <QtTest>
 
@@ -62,5 +63,22 @@ class TestClient : public QObject {
     QList<QByteArray> frames;
     bool closed = false;
 };
+
+// A WebSocket upgrade request to `path`, for raw sockets that must misbehave after the
+// handshake (never read, send bad frames).
+inline QByteArray rawUpgradeRequest(const QByteArray& path) {
+    return "GET " + path +
+           " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+}
+
+// Random pixels: noise does not compress, so each preview of it is a few hundred kB.
+inline QImage noiseImage(int side) {
+    QImage noise(side, side, QImage::Format_RGB888);
+    auto* rng = QRandomGenerator::global();
+    for (int y = 0; y < noise.height(); ++y)
+        for (int x = 0; x < noise.width() * 3; ++x) noise.scanLine(y)[x] = uchar(rng->generate());
+    return noise;
+}
 
 }  // namespace archival::test

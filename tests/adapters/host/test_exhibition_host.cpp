@@ -2,7 +2,6 @@
 // scripted by the test, so every event and its order can be checked exactly.
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
-#include <QRandomGenerator>
 #include <QTcpSocket>
 #include <QtTest>
 
@@ -544,9 +543,7 @@ class TestExhibitionHost : public QObject {
         QTcpSocket raw;
         raw.connectToHost(QHostAddress::LocalHost, f.host->port());
         QVERIFY(raw.waitForConnected(kWaitMs));
-        raw.write(
-            "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        raw.write(archival::test::rawUpgradeRequest("/"));
         // The host runs on this thread: wait with the event loop, never block it.
         QByteArray response;
         QTRY_VERIFY_WITH_TIMEOUT((response += raw.readAll()).contains("\r\n\r\n"), kWaitMs);
@@ -583,20 +580,13 @@ class TestExhibitionHost : public QObject {
         slow.connectToHost(QHostAddress::LocalHost, f.host->port());
         QVERIFY(slow.waitForConnected(kWaitMs));
         slow.setReadBufferSize(1);
-        slow.write(
-            "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        slow.write(archival::test::rawUpgradeRequest("/"));
         QTRY_COMPARE_WITH_TIMEOUT(f.host->clients().size(), 2, kWaitMs);
 
         fast.send(QStringLiteral("P0:noise"));
         QTRY_COMPARE_WITH_TIMEOUT(fast.ofType("queued").size(), 1, kWaitMs);
         const auto job = f.runner.live.first();
-        // Noise does not compress: each preview is a few hundred kB.
-        QImage noise(512, 512, QImage::Format_RGB888);
-        auto* rng = QRandomGenerator::global();
-        for (int y = 0; y < noise.height(); ++y)
-            for (int x = 0; x < noise.width() * 3; ++x)
-                noise.scanLine(y)[x] = uchar(rng->generate());
+        const QImage noise = archival::test::noiseImage(512);
         constexpr int kSteps = 60;
         f.runner.start(job);
         for (int step = 1; step <= kSteps; ++step) {

@@ -1,7 +1,6 @@
 // The exhibition client's live dialect on /ws, in-process: real QWebSocket clients against a
 // host whose generator the test scripts, so every message and its order can be checked exactly
 // (PROTOCOL.md, "Live dialect").
-#include <QRandomGenerator>
 #include <QTcpSocket>
 #include <QtTest>
 
@@ -493,20 +492,13 @@ class TestLiveDialect : public QObject {
         slow.connectToHost(QHostAddress::LocalHost, f.host->port());
         QVERIFY(slow.waitForConnected(kWaitMs));
         slow.setReadBufferSize(1);
-        slow.write(
-            "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        slow.write(archival::test::rawUpgradeRequest("/ws"));
         QTRY_COMPARE_WITH_TIMEOUT(f.host->clients().size(), 1, kWaitMs);
         slow.write(maskedTextFrame("P0:noise"));
         QTRY_COMPARE_WITH_TIMEOUT(f.runner.requests.size(), 1, kWaitMs);
         const JobId job = f.runner.live.first();
 
-        // Noise does not compress: each preview is a few hundred kB.
-        QImage noise(640, 640, QImage::Format_RGB888);
-        auto* rng = QRandomGenerator::global();
-        for (int y = 0; y < noise.height(); ++y)
-            for (int x = 0; x < noise.width() * 3; ++x)
-                noise.scanLine(y)[x] = uchar(rng->generate());
+        const QImage noise = archival::test::noiseImage(640);
         constexpr int kSteps = 60;
         f.runner.start(job);
         for (int step = 1; step <= kSteps; ++step) {
