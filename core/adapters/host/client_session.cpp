@@ -8,6 +8,7 @@
 #include <QWebSocket>
 
 #include "adapters/host/access_token.h"
+#include "adapters/host/auth_failure_limiter.h"
 #include "adapters/host/job_fan_out.h"
 #include "adapters/host/live_dialect.h"
 
@@ -28,7 +29,7 @@ QString quoted(const QString& text) {
 
 ClientSession::ClientSession(QString id, QWebSocket* socket, QString address,
                              const HostSettings& settings, JobRunner* runner, JobFanOut* jobs,
-                             QObject* parent)
+                             AuthFailureLimiter* authFailures, QObject* parent)
     : QObject(parent),
       id_(std::move(id)),
       socket_(socket),
@@ -36,6 +37,7 @@ ClientSession::ClientSession(QString id, QWebSocket* socket, QString address,
       settings_(settings),
       runner_(runner),
       fanOut_(jobs),
+      authFailures_(authFailures),
       onLivePath_(socket->requestUrl().path() == QLatin1String("/ws") ||
                   socket->requestUrl().path() == QLatin1String("/ws/")),
       limiter_(settings.limits.messagesPerSecond, settings.limits.floodFactor) {
@@ -73,11 +75,22 @@ void ClientSession::beginAuthentication() {
 
 void ClientSession::authenticate(const QString& presented, const QString& how) {
     authTimer_.stop();
+    const QHostAddress peer = socket_->peerAddress();
+    if (!authFailures_->allows(peer)) {
+        Q_EMIT logLine(QStringLiteral("client %1 refused: %2 failed tokens from its address "
+                                      "lately; token not compared")
+                           .arg(id_)
+                           .arg(settings_.limits.authFailures));
+        close(CloseCode::PolicyViolation, QStringLiteral("too many failed authentications"));
+        return;
+    }
     if (tokensEqual(presented, settings_.token)) {
         authenticated_ = true;
         Q_EMIT logLine(QStringLiteral("client %1 authenticated (token in %2)").arg(id_, how));
+        Q_EMIT authenticated();
         return;
     }
+    authFailures_->recordFailure(peer);
     Q_EMIT logLine(
         QStringLiteral("client %1 refused: %2 token")
             .arg(id_, presented.isEmpty() ? QStringLiteral("missing") : QStringLiteral("wrong")));
@@ -88,6 +101,9 @@ void ClientSession::close(CloseCode code, const QString& reason) {
     if (closing_) return;
     closing_ = true;
     authTimer_.stop();
+    closeTimer_.setSingleShot(true);
+    connect(&closeTimer_, &QTimer::timeout, this, [this] { socket_->abort(); });
+    closeTimer_.start(kCloseGraceMs);
     socket_->close(QWebSocketProtocol::CloseCode(code), reason);
 }
 
@@ -116,6 +132,16 @@ bool ClientSession::sendPreview(const QByteArray& bytes) {
     }
     socket_->sendBinaryMessage(bytes);
     return true;
+}
+
+bool ClientSession::admitFinal() {
+    if (closing_) return false;
+    if (socket_->bytesToWrite() <= settings_.limits.sendBufferBytes) return true;
+    Q_EMIT logLine(QStringLiteral("client %1 closed: %2 bytes unsent when a final was due")
+                       .arg(id_)
+                       .arg(socket_->bytesToWrite()));
+    close(CloseCode::ReadsTooSlowly, QStringLiteral("reads too slowly"));
+    return false;
 }
 
 void ClientSession::trackJob(JobId job) {
@@ -159,7 +185,7 @@ void ClientSession::onTextMessage(const QString& text) {
             return;
         }
         authenticate(std::get<HelloMessage>(parsed.message->body).token, QStringLiteral("hello"));
-        if (!authenticated_) return;
+        if (!authenticated_ || closing_) return;
         Q_EMIT changed();
     }
     if (startsLiveDialect(text)) return;
@@ -293,6 +319,14 @@ void ClientSession::handleGenerate(const GenerateMessage& g, const QJsonValue& i
                         QStringLiteral("no program '%1' (programs: %2)")
                             .arg(g.program.left(64), ids.join(QStringLiteral(", "))),
                         id, QStringLiteral("program")));
+        return;
+    }
+    if (fanOut_->jobCount() >= settings_.limits.maxDisplayJobs) {
+        send(errorEvent(ProtocolError::TooManyJobs,
+                        QStringLiteral("the host has %1 display jobs queued or running; try "
+                                       "again later")
+                            .arg(fanOut_->jobCount()),
+                        id));
         return;
     }
     if (jobs_.size() >= settings_.limits.maxJobsPerClient) {

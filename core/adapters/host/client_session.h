@@ -30,6 +30,7 @@ class QWebSocket;
 
 namespace archival::adapters::host {
 
+class AuthFailureLimiter;
 class JobFanOut;
 class LiveDialect;
 
@@ -52,16 +53,21 @@ class ClientSession : public QObject {
     Q_OBJECT
   public:
     // `settings` is the host's, read live (the token may change while the client is attached);
-    // it, `socket` and `jobs` must outlive the session.
+    // it, `socket`, `jobs` and `authFailures` (the host's, shared by all its sessions) must
+    // outlive the session.
     ClientSession(QString id, QWebSocket* socket, QString address, const HostSettings& settings,
-                  JobRunner* runner, JobFanOut* jobs, QObject* parent = nullptr);
+                  JobRunner* runner, JobFanOut* jobs, AuthFailureLimiter* authFailures,
+                  QObject* parent = nullptr);
     ~ClientSession() override;
 
     // Authenticates at once when the host needs no token or the URL carries one; otherwise
     // waits authTimeoutMs for a hello with the token, then closes.
     void beginAuthentication();
-    // Closes the WebSocket once (later calls do nothing); its `disconnected` follows.
+    // Closes the WebSocket once (later calls do nothing); its `disconnected` follows, at the
+    // latest kCloseGraceMs later: a peer that does not answer the close is dropped then, and
+    // with it whatever was still queued for it.
     void close(CloseCode code, const QString& reason);
+    static constexpr int kCloseGraceMs = 5000;
     // Sends a JSON event unless the session is closing.
     void send(const QJsonObject& event);
     // Sends a text or binary message as it is, unless the session is closing.
@@ -71,6 +77,9 @@ class ClientSession : public QObject {
     // (send-buffer-bytes): then it is dropped, never queued, so a slow reader delays neither
     // the others nor generation. False when dropped.
     bool sendPreview(const QByteArray& bytes);
+    // Before a job's final images: a client whose unsent backlog is still over
+    // send-buffer-bytes is closed with 4008 (false); true when the finals may be queued.
+    bool admitFinal();
 
     QString id() const { return id_; }
     const HostSettings& settings() const { return settings_; }
@@ -95,6 +104,8 @@ class ClientSession : public QObject {
   Q_SIGNALS:
     // What the host panel shows of the session changed (authenticated, hello, jobs, ...).
     void changed();
+    // The token was right: the host may still turn the client away (max-clients), by closing.
+    void authenticated();
     void logLine(const QString& line);
 
   private:
@@ -115,6 +126,7 @@ class ClientSession : public QObject {
     const HostSettings& settings_;
     QPointer<JobRunner> runner_;
     JobFanOut* const fanOut_;
+    AuthFailureLimiter* const authFailures_;
     const bool onLivePath_;  // connected to /ws
 
     QString name_;
@@ -130,6 +142,7 @@ class ClientSession : public QObject {
     // Waiting for the token in hello. A member, so it lives and dies with the session: it can
     // never fire into a session the host has already deleted.
     QTimer authTimer_;
+    QTimer closeTimer_;  // close() sent, no answer yet: drops the connection (kCloseGraceMs)
     QList<pipeline::JobId> jobs_;
     int previewsDropped_ = 0;
     QDateTime connectedAt_ = QDateTime::currentDateTimeUtc();

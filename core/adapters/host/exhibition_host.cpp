@@ -6,6 +6,7 @@
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslKey>
+#include <QTimer>
 #include <QUrlQuery>
 #include <QWebSocket>
 #include <QWebSocketCorsAuthenticator>
@@ -34,7 +35,8 @@ ExhibitionHost::ExhibitionHost(HostSettings settings, JobRunner* runner, QObject
     : QObject(parent),
       settings_(std::move(settings)),
       runner_(runner),
-      fanOut_(std::make_unique<JobFanOut>(runner, &sessions_, settings_)) {
+      fanOut_(std::make_unique<JobFanOut>(runner, &sessions_, settings_)),
+      authFailures_(settings_.limits.authFailures, settings_.limits.authFailureWindowMs) {
     connect(fanOut_.get(), &JobFanOut::logLine, this, &ExhibitionHost::log);
     connect(fanOut_.get(), &JobFanOut::jobsChanged, this, &ExhibitionHost::clientsChanged);
 }
@@ -236,26 +238,62 @@ bool ExhibitionHost::originAllowed(const QString& origin) const {
     return QNetworkInterface::allAddresses().contains(host);
 }
 
+int ExhibitionHost::authenticatedCount() const {
+    int n = 0;
+    for (const ClientSession* s : sessions_) n += s->isAuthenticated() ? 1 : 0;
+    return n;
+}
+
+int ExhibitionHost::awaitingTokenCount() const {
+    return int(sessions_.size()) - authenticatedCount();
+}
+
+void ExhibitionHost::refuse(QWebSocket* socket, const QString& address, const QString& why) {
+    socket->sendTextMessage(toText(errorEvent(ProtocolError::TooManyClients, why)));
+    socket->close(QWebSocketProtocol::CloseCode(CloseCode::TryAgainLater),
+                  QStringLiteral("too many clients"));
+    connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
+    // One that never answers the close is dropped all the same.
+    QTimer::singleShot(ClientSession::kCloseGraceMs, socket, &QWebSocket::abort);
+    log(QStringLiteral("refused %1: %2").arg(address, why));
+}
+
 void ExhibitionHost::acceptConnections() {
     while (server_ && server_->hasPendingConnections()) {
         QWebSocket* socket = server_->nextPendingConnection();
         const QString address = peerText(socket);
-        if (sessions_.size() >= settings_.limits.maxClients) {
-            socket->sendTextMessage(toText(errorEvent(
-                ProtocolError::TooManyClients,
-                QStringLiteral("the host already serves %1 clients").arg(sessions_.size()))));
-            socket->close(QWebSocketProtocol::CloseCode(CloseCode::TryAgainLater),
-                          QStringLiteral("too many clients"));
-            connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
-            log(QStringLiteral("refused %1: too many clients").arg(address));
+        // A client with its token in the URL is authenticated (or refused) at once; one that
+        // owes it waits in its own small pool, so waiting connections never take the places
+        // of clients that have shown the token.
+        const bool owesToken =
+            settings_.tokenRequired() &&
+            QUrlQuery(socket->requestUrl()).queryItemValue(QStringLiteral("token")).isEmpty();
+        if (!owesToken && authenticatedCount() >= settings_.limits.maxClients) {
+            refuse(socket, address,
+                   QStringLiteral("the host already serves %1 clients").arg(authenticatedCount()));
+            continue;
+        }
+        if (owesToken && awaitingTokenCount() >= settings_.limits.maxUnauthenticated) {
+            refuse(socket, address,
+                   QStringLiteral("%1 connections are already waiting to authenticate")
+                       .arg(awaitingTokenCount()));
             continue;
         }
         socket->setParent(this);
         socket->setMaxAllowedIncomingMessageSize(quint64(settings_.limits.hardMessageBytes));
         socket->setMaxAllowedIncomingFrameSize(quint64(settings_.limits.hardMessageBytes));
         auto* s = new ClientSession(QStringLiteral("c%1").arg(nextClientNumber_++), socket, address,
-                                    settings_, runner_, fanOut_.get());
+                                    settings_, runner_, fanOut_.get(), &authFailures_);
         connect(s, &ClientSession::logLine, this, &ExhibitionHost::log);
+        connect(s, &ClientSession::authenticated, this, [this, s] {
+            // It counts itself now: beyond max-clients, it goes as any client too many.
+            if (authenticatedCount() <= settings_.limits.maxClients) return;
+            s->send(errorEvent(ProtocolError::TooManyClients,
+                               QStringLiteral("the host already serves %1 clients")
+                                   .arg(authenticatedCount() - 1)));
+            log(QStringLiteral("client %1 refused: too many clients").arg(s->id()));
+            s->close(CloseCode::TryAgainLater, QStringLiteral("too many clients"));
+        });
         connect(s, &ClientSession::changed, this, &ExhibitionHost::clientsChanged);
         sessions_.append(s);
         // Queued: close() may report `disconnected` at once, inside a handler still using `s`.

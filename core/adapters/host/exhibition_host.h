@@ -9,10 +9,11 @@
 //   ExhibitionHost host(settings, &runner);
 //   if (!host.start()) qWarning() << host.errorString();
 //
-// This is the server: it listens (TLS when configured), admits connections (client limit,
-// browser origins) and keeps the list of clients. Each client is a ClientSession
-// (client_session.h: token, rate limit, messages); the jobs' events reach the clients through
-// the JobFanOut (job_fan_out.h).
+// This is the server: it listens (TLS when configured), admits connections (browser origins;
+// max-clients for authenticated clients, a separate small pool, max-unauthenticated, for those
+// still owing their token; failed tokens limited per address) and keeps the list of clients. Each
+// client is a ClientSession (client_session.h: token, rate limit, messages); the jobs' events reach
+// the clients through the JobFanOut (job_fan_out.h).
 //
 // Lives on one thread (the one with the event loop); the runner's signals must arrive there.
 
@@ -22,6 +23,7 @@
 #include <QString>
 #include <memory>
 
+#include "adapters/host/auth_failure_limiter.h"
 #include "adapters/host/client_session.h"
 #include "adapters/host/host_protocol.h"
 #include "adapters/host/host_settings.h"
@@ -94,6 +96,11 @@ class ExhibitionHost : public QObject {
 
   private:
     void acceptConnections();
+    // Turns a connection away before it has a session: a too_many_clients error, then 4013.
+    void refuse(QWebSocket* socket, const QString& address, const QString& why);
+    // Sessions that have presented a token (or need none), and those still waiting to.
+    int authenticatedCount() const;
+    int awaitingTokenCount() const;
     void onDisconnected(ClientSession* session);
     ClientSession* findSession(const QString& id) const;
     bool originAllowed(const QString& origin) const;
@@ -106,6 +113,7 @@ class ExhibitionHost : public QObject {
     QList<ClientSession*> sessions_;
     std::unique_ptr<JobFanOut> fanOut_;  // after sessions_: it reads that list
     BatchQueue* batchQueue_ = nullptr;
+    AuthFailureLimiter authFailures_;
     int nextClientNumber_ = 1;
 };
 

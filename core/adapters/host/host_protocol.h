@@ -23,6 +23,8 @@ enum class CloseCode : quint16 {
     // Too many clients. RFC 6455's registry has 1013 for this, but Qt (client and server)
     // treats codes 1012-2999 as invalid, so the private range mirrors it.
     TryAgainLater = 4013,
+    // A client whose unsent backlog is still over send-buffer-bytes when a final is due.
+    ReadsTooSlowly = 4008,
     UnsupportedVersion = 4010,
 };
 

@@ -14,11 +14,16 @@ bool HostLimits::set(const QString& assignment, QString* error) {
         {QStringLiteral("hard-message-bytes"), [this](qint64 v) { hardMessageBytes = int(v); }},
         {QStringLiteral("max-prompt-chars"), [this](qint64 v) { maxPromptChars = int(v); }},
         {QStringLiteral("max-clients"), [this](qint64 v) { maxClients = int(v); }},
+        {QStringLiteral("max-unauthenticated"), [this](qint64 v) { maxUnauthenticated = int(v); }},
         {QStringLiteral("max-jobs-per-client"), [this](qint64 v) { maxJobsPerClient = int(v); }},
+        {QStringLiteral("max-display-jobs"), [this](qint64 v) { maxDisplayJobs = int(v); }},
         {QStringLiteral("messages-per-second"), [this](qint64 v) { messagesPerSecond = int(v); }},
         {QStringLiteral("flood-factor"), [this](qint64 v) { floodFactor = int(v); }},
         {QStringLiteral("send-buffer-bytes"), [this](qint64 v) { sendBufferBytes = v; }},
         {QStringLiteral("auth-timeout-ms"), [this](qint64 v) { authTimeoutMs = int(v); }},
+        {QStringLiteral("auth-failures"), [this](qint64 v) { authFailures = int(v); }},
+        {QStringLiteral("auth-failure-window-ms"),
+         [this](qint64 v) { authFailureWindowMs = int(v); }},
     };
     const auto it = fields.find(name);
     if (eq < 0 || it == fields.end()) {

@@ -13,20 +13,28 @@ namespace archival::adapters::host {
 // (a frame above `hardMessageBytes`, a flood far above `messagesPerSecond`) closes the
 // connection.
 struct HostLimits {
-    int maxMessageBytes = 16 * 1024;       // larger text frames: error "message_too_large"
-    int hardMessageBytes = 1024 * 1024;    // larger frames: close 1009 (Qt enforces it)
-    int maxPromptChars = 1000;             // error "prompt_too_long"
-    int maxClients = 64;                   // one more: error "too_many_clients", close 4013
-    int maxJobsPerClient = 4;              // queued + running: error "too_many_jobs"
-    int messagesPerSecond = 20;            // more: error "rate_limited", message ignored
-    int floodFactor = 5;                   // > factor x the rate in one second: close 1008
-    qint64 sendBufferBytes = 1024 * 1024;  // previews are dropped above this backlog
-    int authTimeoutMs = 5000;              // a token-required client must say hello by then
+    int maxMessageBytes = 16 * 1024;     // larger text frames: error "message_too_large"
+    int hardMessageBytes = 1024 * 1024;  // larger frames: close 1009 (Qt enforces it)
+    int maxPromptChars = 1000;           // error "prompt_too_long"
+    int maxClients = 64;                 // authenticated; one more: "too_many_clients", 4013
+    int maxUnauthenticated = 8;          // waiting for their token, apart from maxClients;
+                                         // one more: "too_many_clients", close 4013
+    int maxJobsPerClient = 4;            // queued + running: error "too_many_jobs"
+    int maxDisplayJobs = 32;             // of all clients together: error "too_many_jobs"
+    int messagesPerSecond = 20;          // more: error "rate_limited", message ignored
+    int floodFactor = 5;                 // > factor x the rate in one second: close 1008
+    // Unsent bytes a client may have queued: above it previews are dropped, and a client
+    // still above it when a final is due is closed with 4008 (PROTOCOL.md, "Slow readers").
+    qint64 sendBufferBytes = 1024 * 1024;
+    int authTimeoutMs = 5000;         // a token-required client must say hello by then
+    int authFailures = 5;             // failed tokens from one address within the window:
+    int authFailureWindowMs = 60000;  // further attempts refused, token not compared
 
     // "messages-per-second=100" -> sets the field; false (and `error`) for an unknown name
     // or a bad value. Names: max-message-bytes, hard-message-bytes, max-prompt-chars,
-    // max-clients, max-jobs-per-client, messages-per-second, flood-factor,
-    // send-buffer-bytes, auth-timeout-ms.
+    // max-clients, max-unauthenticated, max-jobs-per-client, max-display-jobs,
+    // messages-per-second, flood-factor, send-buffer-bytes, auth-timeout-ms, auth-failures,
+    // auth-failure-window-ms.
     bool set(const QString& assignment, QString* error);
 };
 

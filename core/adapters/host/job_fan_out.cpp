@@ -188,6 +188,10 @@ void JobFanOut::onFinished(JobId id, const pipeline::JobResult& result) {
     Job* job = jobs_.value(id);
     if (!job) return;
     const double seconds = job->clock.isValid() ? job->clock.elapsed() / 1000.0 : 0.0;
+    // A display still over its send budget gets no further final: it is closed (4008), so one
+    // that never reads holds at most the budget and one job's images, not every image since.
+    for (ClientSession* s : *sessions_)
+        if (watches(s, *job)) s->admitFinal();
     for (int i = 0; i < result.images.size(); ++i) {
         const QImage& image = result.images.at(i);
         QJsonObject metadata;
@@ -211,11 +215,11 @@ void JobFanOut::onFinished(JobId id, const pipeline::JobResult& result) {
         if (!result.warnings.isEmpty())
             event.insert(QStringLiteral("warnings"), QJsonArray::fromStringList(result.warnings));
         broadcast(*job, event, ownerExtra(*job));
-        // Finals are never dropped: a slow display still gets every image, late.
+        // Finals are never dropped: a slow display within its budget gets every image, late.
         const QByteArray frame = encodeImageFrame(
             {FrameKind::Final, id, ImageFormat::Png, quint32(i), quint64(nowMicros())}, png);
         for (ClientSession* s : *sessions_)
-            if (watches(s, *job)) s->socket()->sendBinaryMessage(frame);
+            if (watches(s, *job)) s->sendBinary(frame);
     }
     Q_EMIT logLine(QStringLiteral("job %1 completed in %2 s (%3 image(s))")
                        .arg(id)

@@ -2,8 +2,8 @@
 // The host's jobs and their delivery: every event of a job the host submitted (queued,
 // started, progress, completed, failed, cancelled) goes to every session that watches it
 // (subscription "all", or its own jobs), with one encoded frame shared by all. Back-pressure:
-// a session whose send backlog is over the limit skips previews, never finals, so a slow
-// display gets fewer previews rather than a longer queue.
+// a session whose send backlog is over the limit skips previews, so a slow display gets fewer
+// previews rather than a longer queue; one still over it when a final is due is closed.
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -51,6 +51,8 @@ class JobFanOut : public QObject {
     void announceQueued(pipeline::JobId job);
     const Job* job(pipeline::JobId id) const { return jobs_.value(id); }
     QList<pipeline::JobId> jobIds() const { return jobs_.keys(); }
+    // Jobs of every client, queued or running (max-display-jobs).
+    int jobCount() const { return int(jobs_.size()); }
     // Cancels every job the host submitted; how many the runner accepted.
     int cancelAll();
     // The jobs of a session that has gone: queued ones are cancelled, and so is the running

@@ -55,6 +55,11 @@ void LiveDialect::handle(const QString& text) {
         session_->sendText(command.reply);
         return;
     }
+    if (fanOut_->jobCount() >= limits.maxDisplayJobs) {
+        refuse(QStringLiteral("the host has %1 display jobs queued or running; try again later")
+                   .arg(fanOut_->jobCount()));
+        return;
+    }
     if (pending() >= limits.maxJobsPerClient) {
         refuse(QStringLiteral("%1 commands of this connection are waiting or running; at most "
                               "%2 are allowed")
@@ -109,6 +114,11 @@ void LiveDialect::onProgress(JobId job, int step, int, const QImage& preview, do
 
 void LiveDialect::onFinished(JobId job, const pipeline::JobResult& result) {
     if (!isCurrent(job)) return;
+    // Still over its send budget: closed (4008) instead of queued another image.
+    if (!session_->admitFinal()) {
+        endCurrent();
+        return;
+    }
     for (int i = 0; i < result.images.size(); ++i) {
         QString metadata, parameters;
         if (i < result.metadata.size()) {

@@ -5,6 +5,12 @@
 #include <QTcpSocket>
 #include <QtTest>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "adapters/host/auth_failure_limiter.h"
 #include "adapters/host/exhibition_host.h"
 #include "scripted_job_runner.h"
 #include "test_client.h"
@@ -37,6 +43,71 @@ QJsonObject hello(const QString& role, const QString& name = {}, const QString& 
     if (!token.isEmpty()) o.insert("token", token);
     return o;
 }
+
+// The process's resident memory (Linux), in bytes.
+qint64 residentBytes() {
+    QFile statm(QStringLiteral("/proc/self/statm"));
+    if (!statm.open(QIODevice::ReadOnly)) return -1;
+    const QList<QByteArray> fields = statm.readAll().split(' ');
+    return fields.size() > 1 ? fields[1].toLongLong() * sysconf(_SC_PAGESIZE) : -1;
+}
+
+// A TCP connection whose receive buffer is small and fixed, so the kernel cannot take the
+// host's backlog off its hands: what the client does not read stays with the host.
+std::unique_ptr<QTcpSocket> tinyWindowConnection(quint16 port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return nullptr;
+    const int bytes = 4096;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) {
+        ::close(fd);
+        return nullptr;
+    }
+    auto socket = std::make_unique<QTcpSocket>();
+    if (!socket->setSocketDescriptor(fd)) return nullptr;
+    return socket;
+}
+
+// Reads server frames off a raw connection (after the 101 response) until a close frame:
+// its code, or -1 while none has come.
+struct CloseFrameReader {
+    QByteArray pending;
+    bool pastHandshake = false;
+    int code = -1;
+
+    void feed(const QByteArray& bytes) {
+        pending += bytes;
+        if (!pastHandshake) {
+            const int end = pending.indexOf("\r\n\r\n");
+            if (end < 0) return;
+            pending.remove(0, end + 4);
+            pastHandshake = true;
+        }
+        while (code < 0 && pending.size() >= 2) {
+            const auto* b = reinterpret_cast<const uchar*>(pending.constData());
+            const int opcode = b[0] & 0x0f;
+            qint64 length = b[1] & 0x7f;
+            int header = 2;
+            if (length == 126) {
+                if (pending.size() < 4) return;
+                length = (qint64(b[2]) << 8) | b[3];
+                header = 4;
+            } else if (length == 127) {
+                if (pending.size() < 10) return;
+                length = 0;
+                for (int i = 2; i < 10; ++i) length = (length << 8) | b[i];
+                header = 10;
+            }
+            if (pending.size() < header + length) return;
+            if (opcode == 0x8 && length >= 2) code = (int(b[header]) << 8) | b[header + 1];
+            pending.remove(0, int(header + length));
+        }
+    }
+};
 
 }  // namespace
 
@@ -599,6 +670,226 @@ class TestExhibitionHost : public QObject {
         for (const auto& info : f.host->clients()) dropped += info.previewsDropped;
         QVERIFY2(dropped > 0, "the slow reader's previews should have been dropped");
         QVERIFY(dropped < kSteps);
+    }
+
+    // Displays that never read while finals flow: each is closed with 4008 once its backlog
+    // is still over send-buffer-bytes when a final is due, so the host holds at most the
+    // budget and about one final per client, not every final since it stopped reading.
+    void slowReadersAreClosedBeforeTheirBacklogGrows() {
+        constexpr int kReaders = 60;
+        constexpr int kFinals = 8;
+        HostSettings s = loopbackSettings();
+        s.limits.sendBufferBytes = 256 * 1024;
+        s.limits.maxClients = kReaders + 1;
+        Fixture f(s);
+        QVERIFY(f.host->start());
+        TestClient fast;
+        attach(f, fast, "display");
+        std::vector<std::unique_ptr<QTcpSocket>> readers;
+        for (int i = 0; i < kReaders; ++i) {
+            readers.push_back(tinyWindowConnection(f.host->port()));
+            QVERIFY(readers.back());
+            readers.back()->setReadBufferSize(1);
+            readers.back()->write(archival::test::rawUpgradeRequest("/"));
+            // One at a time: the host accepts each before the listen backlog could fill.
+            QTRY_COMPARE_WITH_TIMEOUT(f.host->clients().size(), i + 2, kWaitMs);
+        }
+
+        const QImage noise = archival::test::noiseImage(512);
+        const qint64 before = residentBytes();
+        QVERIFY(before > 0);
+        qint64 finalBytes = 0;
+        for (int n = 1; n <= kFinals; ++n) {
+            fast.send(QStringLiteral("P0:noise"));
+            QTRY_COMPARE_WITH_TIMEOUT(fast.ofType("queued").size(), n, kWaitMs);
+            const auto job = f.runner.live.first();
+            f.runner.start(job);
+            f.runner.finish(job, noise);
+            QTRY_COMPARE_WITH_TIMEOUT(fast.headers(FrameKind::Final).size(), n, kWaitMs);
+            finalBytes = fast.frames.last().size();
+        }
+        const qint64 after = residentBytes();
+        const qint64 bound = kReaders * (s.limits.sendBufferBytes + 2 * finalBytes);
+        qInfo(
+            "resident memory: %.1f MB before, %.1f MB after %d finals of %.0f kB to %d "
+            "clients that do not read (bound %.1f MB)",
+            before / 1e6, after / 1e6, kFinals, finalBytes / 1e3, kReaders, bound / 1e6);
+        QVERIFY2(after - before < bound, "the host kept the finals of clients that do not read");
+        QVERIFY(!fast.closed);
+        QCOMPARE(fast.headers(FrameKind::Final).size(), kFinals);
+
+        // Now they read: everything the host had queued, then its close frame with 4008.
+        std::vector<CloseFrameReader> frames(kReaders);
+        for (auto& r : readers) {
+            const int bytes = 4 * 1024 * 1024;  // read quickly, well within the close grace
+            ::setsockopt(int(r->socketDescriptor()), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+            r->setReadBufferSize(0);
+        }
+        auto allClosed = [&] {
+            bool all = true;
+            for (int i = 0; i < kReaders; ++i) {
+                frames[i].feed(readers[i]->readAll());
+                all = all && frames[i].code >= 0;
+            }
+            return all;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(allClosed(), ClientSession::kCloseGraceMs - 500);
+        for (const auto& r : frames) QCOMPARE(r.code, int(CloseCode::ReadsTooSlowly));
+    }
+
+    // The live dialect has the same budget: an exhibition client that stops reading is closed
+    // with 4008 when its next final PNG is due while the last one is still unsent.
+    void slowLiveDialectReaderIsClosed() {
+        HostSettings s = loopbackSettings();
+        s.limits.sendBufferBytes = 64 * 1024;
+        Fixture f(s);
+        QVERIFY(f.host->start());
+        auto reader = tinyWindowConnection(f.host->port());
+        QVERIFY(reader);
+        reader->setReadBufferSize(1);
+        reader->write(archival::test::rawUpgradeRequest("/ws"));
+        QTRY_COMPARE_WITH_TIMEOUT(f.host->clients().size(), 1, kWaitMs);
+        // Two commands in masked client text frames (the mask is zero: the text as it is).
+        for (const QByteArray command : {QByteArray("P0:one"), QByteArray("P0:two")})
+            reader->write(QByteArray("\x81") + char(0x80 | command.size()) + QByteArray(4, '\0') +
+                          command);
+        QTRY_COMPARE_WITH_TIMEOUT(f.runner.live.size(), 1, kWaitMs);
+        const QImage noise = archival::test::noiseImage(512);
+        const auto first = f.runner.live.first();
+        f.runner.start(first);
+        f.runner.finish(first, noise);  // queued: the backlog was within the budget
+        QTRY_COMPARE_WITH_TIMEOUT(f.runner.requests.size(), 2, kWaitMs);
+        const auto second = f.runner.live.first();
+        f.runner.start(second);
+        f.runner.finish(second, noise);  // the first is still unsent: closed instead
+
+        const int bytes = 4 * 1024 * 1024;
+        ::setsockopt(int(reader->socketDescriptor()), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+        reader->setReadBufferSize(0);
+        CloseFrameReader frames;
+        QTRY_VERIFY_WITH_TIMEOUT((frames.feed(reader->readAll()), frames.code >= 0),
+                                 ClientSession::kCloseGraceMs - 500);
+        QCOMPARE(frames.code, int(CloseCode::ReadsTooSlowly));
+    }
+
+    // Connections that never present their token wait in their own pool: they neither fill
+    // max-clients nor keep out a client that has the token.
+    void unauthenticatedFloodLeavesRoomForATokenClient() {
+        HostSettings s = loopbackSettings();
+        s.token = QStringLiteral("right-token-of-sixteen");
+        s.requireTokenOnLoopback = true;
+        s.limits.maxClients = 2;
+        s.limits.maxUnauthenticated = 3;
+        s.limits.authTimeoutMs = 60000;  // the flood outlasts the test
+        Fixture f(s);
+        QVERIFY(f.host->start());
+        std::vector<std::unique_ptr<TestClient>> flood;
+        for (int i = 0; i < 8; ++i) {
+            flood.push_back(std::make_unique<TestClient>());
+            flood.back()->open(f.url());
+        }
+        for (int i = 3; i < 8; ++i) {
+            QTRY_VERIFY_WITH_TIMEOUT(flood[i]->closed, kWaitMs);
+            QCOMPARE(int(flood[i]->socket.closeCode()), int(CloseCode::TryAgainLater));
+            QCOMPARE(flood[i]->ofType("error").first().value("code").toString(),
+                     QStringLiteral("too_many_clients"));
+        }
+        for (int i = 0; i < 3; ++i) QVERIFY(!flood[i]->closed);
+
+        TestClient a, b, c;
+        for (TestClient* client : {&a, &b}) {
+            QVERIFY(client->open(f.url(QStringLiteral("token=right-token-of-sixteen"))));
+            client->send(QStringLiteral("P0:a cat"));
+            QTRY_COMPARE_WITH_TIMEOUT(client->ofType("queued").size(), 1, kWaitMs);
+        }
+        // max-clients still holds for clients with the token.
+        c.open(f.url(QStringLiteral("token=right-token-of-sixteen")));
+        QTRY_VERIFY_WITH_TIMEOUT(c.closed, kWaitMs);
+        QCOMPARE(int(c.socket.closeCode()), int(CloseCode::TryAgainLater));
+        QVERIFY(!a.closed && !b.closed);
+    }
+
+    // After auth-failures wrong tokens from one address, even the right one is refused: the
+    // host no longer compares what that address presents.
+    void failedTokensAreLimitedPerAddress() {
+        HostSettings s = loopbackSettings();
+        s.token = QStringLiteral("right-token-of-sixteen");
+        s.requireTokenOnLoopback = true;
+        s.limits.authFailures = 3;
+        Fixture f(s);
+        QVERIFY(f.host->start());
+        QSignalSpy lines(f.host.get(), &ExhibitionHost::logLine);
+        for (int i = 0; i < s.limits.authFailures; ++i) {
+            TestClient guess;
+            QVERIFY(guess.open(f.url()));
+            guess.sendJson(hello("display", {}, QStringLiteral("guess-number-%1").arg(i)));
+            QTRY_VERIFY_WITH_TIMEOUT(guess.closed, kWaitMs);
+            QCOMPARE(int(guess.socket.closeCode()), int(CloseCode::PolicyViolation));
+        }
+        TestClient right;
+        QVERIFY(right.open(f.url()));
+        right.sendJson(hello("display", {}, s.token));
+        QTRY_VERIFY_WITH_TIMEOUT(right.closed, kWaitMs);
+        QCOMPARE(int(right.socket.closeCode()), int(CloseCode::PolicyViolation));
+        QVERIFY(right.ofType("welcome").isEmpty());
+        TestClient inUrl;
+        inUrl.open(f.url(QStringLiteral("token=right-token-of-sixteen")));
+        QTRY_VERIFY_WITH_TIMEOUT(inUrl.closed, kWaitMs);
+        QCOMPARE(int(inUrl.socket.closeCode()), int(CloseCode::PolicyViolation));
+        QStringList text;
+        for (const auto& args : lines) text << args.first().toString();
+        QCOMPARE(text.filter(QStringLiteral("token not compared")).size(), 2);
+    }
+
+    void authFailureLimiterForgetsOldFailures() {
+        AuthFailureLimiter limiter(2, 1000);
+        const QHostAddress a(QStringLiteral("192.0.2.1")), b(QStringLiteral("192.0.2.2"));
+        limiter.recordFailure(a, 0);
+        QVERIFY(limiter.allows(a, 10));
+        limiter.recordFailure(a, 500);
+        QVERIFY(!limiter.allows(a, 600));
+        QVERIFY(!limiter.allows(QHostAddress(QStringLiteral("::ffff:192.0.2.1")), 600));
+        QVERIFY(limiter.allows(b, 600));
+        QVERIFY(limiter.allows(a, 1000));  // the first failure has left the window
+    }
+
+    // max-display-jobs holds across clients, for protocol v1 and the live dialect alike.
+    void displayJobsAreCappedAcrossClients() {
+        HostSettings s = loopbackSettings();
+        s.limits.maxJobsPerClient = 2;
+        s.limits.maxDisplayJobs = 3;
+        Fixture f(s);
+        QVERIFY(f.host->start());
+        TestClient a, b;
+        attach(f, a, "controller");
+        attach(f, b, "controller");
+        for (int i = 0; i < 2; ++i)
+            a.sendJson({{"type", "generate"}, {"program", "P0"}, {"prompt", "a cat"}});
+        QTRY_COMPARE_WITH_TIMEOUT(a.ofType("queued").size(), 2, kWaitMs);
+        b.sendJson({{"type", "generate"}, {"program", "P0"}, {"prompt", "a cat"}});
+        QTRY_COMPARE_WITH_TIMEOUT(b.ofType("queued").size(), 1, kWaitMs);
+        b.sendJson({{"type", "generate"}, {"program", "P0"}, {"prompt", "a dog"}});
+        QTRY_COMPARE_WITH_TIMEOUT(b.ofType("error").size(), 1, kWaitMs);
+        QCOMPARE(b.ofType("error").first().value("code").toString(),
+                 QStringLiteral("too_many_jobs"));
+        QVERIFY(b.ofType("error").first().value("message").toString().contains("display jobs"));
+
+        QWebSocket live;
+        QStringList said;
+        connect(&live, &QWebSocket::textMessageReceived, this,
+                [&said](const QString& t) { said << t; });
+        live.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(f.host->port())));
+        QTRY_COMPARE_WITH_TIMEOUT(live.state(), QAbstractSocket::ConnectedState, kWaitMs);
+        live.sendTextMessage(QStringLiteral("P0:a bird"));
+        QTRY_COMPARE_WITH_TIMEOUT(said.size(), 1, kWaitMs);
+        QVERIFY2(said.first().startsWith(QStringLiteral("error:the host has 3 display jobs")),
+                 qPrintable(said.first()));
+        QCOMPARE(f.runner.requests.size(), 3);
+
+        f.runner.finish(f.runner.live.first(), solid(8, 8, Qt::white));  // room for one
+        QTRY_COMPARE_WITH_TIMEOUT(f.host->activeJobs().size(), 2, kWaitMs);
+        live.sendTextMessage(QStringLiteral("P0:a bird"));
+        QTRY_COMPARE_WITH_TIMEOUT(f.runner.requests.size(), 4, kWaitMs);
     }
 
     void servesTheDisplayPage() {
