@@ -196,6 +196,14 @@ class TestHostProtocol : public QObject {
         QCOMPARE(limits.messagesPerSecond, 500);
         QVERIFY(limits.set(QStringLiteral("send-buffer-bytes=4096"), &error));
         QCOMPARE(limits.sendBufferBytes, qint64(4096));
+        QVERIFY(limits.set(QStringLiteral("max-unauthenticated=2"), &error));
+        QCOMPARE(limits.maxUnauthenticated, 2);
+        QVERIFY(limits.set(QStringLiteral("max-display-jobs=7"), &error));
+        QCOMPARE(limits.maxDisplayJobs, 7);
+        QVERIFY(limits.set(QStringLiteral("auth-failures=3"), &error));
+        QCOMPARE(limits.authFailures, 3);
+        QVERIFY(limits.set(QStringLiteral("auth-failure-window-ms=1000"), &error));
+        QCOMPARE(limits.authFailureWindowMs, 1000);
         QVERIFY(!limits.set(QStringLiteral("speed=3"), &error));
         QVERIFY(error.contains("unknown limit"));
         QVERIFY(!limits.set(QStringLiteral("max-clients=0"), &error));
