@@ -103,7 +103,7 @@ void ClientSession::close(CloseCode code, const QString& reason) {
     authTimer_.stop();
     closeTimer_.setSingleShot(true);
     connect(&closeTimer_, &QTimer::timeout, this, [this] { socket_->abort(); });
-    closeTimer_.start(kCloseGraceMs);
+    closeTimer_.start(settings_.limits.closeGraceMs);
     socket_->close(QWebSocketProtocol::CloseCode(code), reason);
 }
 

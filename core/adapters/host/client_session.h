@@ -64,10 +64,9 @@ class ClientSession : public QObject {
     // waits authTimeoutMs for a hello with the token, then closes.
     void beginAuthentication();
     // Closes the WebSocket once (later calls do nothing); its `disconnected` follows, at the
-    // latest kCloseGraceMs later: a peer that does not answer the close is dropped then, and
+    // latest close-grace-ms later: a peer that does not answer the close is dropped then, and
     // with it whatever was still queued for it.
     void close(CloseCode code, const QString& reason);
-    static constexpr int kCloseGraceMs = 5000;
     // Sends a JSON event unless the session is closing.
     void send(const QJsonObject& event);
     // Sends a text or binary message as it is, unless the session is closing.
@@ -142,7 +141,7 @@ class ClientSession : public QObject {
     // Waiting for the token in hello. A member, so it lives and dies with the session: it can
     // never fire into a session the host has already deleted.
     QTimer authTimer_;
-    QTimer closeTimer_;  // close() sent, no answer yet: drops the connection (kCloseGraceMs)
+    QTimer closeTimer_;  // close() sent, no answer yet: drops the connection (close-grace-ms)
     QList<pipeline::JobId> jobs_;
     int previewsDropped_ = 0;
     QDateTime connectedAt_ = QDateTime::currentDateTimeUtc();

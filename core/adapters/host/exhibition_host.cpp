@@ -254,7 +254,7 @@ void ExhibitionHost::refuse(QWebSocket* socket, const QString& address, const QS
                   QStringLiteral("too many clients"));
     connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
     // One that never answers the close is dropped all the same.
-    QTimer::singleShot(ClientSession::kCloseGraceMs, socket, &QWebSocket::abort);
+    QTimer::singleShot(settings_.limits.closeGraceMs, socket, &QWebSocket::abort);
     log(QStringLiteral("refused %1: %2").arg(address, why));
 }
 

@@ -22,6 +22,7 @@ bool HostLimits::set(const QString& assignment, QString* error) {
         {QStringLiteral("send-buffer-bytes"), [this](qint64 v) { sendBufferBytes = v; }},
         {QStringLiteral("auth-timeout-ms"), [this](qint64 v) { authTimeoutMs = int(v); }},
         {QStringLiteral("auth-failures"), [this](qint64 v) { authFailures = int(v); }},
+        {QStringLiteral("close-grace-ms"), [this](qint64 v) { closeGraceMs = int(v); }},
         {QStringLiteral("auth-failure-window-ms"),
          [this](qint64 v) { authFailureWindowMs = int(v); }},
     };

@@ -29,12 +29,13 @@ struct HostLimits {
     int authTimeoutMs = 5000;         // a token-required client must say hello by then
     int authFailures = 5;             // failed tokens from one address within the window:
     int authFailureWindowMs = 60000;  // further attempts refused, token not compared
+    int closeGraceMs = 5000;          // a client that does not answer a close is dropped
 
     // "messages-per-second=100" -> sets the field; false (and `error`) for an unknown name
     // or a bad value. Names: max-message-bytes, hard-message-bytes, max-prompt-chars,
     // max-clients, max-unauthenticated, max-jobs-per-client, max-display-jobs,
     // messages-per-second, flood-factor, send-buffer-bytes, auth-timeout-ms, auth-failures,
-    // auth-failure-window-ms.
+    // auth-failure-window-ms, close-grace-ms.
     bool set(const QString& assignment, QString* error);
 };
 

@@ -681,6 +681,7 @@ class TestExhibitionHost : public QObject {
         HostSettings s = loopbackSettings();
         s.limits.sendBufferBytes = 256 * 1024;
         s.limits.maxClients = kReaders + 1;
+        s.limits.closeGraceMs = 60000;  // the test reads the close frames at its own pace
         Fixture f(s);
         QVERIFY(f.host->start());
         TestClient fast;
@@ -721,7 +722,7 @@ class TestExhibitionHost : public QObject {
         // Now they read: everything the host had queued, then its close frame with 4008.
         std::vector<CloseFrameReader> frames(kReaders);
         for (auto& r : readers) {
-            const int bytes = 4 * 1024 * 1024;  // read quickly, well within the close grace
+            const int bytes = 4 * 1024 * 1024;  // read quickly
             ::setsockopt(int(r->socketDescriptor()), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
             r->setReadBufferSize(0);
         }
@@ -733,7 +734,7 @@ class TestExhibitionHost : public QObject {
             }
             return all;
         };
-        QTRY_VERIFY_WITH_TIMEOUT(allClosed(), ClientSession::kCloseGraceMs - 500);
+        QTRY_VERIFY_WITH_TIMEOUT(allClosed(), 4 * kWaitMs);
         for (const auto& r : frames) QCOMPARE(r.code, int(CloseCode::ReadsTooSlowly));
     }
 
@@ -742,6 +743,7 @@ class TestExhibitionHost : public QObject {
     void slowLiveDialectReaderIsClosed() {
         HostSettings s = loopbackSettings();
         s.limits.sendBufferBytes = 64 * 1024;
+        s.limits.closeGraceMs = 60000;  // the test reads the close frame at its own pace
         Fixture f(s);
         QVERIFY(f.host->start());
         auto reader = tinyWindowConnection(f.host->port());
@@ -767,9 +769,44 @@ class TestExhibitionHost : public QObject {
         ::setsockopt(int(reader->socketDescriptor()), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
         reader->setReadBufferSize(0);
         CloseFrameReader frames;
-        QTRY_VERIFY_WITH_TIMEOUT((frames.feed(reader->readAll()), frames.code >= 0),
-                                 ClientSession::kCloseGraceMs - 500);
+        QTRY_VERIFY_WITH_TIMEOUT((frames.feed(reader->readAll()), frames.code >= 0), 4 * kWaitMs);
         QCOMPARE(frames.code, int(CloseCode::ReadsTooSlowly));
+    }
+
+    // A client closed with 4008 while its backlog cannot drain (it does not read) is gone from
+    // the host soon after, its backlog with it. (Qt 6.4 already reports such a connection gone
+    // at once; close-grace-ms bounds it whatever Qt does.)
+    void closedSlowReaderIsDroppedWithItsBacklog() {
+        HostSettings s = loopbackSettings();
+        s.limits.sendBufferBytes = 64 * 1024;
+        s.limits.closeGraceMs = 300;
+        Fixture f(s);
+        QVERIFY(f.host->start());
+        QSignalSpy lines(f.host.get(), &ExhibitionHost::logLine);
+        TestClient fast;
+        attach(f, fast, "display");
+        auto reader = tinyWindowConnection(f.host->port());
+        QVERIFY(reader);
+        reader->setReadBufferSize(1);
+        reader->write(archival::test::rawUpgradeRequest("/"));
+        QTRY_COMPARE_WITH_TIMEOUT(f.host->clients().size(), 2, kWaitMs);
+        auto said = [&lines](const QString& what) {
+            for (const auto& args : lines)
+                if (args.first().toString().contains(what)) return true;
+            return false;
+        };
+        // Finals until the kernel's buffers are full and the host's backlog is over the budget.
+        const QImage noise = archival::test::noiseImage(512);
+        for (int n = 1; n <= 12 && !said(QStringLiteral("client c2 closed: ")); ++n) {
+            fast.send(QStringLiteral("P0:noise"));
+            QTRY_COMPARE_WITH_TIMEOUT(fast.ofType("queued").size(), n, kWaitMs);
+            const auto job = f.runner.live.first();
+            f.runner.start(job);
+            f.runner.finish(job, noise);
+        }
+        QVERIFY(said(QStringLiteral("client c2 closed: ")));
+        QTRY_VERIFY_WITH_TIMEOUT(said(QStringLiteral("client c2 disconnected")), kWaitMs);
+        QCOMPARE(f.host->clients().size(), 1);
     }
 
     // Connections that never present their token wait in their own pool: they neither fill

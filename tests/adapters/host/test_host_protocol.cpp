@@ -204,6 +204,8 @@ class TestHostProtocol : public QObject {
         QCOMPARE(limits.authFailures, 3);
         QVERIFY(limits.set(QStringLiteral("auth-failure-window-ms=1000"), &error));
         QCOMPARE(limits.authFailureWindowMs, 1000);
+        QVERIFY(limits.set(QStringLiteral("close-grace-ms=250"), &error));
+        QCOMPARE(limits.closeGraceMs, 250);
         QVERIFY(!limits.set(QStringLiteral("speed=3"), &error));
         QVERIFY(error.contains("unknown limit"));
         QVERIFY(!limits.set(QStringLiteral("max-clients=0"), &error));
