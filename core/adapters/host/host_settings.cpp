@@ -19,6 +19,7 @@ bool HostLimits::set(const QString& assignment, QString* error) {
         {QStringLiteral("flood-factor"), [this](qint64 v) { floodFactor = int(v); }},
         {QStringLiteral("send-buffer-bytes"), [this](qint64 v) { sendBufferBytes = v; }},
         {QStringLiteral("auth-timeout-ms"), [this](qint64 v) { authTimeoutMs = int(v); }},
+        {QStringLiteral("max-body-bytes"), [this](qint64 v) { maxBodyBytes = v; }},
     };
     const auto it = fields.find(name);
     if (eq < 0 || it == fields.end()) {

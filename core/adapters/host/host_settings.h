@@ -22,11 +22,12 @@ struct HostLimits {
     int floodFactor = 5;                   // > factor x the rate in one second: close 1008
     qint64 sendBufferBytes = 1024 * 1024;  // previews are dropped above this backlog
     int authTimeoutMs = 5000;              // a token-required client must say hello by then
+    qint64 maxBodyBytes = 64 * 1024;       // larger HTTP request bodies: 413 "body_too_large"
 
     // "messages-per-second=100" -> sets the field; false (and `error`) for an unknown name
     // or a bad value. Names: max-message-bytes, hard-message-bytes, max-prompt-chars,
     // max-clients, max-jobs-per-client, messages-per-second, flood-factor,
-    // send-buffer-bytes, auth-timeout-ms.
+    // send-buffer-bytes, auth-timeout-ms, max-body-bytes.
     bool set(const QString& assignment, QString* error);
 };
 
@@ -42,6 +43,9 @@ struct HostSettings {
     // Browser origins allowed besides the host's own display page ("*" allows any).
     // Clients that send no Origin header (not browsers) are not affected.
     QStringList allowedOrigins;
+    // Names the HTTP port answers to besides its listen address (and loopback names on a
+    // loopback bind); other Host headers (DNS rebinding) are refused. "*" allows any.
+    QStringList allowedHosts;
     QString tlsCertificateFile;  // PEM; both set: wss:// and https://
     QString tlsKeyFile;
     bool cancelRunningOnDisconnect = true;  // unless another display watches the job
