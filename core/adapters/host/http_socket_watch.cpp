@@ -101,7 +101,9 @@ void RequestSizeWatch::refuse(int status, const QByteArray& reason, const QStrin
     refused_ = true;
     socket_->readAll();
     // Each API's own error shape (PROTOCOL.md): the reference service's endpoints, or ours.
-    const bool seed = !path_.startsWith("/api/") && path_ != "/";
+    static const QList<QByteArray> kSeedPaths = {"/generate_single_set", "/generate_multiple_sets",
+                                                 "/clear_cache", "/health", "/memory_stats"};
+    const bool seed = kSeedPaths.contains(path_.split('?').first());
     const QJsonObject body = seed
                                  ? QJsonObject{{QStringLiteral("status"), QStringLiteral("error")},
                                                {QStringLiteral("success"), false},
