@@ -69,6 +69,11 @@ struct ServeCommandLine {
                               QStringLiteral("allow browser pages from this origin "
                                              "(repeatable; * allows any)"),
                               QStringLiteral("url")};
+    QCommandLineOption allowedHost{
+        QStringLiteral("allowed-host"),
+        QStringLiteral("a name the HTTP port answers to besides its address (repeatable; "
+                       "* allows any)"),
+        QStringLiteral("name")};
     QCommandLineOption requireToken{
         QStringLiteral("require-token"),
         QStringLiteral("require the token on loopback too (always required elsewhere)")};
@@ -106,8 +111,8 @@ struct ServeCommandLine {
             "set, else the keychain. Without a destination the generate endpoints answer 503 "
             "naming what is missing."));
         parser.addHelpOption();
-        parser.addOptions({listen, token, tokenFile, programs, httpPort, origin, requireToken,
-                           tlsCert, tlsKey, limit, onStop, device, batchQueue});
+        parser.addOptions({listen, token, tokenFile, programs, httpPort, origin, allowedHost,
+                           requireToken, tlsCert, tlsKey, limit, onStop, device, batchQueue});
     }
     const R2Options r2{parser, false};
 };
@@ -172,6 +177,7 @@ std::optional<UsageError> parseServing(const ServeCommandLine& cl, HostSettings*
             return UsageError{QStringLiteral("--http-port takes -1 to 65535")};
     }
     settings->allowedOrigins = p.values(cl.origin);
+    settings->allowedHosts = p.values(cl.allowedHost);
     settings->requireTokenOnLoopback = p.isSet(cl.requireToken);
     if (settings->requireTokenOnLoopback && settings->token.isEmpty())
         return UsageError{QStringLiteral("--require-token needs --token or --token-file")};

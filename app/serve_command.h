@@ -4,7 +4,8 @@
 // or finished with --on-stop finish).
 //
 //   archival-studio serve [--listen ADDR:PORT] [--token T | --token-file F] [--programs FILE]
-//                         [--http-port N] [--origin URL]... [--require-token]
+//                         [--http-port N] [--origin URL]... [--allowed-host NAME]...
+//                         [--require-token]
 //                         [--tls-cert PEM --tls-key PEM] [--limit NAME=VALUE]...
 //                         [--on-stop cancel|finish] [--device D] [--batch-queue DIR]
 //                         [--endpoint URL | --account-id ID] [--bucket B] [--prefix P]

@@ -66,21 +66,32 @@ void BatchHttpApi::addRoutes(QHttpServer* server) {
                      QStringLiteral("this host needs its access token: 'Authorization: Bearer "
                                     "<token>' or ?token=<token>"));
     };
+    auto refused = [this](const QHttpServerRequest& request) -> std::optional<QHttpServerResponse> {
+        if (!check_) return std::nullopt;
+        const auto no = check_(request, request.method() != QHttpServerRequest::Method::Get);
+        if (!no) return std::nullopt;
+        return error(no->status, no->code, no->message);
+    };
     server->route(QStringLiteral("/api/v1/batch"), Method::Post,
-                  [this, unauthorized](const QHttpServerRequest& request) {
+                  [this, unauthorized, refused](const QHttpServerRequest& request) {
+                      if (auto no = refused(request)) return std::move(*no);
                       if (!authorize_(request)) return unauthorized();
                       return submit(request.body());
                   });
-    server->route(QStringLiteral("/api/v1/batch/<arg>"), Method::Get,
-                  [this, unauthorized](const QString& id, const QHttpServerRequest& request) {
-                      if (!authorize_(request)) return unauthorized();
-                      return status(id);
-                  });
-    server->route(QStringLiteral("/api/v1/batch/<arg>"), Method::Delete,
-                  [this, unauthorized](const QString& id, const QHttpServerRequest& request) {
-                      if (!authorize_(request)) return unauthorized();
-                      return cancel(id);
-                  });
+    server->route(
+        QStringLiteral("/api/v1/batch/<arg>"), Method::Get,
+        [this, unauthorized, refused](const QString& id, const QHttpServerRequest& request) {
+            if (auto no = refused(request)) return std::move(*no);
+            if (!authorize_(request)) return unauthorized();
+            return status(id);
+        });
+    server->route(
+        QStringLiteral("/api/v1/batch/<arg>"), Method::Delete,
+        [this, unauthorized, refused](const QString& id, const QHttpServerRequest& request) {
+            if (auto no = refused(request)) return std::move(*no);
+            if (!authorize_(request)) return unauthorized();
+            return cancel(id);
+        });
 }
 
 QHttpServerResponse BatchHttpApi::submit(const QByteArray& body) const {
@@ -99,6 +110,13 @@ QHttpServerResponse BatchHttpApi::submit(const QByteArray& body) const {
         return invalidField(QStringLiteral("program"), QStringLiteral("a program id"));
     if (!prompt.isString() || prompt.toString().trimmed().isEmpty())
         return invalidField(QStringLiteral("prompt"), QStringLiteral("a non-empty string"));
+    // Checked before anything is queued: the prompt is copied into every set's record.
+    if (const int chars = int(prompt.toString().size()); chars > maxPromptChars_)
+        return error(Status::BadRequest, QStringLiteral("prompt_too_long"),
+                     QStringLiteral("the prompt has %1 characters; at most %2 are allowed")
+                         .arg(chars)
+                         .arg(maxPromptChars_),
+                     QStringLiteral("prompt"));
     if (!action.isString())
         return invalidField(QStringLiteral("action_id"),
                             QStringLiteral("1-128 letters, digits, '.', '_' or '-'"));

@@ -11,6 +11,9 @@
 #include <QHttpServerResponse>
 #include <QString>
 #include <functional>
+#include <optional>
+
+#include "adapters/host/http_request_guard.h"
 
 class QHttpServer;
 class QHttpServerRequest;
@@ -29,10 +32,17 @@ class BatchHttpApi {
     // Receives a line for the host's log (a failure's full message, local paths included).
     using Logger = std::function<void(const QString&)>;
 
+    // Host, Origin, Content-Type and body checks (HttpRequestGuard); none: every request passes.
+    using RequestCheck =
+        std::function<std::optional<HttpRefusal>(const QHttpServerRequest&, bool write)>;
+
     // Messages to clients name no local path (outgoing_text.h); `log` gets the full ones.
     BatchHttpApi(BatchQueue* queue, Authorizer authorize, Logger log = {});
     // Adds the routes to `server` (before its missing-route handler applies).
     void addRoutes(QHttpServer* server);
+    void setRequestCheck(RequestCheck check) { check_ = std::move(check); }
+    // Longer prompts are refused before anything is queued (HostLimits::maxPromptChars).
+    void setMaxPromptChars(int chars) { maxPromptChars_ = chars; }
 
     // The handlers, callable without a server (tests of the mapping).
     QHttpServerResponse submit(const QByteArray& body) const;
@@ -45,6 +55,8 @@ class BatchHttpApi {
     BatchQueue* queue_;
     Authorizer authorize_;
     Logger log_;
+    RequestCheck check_;
+    int maxPromptChars_ = HostLimits().maxPromptChars;
 };
 
 }  // namespace archival::adapters::host

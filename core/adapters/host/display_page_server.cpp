@@ -10,6 +10,7 @@
 #include "adapters/host/batch_http_api.h"
 #include "adapters/host/exhibition_host.h"
 #include "adapters/host/host_protocol.h"
+#include "adapters/host/http_socket_watch.h"
 #include "adapters/host/seed_batch_api.h"
 
 namespace archival::adapters::host {
@@ -38,32 +39,47 @@ QHttpServerResponse jsonError(const QString& code, const QString& message,
         status);
 }
 
+QHttpServerResponse jsonError(const HttpRefusal& refusal) {
+    return jsonError(refusal.code, refusal.message, refusal.status);
+}
+
 }  // namespace
 
 DisplayPageServer::DisplayPageServer(ExhibitionHost* host)
     : host_(host), server_(std::make_unique<QHttpServer>()) {
     using Method = QHttpServerRequest::Method;
-    server_->route(QStringLiteral("/"), Method::Get, [] {
+    server_->route(QStringLiteral("/"), Method::Get, [this](const QHttpServerRequest& request) {
+        if (auto no = refusal(request, false)) return jsonError(*no);
         return pageFile(QStringLiteral("index.html"), "text/html; charset=utf-8");
     });
-    server_->route(QStringLiteral("/display.js"), Method::Get, [] {
-        return pageFile(QStringLiteral("display.js"), "text/javascript; charset=utf-8");
-    });
-    server_->route(QStringLiteral("/display.css"), Method::Get, [] {
-        return pageFile(QStringLiteral("display.css"), "text/css; charset=utf-8");
-    });
-    server_->route(QStringLiteral("/api/v1/host"), Method::Get, [this] {
-        return QHttpServerResponse(
-            QJsonObject{{QStringLiteral("protocol"), kProtocolVersion},
-                        {QStringLiteral("websocket_port"), int(host_->port())},
-                        {QStringLiteral("tls"), host_->settings().tlsEnabled()},
-                        {QStringLiteral("token_required"), host_->settings().tokenRequired()}});
-    });
+    server_->route(
+        QStringLiteral("/display.js"), Method::Get, [this](const QHttpServerRequest& request) {
+            if (auto no = refusal(request, false)) return jsonError(*no);
+            return pageFile(QStringLiteral("display.js"), "text/javascript; charset=utf-8");
+        });
+    server_->route(QStringLiteral("/display.css"), Method::Get,
+                   [this](const QHttpServerRequest& request) {
+                       if (auto no = refusal(request, false)) return jsonError(*no);
+                       return pageFile(QStringLiteral("display.css"), "text/css; charset=utf-8");
+                   });
+    server_->route(
+        QStringLiteral("/api/v1/host"), Method::Get, [this](const QHttpServerRequest& request) {
+            if (auto no = refusal(request, false)) return jsonError(*no);
+            return QHttpServerResponse(
+                QJsonObject{{QStringLiteral("protocol"), kProtocolVersion},
+                            {QStringLiteral("websocket_port"), int(host_->port())},
+                            {QStringLiteral("tls"), host_->settings().tlsEnabled()},
+                            {QStringLiteral("token_required"), host_->settings().tokenRequired()}});
+        });
     if (host_->batchQueue()) {
         batchApi_ = std::make_unique<BatchHttpApi>(
             host_->batchQueue(),
             [this](const QHttpServerRequest& request) { return host_->authorizeHttp(request); },
             [this](const QString& line) { host_->log(line); });
+        batchApi_->setRequestCheck([this](const QHttpServerRequest& request, bool write) {
+            return refusal(request, write);
+        });
+        batchApi_->setMaxPromptChars(host_->settings().limits.maxPromptChars);
         batchApi_->addRoutes(server_.get());
     }
     // The reference service's endpoints; without a queue they say what to configure.
@@ -71,9 +87,14 @@ DisplayPageServer::DisplayPageServer(ExhibitionHost* host)
         host_->batchQueue(),
         [this](const QHttpServerRequest& request) { return host_->authorizeHttp(request); },
         [this](const QString& line) { host_->log(line); });
+    seedApi_->setRequestCheck(
+        [this](const QHttpServerRequest& request, bool write) { return refusal(request, write); });
+    seedApi_->setMaxPromptChars(host_->settings().limits.maxPromptChars);
     seedApi_->addRoutes(server_.get());
     server_->setMissingHandler(
-        [](const QHttpServerRequest& request, QHttpServerResponder&& responder) {
+        [this](const QHttpServerRequest& request, QHttpServerResponder&& responder) {
+            if (auto no = refusal(request, false))
+                return jsonError(*no).write(std::move(responder));
             jsonError(QStringLiteral("not_found"),
                       QStringLiteral("no such resource: %1").arg(request.url().path()),
                       QHttpServerResponse::StatusCode::NotFound)
@@ -83,10 +104,29 @@ DisplayPageServer::DisplayPageServer(ExhibitionHost* host)
 
 DisplayPageServer::~DisplayPageServer() = default;
 
+std::optional<HttpRefusal> DisplayPageServer::refusal(const QHttpServerRequest& request,
+                                                      bool write) const {
+    if (!guard_) return std::nullopt;
+    return guard_->check(request, write);
+}
+
 bool DisplayPageServer::listen(const QHostAddress& address, quint16 port,
                                const QSslConfiguration* tls) {
-    if (tls) server_->sslSetup(*tls);
-    port_ = server_->listen(address, port);
+    const HostSettings settings = host_->settings();
+    if (tls) {
+        server_->sslSetup(*tls);
+        port_ = server_->listen(address, port);
+    } else {
+        auto* tcp = new BodyLimitedTcpServer(settings.limits.maxBodyBytes, server_.get());
+        if (tcp->listen(address, port)) {
+            server_->bind(tcp);
+            port_ = tcp->serverPort();
+        } else {
+            delete tcp;
+            port_ = 0;
+        }
+    }
+    if (port_ != 0) guard_ = std::make_unique<HttpRequestGuard>(settings, port_);
     if (port_ == 0) {
         error_ = QStringLiteral("cannot serve the display page on %1:%2 (port taken?)")
                      .arg(address.toString())

@@ -25,6 +25,7 @@ bool HostLimits::set(const QString& assignment, QString* error) {
         {QStringLiteral("close-grace-ms"), [this](qint64 v) { closeGraceMs = int(v); }},
         {QStringLiteral("auth-failure-window-ms"),
          [this](qint64 v) { authFailureWindowMs = int(v); }},
+        {QStringLiteral("max-body-bytes"), [this](qint64 v) { maxBodyBytes = v; }},
     };
     const auto it = fields.find(name);
     if (eq < 0 || it == fields.end()) {

@@ -30,12 +30,13 @@ struct HostLimits {
     int authFailures = 5;             // failed tokens from one address within the window:
     int authFailureWindowMs = 60000;  // further attempts refused, token not compared
     int closeGraceMs = 5000;          // a client that does not answer a close is dropped
+    qint64 maxBodyBytes = 64 * 1024;  // larger HTTP request bodies: 413 "body_too_large"
 
     // "messages-per-second=100" -> sets the field; false (and `error`) for an unknown name
     // or a bad value. Names: max-message-bytes, hard-message-bytes, max-prompt-chars,
     // max-clients, max-unauthenticated, max-jobs-per-client, max-display-jobs,
     // messages-per-second, flood-factor, send-buffer-bytes, auth-timeout-ms, auth-failures,
-    // auth-failure-window-ms, close-grace-ms.
+    // auth-failure-window-ms, close-grace-ms, max-body-bytes.
     bool set(const QString& assignment, QString* error);
 };
 
@@ -51,6 +52,9 @@ struct HostSettings {
     // Browser origins allowed besides the host's own display page ("*" allows any).
     // Clients that send no Origin header (not browsers) are not affected.
     QStringList allowedOrigins;
+    // Names the HTTP port answers to besides its listen address (and loopback names on a
+    // loopback bind); other Host headers (DNS rebinding) are refused. "*" allows any.
+    QStringList allowedHosts;
     QString tlsCertificateFile;  // PEM; both set: wss:// and https://
     QString tlsKeyFile;
     bool cancelRunningOnDisconnect = true;  // unless another display watches the job

@@ -39,6 +39,7 @@ class RequestFields {
 
     QString field;    // the first bad field
     QString problem;  // what it must be
+    QString code = QStringLiteral("invalid_field");
 
     bool ok() const { return problem.isEmpty(); }
 
@@ -82,8 +83,10 @@ class RequestFields {
         if (!v.isBool()) fail(name, QStringLiteral("true or false"));
         return v.toBool(fallback);
     }
-    void fail(const QString& name, const QString& expected) {
+    void fail(const QString& name, const QString& expected,
+              const QString& why = QStringLiteral("invalid_field")) {
         if (!ok()) return;
+        code = why;
         field = name;
         problem = QStringLiteral("field '%1' must be %2").arg(name, expected);
     }
@@ -102,7 +105,7 @@ struct GenerateRequest {
 };
 
 std::optional<GenerateRequest> parseGenerate(const QJsonObject& json, bool multiple,
-                                             RequestFields* f) {
+                                             int maxPromptChars, RequestFields* f) {
     GenerateRequest g;
     g.sets.actionId = f->text(QStringLiteral("action_id"), true).value_or(QString());
     if (f->ok())
@@ -126,6 +129,12 @@ std::optional<GenerateRequest> parseGenerate(const QJsonObject& json, bool multi
         g.sets.overrides.prompt = *o;
     if (f->ok() && g.sets.prompt.trimmed().isEmpty() && !g.sets.overrides.prompt)
         f->fail(QStringLiteral("prompt"), QStringLiteral("a non-empty string"));
+    // Checked before anything is queued: the prompt is copied into every set's record.
+    const QString limit = QStringLiteral("a string of at most %1 characters").arg(maxPromptChars);
+    const QString tooLong = QStringLiteral("prompt_too_long");
+    if (g.sets.prompt.size() > maxPromptChars) f->fail(QStringLiteral("prompt"), limit, tooLong);
+    if (g.sets.overrides.prompt && g.sets.overrides.prompt->size() > maxPromptChars)
+        f->fail(QStringLiteral("override_prompt"), limit, tooLong);
     SetOverrides& o = g.sets.overrides;
     o.guidance = f->number(QStringLiteral("guidance_scale"), 0, 50, false);
     if (auto steps = f->integer(QStringLiteral("num_inference_steps"), 1, 500, false))
@@ -179,12 +188,19 @@ void SeedBatchApi::addRoutes(QHttpServer* server) {
                             "this host needs its access token: 'Authorization: Bearer <token>' "
                             "or ?token=<token>"}};
     };
+    // A request refused by the Host, Origin, Content-Type or body checks.
+    auto refusal = [](const HttpRefusal& no) {
+        return QJsonObject{{"status", "error"},
+                           {"success", false},
+                           {"error_code", no.code},
+                           {"error", no.message}};
+    };
     for (const bool multiple : {false, true}) {
         const QString path = multiple ? QStringLiteral("/generate_multiple_sets")
                                       : QStringLiteral("/generate_single_set");
         server->route(path, Method::Post,
-                      [this, multiple, unauthorized](const QHttpServerRequest& request,
-                                                     QHttpServerResponder&& responder) {
+                      [this, multiple, unauthorized, refusal](const QHttpServerRequest& request,
+                                                              QHttpServerResponder&& responder) {
                           // Kept until the sets are done. Qt 6.4's responder holds a plain
                           // socket pointer, so the socket is watched and a caller that left
                           // gets nothing written.
@@ -195,6 +211,10 @@ void SeedBatchApi::addRoutes(QHttpServer* server) {
                                   return;
                               jsonResponse(body, status).write(std::move(*held));
                           };
+                          if (auto no = check_ ? check_(request, true) : std::nullopt) {
+                              answer(no->status, refusal(*no));
+                              return;
+                          }
                           if (!authorize_(request)) {
                               answer(Status::Unauthorized, unauthorized());
                               return;
@@ -205,19 +225,25 @@ void SeedBatchApi::addRoutes(QHttpServer* server) {
                       });
     }
     server->route(QStringLiteral("/health"), Method::Get,
-                  [this, unauthorized](const QHttpServerRequest& request) {
+                  [this, unauthorized, refusal](const QHttpServerRequest& request) {
+                      if (auto no = check_ ? check_(request, false) : std::nullopt)
+                          return jsonResponse(refusal(*no), no->status);
                       if (!authorize_(request))
                           return jsonResponse(unauthorized(), Status::Unauthorized);
                       return jsonResponse(health());
                   });
     server->route(QStringLiteral("/memory_stats"), Method::Get,
-                  [this, unauthorized](const QHttpServerRequest& request) {
+                  [this, unauthorized, refusal](const QHttpServerRequest& request) {
+                      if (auto no = check_ ? check_(request, false) : std::nullopt)
+                          return jsonResponse(refusal(*no), no->status);
                       if (!authorize_(request))
                           return jsonResponse(unauthorized(), Status::Unauthorized);
                       return memoryStats();
                   });
     server->route(QStringLiteral("/clear_cache"), Method::Post,
-                  [this, unauthorized](const QHttpServerRequest& request) {
+                  [this, unauthorized, refusal](const QHttpServerRequest& request) {
+                      if (auto no = check_ ? check_(request, true) : std::nullopt)
+                          return jsonResponse(refusal(*no), no->status);
                       if (!authorize_(request))
                           return jsonResponse(unauthorized(), Status::Unauthorized);
                       return clearCache();
@@ -255,10 +281,8 @@ void SeedBatchApi::generate(const QByteArray& body, bool multiple, Answer answer
         return refuse(Status::BadRequest, QStringLiteral("invalid_json"),
                       QStringLiteral("the body must be a JSON object"));
     RequestFields fields(json);
-    const auto parsed = parseGenerate(json, multiple, &fields);
-    if (!parsed)
-        return refuse(Status::BadRequest, QStringLiteral("invalid_field"), fields.problem,
-                      fields.field);
+    const auto parsed = parseGenerate(json, multiple, maxPromptChars_, &fields);
+    if (!parsed) return refuse(Status::BadRequest, fields.code, fields.problem, fields.field);
     if (!parsed->uploadToR2)
         return refuse(Status::UnprocessableEntity, QStringLiteral("invalid_field"),
                       QStringLiteral("upload_to_r2 false is not served: this host keeps every "

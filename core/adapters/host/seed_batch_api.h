@@ -33,6 +33,7 @@
 #include <memory>
 
 #include "adapters/batch/batch_queue.h"
+#include "adapters/host/http_request_guard.h"
 
 class QHttpServer;
 class QHttpServerRequest;
@@ -53,6 +54,12 @@ class SeedBatchApi : public QObject {
     ~SeedBatchApi() override;
 
     void addRoutes(QHttpServer* server);
+    // Host, Origin, Content-Type and body checks (HttpRequestGuard); none: every request passes.
+    using RequestCheck =
+        std::function<std::optional<HttpRefusal>(const QHttpServerRequest&, bool write)>;
+    void setRequestCheck(RequestCheck check) { check_ = std::move(check); }
+    // Longer prompts (and override prompts) are refused before anything is queued.
+    void setMaxPromptChars(int chars) { maxPromptChars_ = chars; }
 
     // The handlers, callable without a server (tests of the mapping). `answer` receives the
     // status and body once the sets are done (at once for a refused request).
@@ -78,6 +85,8 @@ class SeedBatchApi : public QObject {
     Authorizer authorize_;
     Logger log_;
     std::list<std::unique_ptr<Waiting>> waiting_;
+    RequestCheck check_;
+    int maxPromptChars_ = HostLimits().maxPromptChars;
 };
 
 }  // namespace archival::adapters::host

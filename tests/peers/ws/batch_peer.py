@@ -1,6 +1,7 @@
 """Mode B over HTTP, with an independent client (the standard library's urllib): POST, GET
 and DELETE /api/v1/batch against a live `archival-studio serve --batch-queue DIR` on the tiny
-programs; typed errors with HTTP status codes; the host's token rules."""
+programs; typed errors with HTTP status codes; the host's token rules; the request checks
+against a hostile page (text/plain, rebound Host, foreign Origin) and oversized input."""
 import json
 import tempfile
 import time
@@ -10,10 +11,12 @@ import urllib.request
 from host_peer import Checks, Serve, arguments, run_peer
 
 
-def call(method, url, body=None, token=None):
+def call(method, url, body=None, token=None, headers=None):
     data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     if token:
         request.add_header("Authorization", "Bearer " + token)
     try:
@@ -87,6 +90,34 @@ def run(args, c):
         c.check(status == 404, "right token (Bearer): served")
         status, body = call("GET", base + "/x?token=batch-api-token-0123")
         c.check(status == 404, "right token (query): served")
+    finally:
+        serve.stop()
+
+    # What a hostile page could send through the curator's browser, and oversized input.
+    serve = Serve(args, "--batch-queue", tempfile.mkdtemp(), "--allowed-host", "studio.example",
+                  "--limit", "max-body-bytes=2048")
+    base = "http://127.0.0.1:%d/api/v1/batch" % serve.http_port
+    work = {"program": "T3", "prompt": "x", "action_id": "page-1"}
+    try:
+        status, body = call("POST", base, work, headers={"Content-Type": "text/plain"})
+        c.check(status == 415 and body["error"]["code"] == "unsupported_media_type",
+                "a cross-site text/plain POST: 415 (got %d %s)" % (status, body))
+        status, body = call("GET", base + "/x", headers={"Host": "evil.example:%d" % serve.http_port})
+        c.check(status == 421 and body["error"]["code"] == "host_not_allowed",
+                "a rebound Host: 421 (got %d %s)" % (status, body))
+        status, body = call("GET", base + "/x", headers={"Host": "studio.example"})
+        c.check(status == 404, "an --allowed-host name: served (got %d)" % status)
+        status, body = call("GET", base + "/x", headers={"Origin": "http://evil.example"})
+        c.check(status == 403 and body["error"]["code"] == "origin_not_allowed",
+                "a foreign Origin: 403 (got %d %s)" % (status, body))
+        status, body = call("POST", base, dict(work, prompt="a" * 3000))
+        c.check(status == 413 and body["error"]["code"] == "body_too_large",
+                "a body over --limit max-body-bytes: 413 (got %d %s)" % (status, body))
+        status, body = call("POST", base, dict(work, prompt="a" * 1001))
+        c.check(status == 400 and body["error"]["code"] == "prompt_too_long",
+                "a prompt over max-prompt-chars: 400 (got %d %s)" % (status, body))
+        status, body = call("GET", base + "/page-1")
+        c.check(status == 404, "nothing of the refused requests was queued (got %d)" % status)
     finally:
         serve.stop()
 
