@@ -181,6 +181,20 @@ class TestHttpRequestGuard : public QObject {
         QCOMPARE(f.queue->actions().size(), 1);
     }
 
+    // The reference's callers POST clear_cache with no body and no type: still answered. With a
+    // body, or a type that is not JSON, the write is refused as any other.
+    void bodylessUntypedClearCacheIsAnswered() {
+        Fixture f;
+        QVERIFY2(f.host->start(), qPrintable(f.host->errorString()));
+        const Reply bare = exchange(f.port(), request("POST", "/clear_cache", f.port(), {}, {}));
+        QCOMPARE(bare.status, 200);
+        const Reply typed = exchange(
+            f.port(), request("POST", "/clear_cache", f.port(), {}, {"Content-Type: text/plain"}));
+        QCOMPARE(typed.status, 415);
+        const Reply body = exchange(f.port(), request("POST", "/clear_cache", f.port(), "{}", {}));
+        QCOMPARE(body.status, 415);
+    }
+
     void reboundHostNamesAreRefusedOnEveryRoute() {
         Fixture f;
         QVERIFY2(f.host->start(), qPrintable(f.host->errorString()));
