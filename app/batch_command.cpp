@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "adapters/batch/batch_queue.h"
+#include "adapters/batch/queue_lock.h"
 #include "adapters/batch/r2_settings.h"
 #include "adapters/batch/s3_client.h"
 #include "adapters/batch/service_image_source.h"
@@ -324,7 +325,21 @@ int outcome(const BatchQueue& queue, const QString& actionId) {
 int run(BatchPlan& plan) {
     const BatchOptions& o = plan.options;
     if (o.mode == BatchMode::TestConnection) return testConnection(plan.r2);
-    BatchQueue queue(plan.queue, plan.source.get(), nullptr);
+    // Every mode that writes holds the queue's lock; --status only reads (records are
+    // replaced atomically), so it works beside a running `serve` or `batch`; it leaves the
+    // bucket check (which stops actions: a write) to the runs that hold the lock.
+    std::unique_ptr<QueueLock> lock;
+    QueueSettings settings = plan.queue;
+    if (o.mode == BatchMode::Status) {
+        settings.readOnlyBecause = QStringLiteral("batch --status only reads the queue");
+    } else {
+        auto taken =
+            QueueLock::take(settings.root.isEmpty() ? QueueSettings::defaultRoot() : settings.root);
+        if (const auto* error = std::get_if<pipeline::Error>(&taken))
+            return fail(error->toString(), exitCodeForError(error->codeName()));
+        lock = std::move(std::get<std::unique_ptr<QueueLock>>(taken));
+    }
+    BatchQueue queue(settings, plan.source.get(), nullptr);
     for (const QString& problem : queue.resume()) err() << "warning: " << problem << '\n';
     if (o.mode == BatchMode::Status) {
         QTextStream(stdout) << statusTable(queue);

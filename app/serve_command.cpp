@@ -12,9 +12,11 @@
 #include <variant>
 
 #include "adapters/batch/batch_queue.h"
+#include "adapters/batch/queue_lock.h"
 #include "adapters/batch/s3_client.h"
 #include "adapters/batch/service_image_source.h"
 #include "adapters/cli/command_line.h"
+#include "adapters/cli/exit_codes.h"
 #include "adapters/cli/signal_watcher.h"
 #include "adapters/host/access_token.h"
 #include "adapters/host/exhibition_host.h"
@@ -135,7 +137,8 @@ struct ServePlan {
     std::unique_ptr<adapters::host::ServiceJobRunner> jobs;
     std::unique_ptr<adapters::host::ExhibitionHost> host;
     std::unique_ptr<adapters::ServiceImageSource> imageSource;
-    std::unique_ptr<adapters::S3Client> uploader;  // before the queue: the queue goes first
+    std::unique_ptr<adapters::QueueLock> queueLock;  // held while the queue lives
+    std::unique_ptr<adapters::S3Client> uploader;    // before the queue: the queue goes first
     std::unique_ptr<adapters::BatchQueue> queue;
 };
 
@@ -249,6 +252,15 @@ void warnIfClearText(const HostSettings& settings) {
 // command: an exit code.
 std::optional<int> attachBatchQueue(ServePlan& plan) {
     const adapters::R2Settings& r2 = plan.options.r2;
+    const QString root = plan.options.batchQueueDir.isEmpty()
+                             ? adapters::QueueSettings::defaultRoot()
+                             : plan.options.batchQueueDir;
+    auto locked = adapters::QueueLock::take(root);
+    if (const auto* error = std::get_if<pipeline::Error>(&locked)) {
+        QTextStream(stderr) << "archival-studio serve: " << error->toString() << '\n';
+        return adapters::exitCodeForError(error->codeName());
+    }
+    plan.queueLock = std::move(std::get<std::unique_ptr<adapters::QueueLock>>(locked));
     QString uploaderProblem;
     auto connected = connectR2Store(r2);
     if (auto* problem = std::get_if<R2StoreProblem>(&connected)) {

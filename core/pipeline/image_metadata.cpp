@@ -142,7 +142,9 @@ QString ImageMetadata::a1111Parameters() const {
 QString writePngWithMetadata(const QString& path, const QImage& image,
                              const ImageMetadata& metadata) {
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
+    // Unbuffered: buffered, a full disk shows only in commit(), which does not report the
+    // failed flush and replaces the file with a truncated one.
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered))
         return QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
     QBuffer encoded;
     encoded.open(QIODevice::WriteOnly);

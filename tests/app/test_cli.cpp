@@ -1,7 +1,10 @@
 // The archival-studio executable as a technician uses it: exit codes and output. Every run
 // gets a throw-away HOME and XDG folders, so the user's own settings, programs file and
 // model caches never change what is checked.
+#include <QDeadlineTimer>
+#include <QFileInfo>
 #include <QProcess>
+#include <QSysInfo>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -91,6 +94,50 @@ class TestCli : public QObject {
         QVERIFY(r.err.contains("no-such-option"));
         r = run({"programs", "extra"});
         QCOMPARE(r.code, 2);
+    }
+
+    // One process per queue folder: while `serve` holds a queue, `batch` and a second `serve`
+    // on it are refused with the holder named (pid, host, application) and exit 6 (Storage);
+    // `batch --status` only reads and works beside it. Once the holder is killed (its lock
+    // left behind), the next process takes the queue over.
+    void secondProcessOnAQueueIsRefused() {
+        QTemporaryDir queue;
+        QVERIFY(queue.isValid());
+        QProcess serve;
+        serve.setProcessEnvironment(isolatedEnv(home_));
+        serve.setProcessChannelMode(QProcess::MergedChannels);
+        serve.start(QStringLiteral(ARCHIVAL_STUDIO_EXE),
+                    {"serve", "--listen", "127.0.0.1:0", "--batch-queue", queue.path()});
+        QVERIFY(serve.waitForStarted());
+        QString serveLog;
+        QDeadlineTimer deadline(60000);
+        while (!serveLog.contains("listening on") && !deadline.hasExpired() &&
+               serve.state() == QProcess::Running) {
+            serve.waitForReadyRead(500);
+            serveLog += QString::fromUtf8(serve.readAll());
+        }
+        QVERIFY2(serveLog.contains("listening on"), qPrintable(serveLog));
+        const QString holder = QStringLiteral("process %1 ").arg(serve.processId());
+
+        Run r = run({"batch", "--queue", queue.path(), "--cancel", "--action-id", "a"});
+        QCOMPARE(r.code, 6);
+        QVERIFY2(r.err.contains(holder) && r.err.contains("archival-studio") &&
+                     r.err.contains(QSysInfo::machineHostName()) && r.err.contains("in use"),
+                 qPrintable(r.err));
+        r = run({"serve", "--listen", "127.0.0.1:0", "--batch-queue", queue.path()});
+        QCOMPARE(r.code, 6);
+        QVERIFY2(r.err.contains(holder), qPrintable(r.err));
+        r = run({"batch", "--queue", queue.path(), "--status"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+
+        serve.kill();
+        QVERIFY(serve.waitForFinished());
+        QVERIFY(QFileInfo::exists(queue.filePath("queue.lock")));
+        r = run({"batch", "--queue", queue.path(), "--cancel", "--action-id", "a"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        // A holder that ends normally lets go: the next one is not refused either.
+        r = run({"batch", "--queue", queue.path(), "--cancel", "--action-id", "a"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
     }
 
     // A token anyone on the network could guess is a usage error, from either option; the

@@ -26,6 +26,19 @@ QStringList BatchDestination::retarget(const R2Settings& r2) {
     }
 
     QueueSettings settings = base_;
+    QStringList problems;
+    if (!lock_) {
+        auto taken =
+            QueueLock::take(settings.root.isEmpty() ? QueueSettings::defaultRoot() : settings.root);
+        if (auto* held = std::get_if<std::unique_ptr<QueueLock>>(&taken)) {
+            lock_ = std::move(*held);
+        } else {
+            settings.readOnlyBecause = std::get<pipeline::Error>(taken).message;
+            problems << settings.readOnlyBecause;
+            uploader.reset();
+            uploaderProblem_ = settings.readOnlyBecause;
+        }
+    }
     settings.bucket = r2.bucket.trimmed();
     settings.prefix = r2.prefix.trimmed();
     settings.keyTemplate = r2.keyTemplate.trimmed();
@@ -38,7 +51,7 @@ QStringList BatchDestination::retarget(const R2Settings& r2) {
     queue_ = std::make_unique<BatchQueue>(settings, source_, nullptr);
     Q_EMIT queueReplaced(queue_.get());
     old.reset();
-    const QStringList problems = queue_->resume();
+    problems << queue_->resume();
     queue_->setUploader(uploader_.get(), uploaderProblem_);
     return problems;
 }

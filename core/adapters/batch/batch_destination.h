@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "adapters/batch/batch_queue.h"
+#include "adapters/batch/queue_lock.h"
 #include "adapters/batch/r2_settings.h"
 
 namespace archival::adapters {
@@ -31,7 +32,9 @@ class BatchDestination : public QObject {
 
     // A queue (resumed from disk) and an uploader for `r2`; the previous ones go. Returns what
     // resuming found wrong with the records on disk. Without complete settings or a secret
-    // there is no uploader (uploaderProblem() says why): sets wait at "generated".
+    // there is no uploader (uploaderProblem() says why): sets wait at "generated". When
+    // another process holds the queue folder (QueueLock), the queue only shows it (read-only,
+    // no uploader) and the first problem names the holder; the next retarget() tries again.
     QStringList retarget(const R2Settings& r2);
 
     BatchQueue* queue() const { return queue_.get(); }
@@ -44,6 +47,9 @@ class BatchDestination : public QObject {
     void queueReplaced(archival::adapters::BatchQueue* queue);
 
   private:
+    // The queue folder's lock, taken by the first retarget() and kept across the next ones
+    // (a queue replaced in this process keeps the folder). Declared first: it goes last.
+    std::unique_ptr<QueueLock> lock_;
     QueueSettings base_;
     ImageSource* source_;
     R2Settings r2_;

@@ -216,6 +216,8 @@ std::optional<Error> BatchQueue::generateSets(const SetRequest& request, const Q
     const QString& programId = request.programId;
     const QString& actionId = request.actionId;
     const int imagesPerSet = request.imagesPerSet;
+    if (!settings_.readOnlyBecause.isEmpty())
+        return Error{ErrorCode::Storage, settings_.readOnlyBecause};
     if (auto problem = idProblem(actionId, programId)) return problem;
     if (request.prompt.trimmed().isEmpty() && !request.overrides.prompt)
         return Error{ErrorCode::InvalidRequest, QStringLiteral("the prompt is empty")};
@@ -342,7 +344,9 @@ QStringList BatchQueue::resume() {
             }
         }
     }
-    // A different bucket would put the action's objects in two places.
+    // A different bucket would put the action's objects in two places. (Stopping an action
+    // writes: a read-only queue leaves that to the queue's owner.)
+    if (!settings_.readOnlyBecause.isEmpty()) return problems;
     for (auto& action : actions_) {
         if (!settings_.bucket.isEmpty() && !action.bucket.isEmpty() &&
             action.bucket != settings_.bucket && action.stopCode.isEmpty())
@@ -356,6 +360,7 @@ QStringList BatchQueue::resume() {
 }
 
 void BatchQueue::retry(const QString& actionId, const QString& programId, int setNumber) {
+    if (!settings_.readOnlyBecause.isEmpty()) return;
     auto it = actions_.find(actionId);
     if (it == actions_.end()) return;
     if (!it->stopCode.isEmpty()) {
@@ -374,6 +379,7 @@ void BatchQueue::retry(const QString& actionId, const QString& programId, int se
 }
 
 void BatchQueue::cancel(const QString& actionId, const QString& programId, int setNumber) {
+    if (!settings_.readOnlyBecause.isEmpty()) return;
     for (auto& r : sets_) {
         if (r.actionId != actionId || r.isFinal()) continue;
         if (!programId.isEmpty() && r.programId != programId) continue;
@@ -422,7 +428,7 @@ void BatchQueue::stopAction(const QString& actionId, const QString& code, const 
 }
 
 void BatchQueue::schedule() {
-    if (scheduled_) return;
+    if (scheduled_ || !settings_.readOnlyBecause.isEmpty()) return;
     scheduled_ = true;
     QTimer::singleShot(0, this, [this] {
         scheduled_ = false;

@@ -42,6 +42,10 @@ struct QueueSettings {
     // and the base of the public URLs in meta.json (empty: https://<bucket>.r2.dev).
     QString keyTemplate;
     QString publicBaseUrl;
+    // Non-empty: the queue only shows what is on disk (another process holds the folder's
+    // QueueLock, or a status listing reads it): nothing is generated, uploaded or written,
+    // and generateSets() answers Storage with this reason.
+    QString readOnlyBecause;
 
     static QString defaultRoot();  // AppDataLocation/queue
 };

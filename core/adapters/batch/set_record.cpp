@@ -57,7 +57,11 @@ bool SetOverrides::operator==(const SetOverrides& o) const {
 
 QString writeFileAtomically(const QString& path, const QByteArray& bytes) {
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+    // Unbuffered: a buffered QSaveFile meets a full disk only in commit(), whose flush error
+    // Qt does not report, so a truncated file replaced the old one "successfully". Written
+    // straight through, a short write is seen here and the old file stays.
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered) ||
+        file.write(bytes) != bytes.size() || !file.commit())
         return QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
     return {};
 }

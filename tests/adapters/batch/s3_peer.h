@@ -126,10 +126,16 @@ class FaultProxy {
     }
     QString endpoint() const { return process_.ready()["endpoint"].toString(); }
     // How many requests got each fault; stops the proxy.
-    QJsonObject counts() { return process_.stopAndReadLast()["counts"].toObject(); }
+    QJsonObject counts() { return report()["counts"].toObject(); }
+    // {"counts": {fault: n}, "puts": {path: n}} (PUTs the store accepted); stops the proxy.
+    QJsonObject report() {
+        if (report_.isEmpty()) report_ = process_.stopAndReadLast();
+        return report_;
+    }
 
   private:
     PeerProcess process_;
+    QJsonObject report_;
 };
 
 }  // namespace archival::test

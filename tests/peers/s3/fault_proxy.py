@@ -13,7 +13,8 @@ the next fault of a repeating pattern:
     stall         forward nothing and answer nothing for --stall-seconds, then close
 
 Prints one JSON line {"endpoint": "http://127.0.0.1:PORT"} and serves until stdin closes.
-On exit (stdin closed) prints {"counts": {...}} with how many of each fault were served.
+On exit (stdin closed) prints {"counts": {...}, "puts": {...}}: how many of each fault were
+served, and how many PUT requests the store accepted (2xx) for each path.
 """
 import argparse
 import json
@@ -82,6 +83,16 @@ class Proxy:
         self.index = 0
         self.lock = threading.Lock()
         self.counts = {}
+        self.puts = {}
+
+    def count_put(self, head, answer):
+        """Counts a PUT the store accepted (2xx; a refused conditional PUT stores nothing)."""
+        method, _, rest = head.split(b"\r\n", 1)[0].partition(b" ")
+        status = answer.split(b"\r\n", 1)[0].split(b" ")
+        if method == b"PUT" and len(status) > 1 and status[1].startswith(b"2"):
+            path = rest.rpartition(b" ")[0].split(b"?", 1)[0].decode("latin-1")
+            with self.lock:
+                self.puts[path] = self.puts.get(path, 0) + 1
 
     def next_fault(self):
         with self.lock:
@@ -98,7 +109,9 @@ class Proxy:
             head, body = request
             fault = self.next_fault()
             if fault == "ok":
-                conn.sendall(forward(self.upstream, head, body))
+                answer = forward(self.upstream, head, body)
+                self.count_put(head, answer)
+                conn.sendall(answer)
             elif fault in ("500", "503"):
                 conn.sendall(status_answer(int(fault), b"Server Error", b"InternalError"))
             elif fault == "429":
@@ -106,7 +119,7 @@ class Proxy:
             elif fault == "drop-before":
                 pass
             elif fault == "drop-after":
-                forward(self.upstream, head, body)
+                self.count_put(head, forward(self.upstream, head, body))
             elif fault == "stall":
                 time.sleep(self.stall_seconds)
             # Closing without "Connection: close" handling: one request per connection.
@@ -140,7 +153,7 @@ def main():
     threading.Thread(target=accept_loop, daemon=True).start()
     print(json.dumps({"endpoint": "http://127.0.0.1:%d" % server.getsockname()[1]}), flush=True)
     sys.stdin.read()
-    print(json.dumps({"counts": proxy.counts}), flush=True)
+    print(json.dumps({"counts": proxy.counts, "puts": proxy.puts}), flush=True)
     server.close()
 
 
