@@ -178,13 +178,25 @@ QString ExhibitionHost::displayPageUrl() const {
         .arg(httpPort());
 }
 
-bool ExhibitionHost::authorizeHttp(const QHttpServerRequest& request) const {
+bool ExhibitionHost::authorizeHttp(const QHttpServerRequest& request) {
     if (!settings_.tokenRequired()) return true;
     const QByteArray authorization = request.value(QByteArrayLiteral("Authorization"));
-    if (authorization.startsWith("Bearer "))
-        return tokensEqual(QString::fromUtf8(authorization.mid(7).trimmed()), settings_.token);
-    return tokensEqual(request.query().queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded),
-                       settings_.token);
+    const QString presented =
+        authorization.startsWith("Bearer ")
+            ? QString::fromUtf8(authorization.mid(7).trimmed())
+            : request.query().queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded);
+    if (presented.isEmpty()) return false;
+    const QHostAddress peer = request.remoteAddress();
+    if (!authFailures_.allows(peer)) {
+        log(QStringLiteral("HTTP request from %1 refused: %2 failed tokens from it lately; "
+                           "token not compared")
+                .arg(peer.toString())
+                .arg(settings_.limits.authFailures));
+        return false;
+    }
+    if (tokensEqual(presented, settings_.token)) return true;
+    authFailures_.recordFailure(peer);
+    return false;
 }
 
 QList<ClientInfo> ExhibitionHost::clients() const {

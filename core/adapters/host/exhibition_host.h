@@ -74,8 +74,10 @@ class ExhibitionHost : public QObject {
     // same token rules. Set before start(); null (the default) leaves it out.
     void setBatchQueue(BatchQueue* queue) { batchQueue_ = queue; }
     BatchQueue* batchQueue() const { return batchQueue_; }
-    // Whether an HTTP request carries what this host requires (token rules).
-    bool authorizeHttp(const QHttpServerRequest& request) const;
+    // Whether an HTTP request carries what this host requires (token rules). A wrong token
+    // counts against its address as on the WebSocket; an address over the limit is refused
+    // without comparing (a missing token is not a guess and does not count).
+    bool authorizeHttp(const QHttpServerRequest& request);
 
     QList<ClientInfo> clients() const;
     bool disconnectClient(const QString& clientId);

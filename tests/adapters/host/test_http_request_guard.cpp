@@ -181,6 +181,28 @@ class TestHttpRequestGuard : public QObject {
         QCOMPARE(f.queue->actions().size(), 1);
     }
 
+    // Wrong tokens over HTTP count against the address as on the WebSocket: past the limit
+    // even the right token is refused, unread. A request without a token is no guess.
+    void wrongTokensAreLimitedPerAddress() {
+        HostSettings s;
+        s.token = QStringLiteral("right-token-of-sixteen");
+        s.requireTokenOnLoopback = true;
+        s.limits.authFailures = 3;
+        Fixture f(s);
+        QVERIFY2(f.host->start(), qPrintable(f.host->errorString()));
+        auto get = [&](const QByteArray& token) {
+            QList<QByteArray> headers;
+            if (!token.isEmpty()) headers << "Authorization: Bearer " + token;
+            return exchange(f.port(), request("GET", "/api/v1/batch/act", f.port(), {}, headers))
+                .status;
+        };
+        QCOMPARE(get("right-token-of-sixteen"), 404);  // let in: no such action
+        for (int i = 0; i < 2 * s.limits.authFailures; ++i) QCOMPARE(get({}), 401);
+        QCOMPARE(get("right-token-of-sixteen"), 404);  // missing tokens did not count
+        for (int i = 0; i < s.limits.authFailures; ++i) QCOMPARE(get("a-wrong-guess-0000"), 401);
+        QCOMPARE(get("right-token-of-sixteen"), 401);
+    }
+
     // The reference's callers POST clear_cache with no body and no type: still answered. With a
     // body, or a type that is not JSON, the write is refused as any other.
     void bodylessUntypedClearCacheIsAnswered() {
