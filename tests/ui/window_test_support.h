@@ -11,6 +11,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QProgressBar>
@@ -25,11 +26,15 @@
 namespace archival::test {
 
 // Settings and standard folders of a test never touch the user's: Qt's test mode moves
-// them under ~/.qttest; each test starts from empty settings.
+// them under ~/.qttest; each test starts from empty settings. Each test program has its own
+// (named after it): CTest runs them side by side, and one clearing the settings another is
+// using made the other fail now and then.
 inline void isolateSettings() {
     QStandardPaths::setTestModeEnabled(true);
     QCoreApplication::setOrganizationName(QStringLiteral("ArchivalStudioTests"));
-    QCoreApplication::setApplicationName(QStringLiteral("archival-studio-ui-tests"));
+    QCoreApplication::setApplicationName(
+        QStringLiteral("archival-studio-ui-tests-") +
+        QFileInfo(QCoreApplication::applicationFilePath()).completeBaseName());
     QSettings().clear();
 }
 
