@@ -8,6 +8,7 @@
 #include <QHash>
 #include <QTimer>
 
+#include "adapters/batch/batch_queue.h"
 #include "adapters/batch/image_source.h"
 
 namespace archival::test {
@@ -115,5 +116,13 @@ class FakeImageSource : public archival::adapters::ImageSource {
     quint64 last_ = 0;
     QHash<quint64, bool> live_;
 };
+
+// A queue under `root` for a bucket nobody else uses: the settings the queue tests start from.
+inline adapters::QueueSettings testQueueSettings(const QString& root) {
+    adapters::QueueSettings q;
+    q.root = root;
+    q.bucket = QStringLiteral("archival-queue");
+    return q;
+}
 
 }  // namespace archival::test

@@ -48,10 +48,7 @@ class TestIdValidation : public QObject {
     }
 
     QueueSettings settings(const QTemporaryDir& dir) const {
-        QueueSettings q;
-        q.root = dir.path();
-        q.bucket = QStringLiteral("archival-queue");
-        return q;
+        return archival::test::testQueueSettings(dir.path());
     }
 
   private Q_SLOTS:

@@ -36,10 +36,7 @@ class TestBatchHttpApi : public QObject {
     Q_OBJECT
 
     QueueSettings settings(const QTemporaryDir& dir) const {
-        QueueSettings q;
-        q.root = dir.path();
-        q.bucket = QStringLiteral("archival-queue");
-        return q;
+        return archival::test::testQueueSettings(dir.path());
     }
 
   private Q_SLOTS:

@@ -140,10 +140,8 @@ class TestHttpRequestGuard : public QObject {
         ScriptedJobRunner runner;
         std::unique_ptr<ExhibitionHost> host;
         explicit Fixture(HostSettings s = {}) {
-            QueueSettings q;
-            q.root = dir.path();
-            q.bucket = QStringLiteral("archival-queue");
-            queue = std::make_unique<BatchQueue>(q, &source, nullptr);
+            queue = std::make_unique<BatchQueue>(archival::test::testQueueSettings(dir.path()),
+                                                 &source, nullptr);
             s.address = QHostAddress::LocalHost;
             s.port = 0;
             s.httpPort = 0;
