@@ -13,6 +13,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ struct Options {
     // sd35: free the text encoders after encoding, before the MMDiT and the VAE are built, as
     // the pipeline's releaseTextEncoders does: the peak is then the larger of the two phases.
     bool releaseTextEncoders = false;
+    // VAE decodes to time (0: none, for a run that times only the denoiser), and --json: one
+    // JSON line at the end with every timing, for app/bench/compare.py to take medians of.
+    int decodes = 1;
+    bool json = false;
     engine::Device device;  // --device: the settings' spellings (auto, cpu, cuda, cuda:N)
     engine::Dtype dtype = engine::Dtype::Auto;
 };
@@ -67,6 +72,10 @@ bool parse(const std::vector<std::string>& args, Options& o, const char* usage) 
             ok = next(o.t5Layers);
         else if (a == "--release-text-encoders")
             o.releaseTextEncoders = true;
+        else if (a == "--decodes")
+            ok = next(o.decodes);
+        else if (a == "--json")
+            o.json = true;
         else if (a == "--device" && i + 1 < args.size())
             o.device = engine::parseDevice(args[++i]);  // throws InvalidRequest when unknown
         else if (a == "--dtype" && i + 1 < args.size())
@@ -103,6 +112,22 @@ double peakRssGb() {
     return u.ru_maxrss / 1e6;  // KiB → GB
 }
 
+// The machine-readable result of a run: one line, `{"bench": ..., "<stage>_s": [seconds of
+// each run, in order], ...}`, after the human-readable figures.
+void printJson(const char* bench, const Options& o, const at::Device& d, at::ScalarType dt,
+               nlohmann::json timings) {
+    timings["bench"] = bench;
+    timings["width"] = o.width;
+    timings["height"] = o.height;
+    timings["batch"] = o.batch;
+    timings["device"] = d.str();
+    timings["dtype"] = engine::scalarTypeName(dt);
+    timings["threads"] = at::get_num_threads();
+    timings["host"] = hostLine();
+    timings["peak_rss_gb"] = peakRssGb();
+    std::printf("%s\n", timings.dump().c_str());
+}
+
 template <typename F>
 double timed(const at::Device& d, F&& f) {
     sync(d);
@@ -126,7 +151,7 @@ int runSd15(const std::vector<std::string>& args) {
     Options o;
     if (!parse(args, o,
                "archival-bench sd15 [--width W] [--height H] [--steps N] [--batch B] [--device D] "
-               "[--dtype T]"))
+               "[--dtype T] [--decodes N] [--json]"))
         return 2;
     const at::Device dev = engine::resolveDevice(o.device);
     const at::ScalarType dt = engine::resolveDtype(o.dtype, dev, engine::Family::Sd15);
@@ -160,7 +185,9 @@ int runSd15(const std::vector<std::string>& args) {
     const double preview = timed(
         dev, [&] { engine::projectLatentsToRgb(x.slice(0, 0, 1), engine::LatentFormat::SD15); });
     at::Tensor image;
-    const double decode = timed(dev, [&] { image = vae.decode(vae.fromLatent(x)); });
+    std::vector<double> decodes;
+    for (int i = 0; i < o.decodes; ++i)
+        decodes.push_back(timed(dev, [&] { image = vae.decode(vae.fromLatent(x)); }));
     double best = steps.front(), sum = 0;
     for (double s : steps) best = std::min(best, s), sum += s;
     std::printf("text encode (CLIP-L, batch %d)   %.3f s\n", 2 * o.batch, text);
@@ -169,9 +196,13 @@ int runSd15(const std::vector<std::string>& args) {
         best, o.steps, sum / o.steps);
     std::printf("latent preview                 %.5f s (%.3f %% of a step)\n", preview,
                 100.0 * preview / best);
-    std::printf("VAE decode                     %.3f s -> %s\n", decode,
-                c10::str(image.sizes()).c_str());
+    if (!decodes.empty())
+        std::printf("VAE decode                     %.3f s -> %s\n", decodes.front(),
+                    c10::str(image.sizes()).c_str());
     std::printf("peak RSS                       %.2f GB\n", peakRssGb());
+    if (o.json)
+        printJson("sd15", o, dev, dt,
+                  {{"text_encode_s", {text}}, {"unet_step_s", steps}, {"vae_decode_s", decodes}});
     return 0;
 }
 
@@ -182,7 +213,7 @@ int runSd35(const std::vector<std::string>& args) {
     if (!parse(args, o,
                "archival-bench sd35 [--layers N] [--t5-layers N] [--width W] [--height H] [--steps "
                "N] [--batch B] "
-               "[--device D] [--dtype T] [--release-text-encoders]"))
+               "[--device D] [--dtype T] [--release-text-encoders] [--decodes N] [--json]"))
         return 2;
     const at::Device dev = engine::resolveDevice(o.device);
     const at::ScalarType dt = engine::resolveDtype(o.dtype, dev, engine::Family::Sd3);
@@ -263,7 +294,9 @@ int runSd35(const std::vector<std::string>& args) {
         }));
     }
     at::Tensor image;
-    const double decode = timed(dev, [&] { image = vae.decode(vae.fromLatent(x)); });
+    std::vector<double> decodes;
+    for (int i = 0; i < o.decodes; ++i)
+        decodes.push_back(timed(dev, [&] { image = vae.decode(vae.fromLatent(x)); }));
     double best = steps.front();
     for (double s : steps) best = std::min(best, s);
     std::printf("text encode CLIP-L + CLIP-G      %.3f s\n", clipTime);
@@ -271,12 +304,19 @@ int runSd35(const std::vector<std::string>& args) {
                 t5Layers, t5Time, t5Time / t5Layers, t5Time / t5Layers * t5Full, t5Full);
     std::printf("MMDiT step with CFG (%2d layers)  %.3f s (%.3f s per layer -> %.2f s for %d)\n",
                 layers, best, best / layers, best / layers * fullLayers, fullLayers);
-    std::printf("VAE decode                       %.3f s -> %s\n", decode,
-                c10::str(image.sizes()).c_str());
+    if (!decodes.empty())
+        std::printf("VAE decode                       %.3f s -> %s\n", decodes.front(),
+                    c10::str(image.sizes()).c_str());
     std::printf("peak RSS after text encoding     %.2f GB\n", textPeak);
     std::printf(
         "peak RSS                         %.2f GB%s\n", peakRssGb(),
         o.releaseTextEncoders ? " (text encoders released before the MMDiT was built)" : "");
+    if (o.json)
+        printJson("sd35", o, dev, dt,
+                  {{"layers", layers},
+                   {"full_layers", fullLayers},
+                   {"mmdit_step_s", steps},
+                   {"vae_decode_s", decodes}});
     return 0;
 }
 

@@ -1,8 +1,12 @@
 // `archival-bench verify` (the Qt-free golden check a GPU machine runs): on the CPU in
 // float32 every golden of the fixtures passes, and a golden planted with one wrong tensor
-// fails, named in the output, with a non-zero exit status.
+// fails, named in the output, with a non-zero exit status. In bf16 every compared tensor has
+// a bound (1.5x the reference libraries' own bf16 error, tests/data/bf16_peer_errors.json)
+// and holds it; a bound planted too tight fails by name, a missing one is counted.
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -38,7 +42,8 @@ Run runVerify(const QStringList& args) {
 
 // The counts of the summary line "verify fp32 cpu: P passed, F failed, U without a bound,
 // E errors".
-bool summary(const QString& output, int* passed, int* failed, int* errors) {
+bool summary(const QString& output, int* passed, int* failed, int* errors,
+             int* unbounded = nullptr) {
     static const QRegularExpression re(
         QStringLiteral(R"(verify \S+ \S+: (\d+) passed, (\d+) failed, (\d+) without a bound, )"
                        R"((\d+) errors)"));
@@ -47,7 +52,17 @@ bool summary(const QString& output, int* passed, int* failed, int* errors) {
     *passed = m.captured(1).toInt();
     *failed = m.captured(2).toInt();
     *errors = m.captured(4).toInt();
+    if (unbounded) *unbounded = m.captured(3).toInt();
     return true;
+}
+
+// The measured bf16 errors verify reads by default.
+const QString kPeerErrors = QStringLiteral(ARCHIVAL_SOURCE_DIR "/tests/data/bf16_peer_errors.json");
+
+QJsonObject readJson(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return QJsonDocument::fromJson(f.readAll()).object();
 }
 
 }  // namespace
@@ -72,6 +87,86 @@ class TestBenchVerify : public QObject {
         QVERIFY2(r.output.contains(QLatin1String("step_latents")), "no loop golden ran");
         QVERIFY2(r.output.contains(QRegularExpression(QStringLiteral(R"(\n\S+ +out +)"))),
                  "no component golden ran");
+    }
+
+    // Goal 4 of the speed work: the engine's bf16 error on every component, loop and
+    // end-to-end golden stays within 1.5x diffusers' / transformers' own bf16 error on the same
+    // golden, and no compared tensor goes without such a bound. When the fixtures change, the
+    // peer errors are measured again with the command in the json file.
+    void everyGoldenHoldsItsPeerBoundInBf16OnTheCpu() {
+        const Run r =
+            runVerify({QStringLiteral("--fixtures"), archival::test::fixturesDir(),
+                       QStringLiteral("--device"), QStringLiteral("cpu"), QStringLiteral("--dtype"),
+                       QStringLiteral("bf16"), QStringLiteral("--peer-errors"), kPeerErrors});
+        qInfo("%s", qPrintable(r.output));
+        int passed = 0, failed = 0, errors = 0, unbounded = -1;
+        QVERIFY2(summary(r.output, &passed, &failed, &errors, &unbounded), "no summary line");
+        QCOMPARE(failed, 0);
+        QCOMPARE(errors, 0);
+        QVERIFY2(unbounded == 0,
+                 qPrintable(QStringLiteral("%1 tensors without a measured bf16 bound: rerun the "
+                                           "command in tests/data/bf16_peer_errors.json")
+                                .arg(unbounded)));
+        QVERIFY2(passed > 0, "verify compared nothing");
+        QCOMPARE(r.exitCode, 0);
+        // Every kind ran: component goldens, sampling loops and prompt-to-pixels runs.
+        QVERIFY2(r.output.contains(QRegularExpression(QStringLiteral(R"(\n\S+ +out +)"))),
+                 "no component golden ran");
+        QVERIFY2(r.output.contains(QLatin1String("noise_preds")), "no loop golden ran");
+        QVERIFY2(r.output.contains(QLatin1String("image_uint8")), "no end-to-end golden ran");
+    }
+
+    // The bf16 check itself: with one measured peer error cut to a tenth, that tensor fails
+    // by name; with a golden's entry gone, its tensors are counted as without a bound.
+    void aBf16BoundTooTightFailsAndAMissingOneIsCounted() {
+        const QJsonObject peers = readJson(kPeerErrors);
+        const QString golden = QStringLiteral("golden/sd15_unet.safetensors");
+        QJsonObject goldens = peers.value(QStringLiteral("goldens")).toObject();
+        QJsonObject entry = goldens.value(golden).toObject();
+        QJsonObject maxAbs = entry.value(QStringLiteral("max_abs")).toObject();
+        QJsonObject bf16 = maxAbs.value(QStringLiteral("bfloat16")).toObject();
+        QVERIFY2(bf16.contains(QStringLiteral("out")),
+                 qPrintable(golden + " out has no measured bf16 error in " + kPeerErrors));
+
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto runWith = [&](const QJsonObject& changed) {
+            const QString path = dir.filePath(QStringLiteral("peers.json"));
+            QFile f(path);
+            if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return Run{};
+            f.write(QJsonDocument(changed).toJson());
+            f.close();
+            return runVerify({QStringLiteral("--fixtures"), archival::test::fixturesDir(),
+                              QStringLiteral("--dtype"), QStringLiteral("bf16"),
+                              QStringLiteral("--only"), QStringLiteral("sd15_unet."),
+                              QStringLiteral("--peer-errors"), path});
+        };
+
+        bf16[QStringLiteral("out")] = bf16.value(QStringLiteral("out")).toDouble() / 10;
+        maxAbs[QStringLiteral("bfloat16")] = bf16;
+        entry[QStringLiteral("max_abs")] = maxAbs;
+        goldens[golden] = entry;
+        QJsonObject tight = peers;
+        tight[QStringLiteral("goldens")] = goldens;
+        Run r = runWith(tight);
+        qInfo("%s", qPrintable(r.output));
+        int passed = 0, failed = 0, errors = 0, unbounded = -1;
+        QVERIFY2(summary(r.output, &passed, &failed, &errors, &unbounded), "no summary line");
+        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(failed, 1);
+        QVERIFY2(r.output.contains(QRegularExpression(
+                     QStringLiteral(R"(FAILED: sd15_unet\.safetensors +out\b)"))),
+                 "the failure does not name sd15_unet.safetensors out");
+
+        goldens.remove(golden);
+        QJsonObject missing = peers;
+        missing[QStringLiteral("goldens")] = goldens;
+        r = runWith(missing);
+        qInfo("%s", qPrintable(r.output));
+        QVERIFY2(summary(r.output, &passed, &failed, &errors, &unbounded), "no summary line");
+        QCOMPARE(failed, 0);
+        QVERIFY2(unbounded > 0, "a golden without a measured peer error got a bound");
+        QCOMPARE(passed, 0);
     }
 
     // A copy of one component golden with its output tensor moved far outside the single-pass
