@@ -13,8 +13,10 @@ thread count:
 
 Every model is built from the reference configs in the fixtures' manifests with random weights
 (nothing is downloaded). Each side times `--warmup` runs it throws away, then `--runs` it takes
-the median of. Each side runs in its own process (memory of one does not weigh on the next),
-optionally under `flock --lock FILE` so that no compile runs beside a measurement.
+the median of. Each side runs in its own process (memory of one does not weigh on the next);
+with `--lock FILE` each configuration is measured holding an exclusive flock on FILE, so that
+no build that takes the same lock runs beside it (and all sides of a configuration see the
+same machine).
 
 Run it with the peers' environment (app/bench/peers/make_venv.sh; app/bench/compare.sh does
 both):
@@ -233,9 +235,7 @@ def last_json_line(text):
 
 
 def run_side(command, args, what):
-    """Runs one side in its own process (under flock when asked); its JSON, or an error text."""
-    if args.lock:
-        command = ["flock", args.lock] + command
+    """Runs one side in its own process; its JSON, or None when it failed."""
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
     print(f"[compare] {what}: {' '.join(command)}", file=sys.stderr, flush=True)
     p = subprocess.run(command, capture_output=True, text=True, env=env)
@@ -246,8 +246,33 @@ def run_side(command, args, what):
     return last_json_line(p.stdout)
 
 
+class ConfigurationLock:
+    """An exclusive flock on --lock while one configuration is measured (none without it)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __enter__(self):
+        if self.path:
+            import fcntl
+
+            self.file = open(self.path, "a")
+            print(f"[compare] waiting for {self.path}", file=sys.stderr, flush=True)
+            fcntl.flock(self.file, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        if self.path:
+            self.file.close()  # releases the lock
+
+
 def measure(args, model, size):
     """{column: {stage: [seconds]}} for one configuration."""
+    with ConfigurationLock(args.lock):
+        return measure_unlocked(args, model, size)
+
+
+def measure_unlocked(args, model, size):
     n = args.warmup + args.runs
     out = {}
     for dtype in ("fp32", "bf16"):
@@ -321,7 +346,7 @@ def main():
         help="MODEL:SIZE list (sd15: UNet step + VAE decode; sd35: MMDiT, 2 layers)",
     )
     p.add_argument("--columns", default=",".join(COLUMNS), help="which sides to run, comma-separated")
-    p.add_argument("--lock", default="", help="run each side under `flock FILE`")
+    p.add_argument("--lock", default="", help="hold an exclusive flock on FILE while measuring each configuration")
     p.add_argument("--out", default="", help="also write the table to this file")
     p.add_argument("--raw", default="", help="write every timing as JSON to this file")
     # Worker mode: one peer on one configuration, JSON on stdout.
