@@ -261,6 +261,9 @@ int ExhibitionHost::awaitingTokenCount() const {
 }
 
 void ExhibitionHost::refuse(QWebSocket* socket, const QString& address, const QString& why) {
+    // The server hands its sockets over without a parent: the host owns a refused one too,
+    // or one still closing when the host goes is never deleted.
+    socket->setParent(this);
     socket->sendTextMessage(toText(errorEvent(ProtocolError::TooManyClients, why)));
     socket->close(QWebSocketProtocol::CloseCode(CloseCode::TryAgainLater),
                   QStringLiteral("too many clients"));

@@ -18,7 +18,10 @@ ServiceJobRunner::ServiceJobRunner(pipeline::GenerationService* service, QObject
 
 QList<ProgramSummary> ServiceJobRunner::programs() const {
     QList<ProgramSummary> out;
-    for (const auto& p : service_->registry().programs())
+    // registry() returns a copy: it must outlive the loop (a range-for over a member of a
+    // temporary reads the list after the temporary is gone).
+    const pipeline::ProgramRegistry registry = service_->registry();
+    for (const auto& p : registry.programs())
         out.append({p.id, p.title, p.kind, p.steps, p.size.width(), p.size.height()});
     return out;
 }
