@@ -89,6 +89,11 @@ struct BatchCommandLine {
         add("cancel", "Cancel the sets of --action-id not yet uploaded.");
     const QCommandLineOption test =
         add("test-connection", "Make one signed request to the bucket.");
+    const QCommandLineOption limit =
+        add("limit",
+            "A cap on the queue's unfinished work: max-queue-sets=N, max-queue-actions=N or "
+            "max-queue-bytes=N (repeatable; defaults 10000, 1000, 67108864).",
+            "name=value");
 };
 
 enum class BatchMode { Queue, Resume, Status, Retry, Cancel, TestConnection };
@@ -103,6 +108,7 @@ struct BatchOptions {
     bool parallel = false;
     bool uploadPreviews = false;
     QString queueDir;
+    QueueCaps caps;  // --limit
     // The studio's R2 settings with the options' overrides.
     R2Settings r2;
     CoreOptions core;
@@ -167,6 +173,9 @@ std::variant<BatchOptions, UsageError> parseOptions(const BatchCommandLine& cl) 
         return UsageError{QStringLiteral("--cancel needs --action-id")};
     o.actionId = p.value(cl.actionId);
     o.queueDir = p.value(cl.queueDir);
+    QString capError;
+    for (const QString& assignment : p.values(cl.limit))
+        if (!o.caps.set(assignment, &capError)) return UsageError{capError};
     o.r2 = R2Settings::load(QSettings());
     if (const auto error = cl.r2.apply(&o.r2)) return UsageError{*error};
     // The option, or the studio's setting.
@@ -185,6 +194,7 @@ std::variant<BatchPlan, int> plan(BatchOptions options) {
     const QSettings settings;
     out.r2 = options.r2;
     out.queue.root = options.queueDir;
+    out.queue.caps = options.caps;
     out.queue.prefix = out.r2.prefix;
     out.queue.bucket = out.r2.bucket;
     out.queue.keyTemplate = out.r2.keyTemplate;

@@ -281,6 +281,7 @@ std::optional<int> attachBatchQueue(ServePlan& plan) {
     queueSettings.prefix = r2.prefix.trimmed();
     queueSettings.keyTemplate = r2.keyTemplate.trimmed();
     queueSettings.publicBaseUrl = r2.publicBaseUrl.trimmed();
+    queueSettings.caps = plan.options.host.limits.queue;
     plan.imageSource = std::make_unique<adapters::ServiceImageSource>(*plan.core.service);
     plan.queue =
         std::make_unique<adapters::BatchQueue>(queueSettings, plan.imageSource.get(), nullptr);

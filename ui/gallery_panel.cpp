@@ -215,7 +215,9 @@ void GalleryPanel::showSelected() {
                          ? md.modelId
                          : QStringLiteral("%1 [%2]").arg(md.modelId, md.modelHash));
     QStringList loras;
-    for (const auto& l : md.loras) loras << QStringLiteral("%1 × %2").arg(l.path).arg(l.scale);
+    for (const auto& l : md.loras)
+        loras
+            << QStringLiteral("%1 × %2").arg(pipeline::ImageMetadata::loraFileName(l)).arg(l.scale);
     if (!loras.isEmpty()) row(tr("LoRAs"), loras.join(QStringLiteral(", ")));
     row(tr("Device"), QStringLiteral("%1 / %2").arg(md.device, md.dtype));
     row(tr("Time"), tr("%1 s (denoise %2 s)")

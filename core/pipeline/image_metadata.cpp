@@ -2,6 +2,7 @@
 
 #include <QBuffer>
 #include <QFile>
+#include <QFileInfo>
 #include <QImageReader>
 #include <QImageWriter>
 #include <QJsonArray>
@@ -50,9 +51,16 @@ QByteArray withTextChunks(QByteArray png, const QByteArray& chunks) {
 
 }  // namespace
 
+QString ImageMetadata::loraFileName(const LoraRef& lora) {
+    return QFileInfo(lora.path.isEmpty() ? lora.name : lora.path).fileName();
+}
+
 QJsonObject ImageMetadata::toJson() const {
+    // LoRAs by file name: this metadata goes into PNGs and meta.json files that leave the
+    // machine (screens, uploads), and a local path tells a stranger about its folders.
     QJsonArray loraArray;
-    for (const auto& l : loras) loraArray.append(QJsonObject{{"path", l.path}, {"scale", l.scale}});
+    for (const auto& l : loras)
+        loraArray.append(QJsonObject{{"name", loraFileName(l)}, {"scale", l.scale}});
     QJsonObject o{{"program", programId},
                   {"prompt", promptTyped},
                   {"prompt_sent", promptSent},
@@ -99,9 +107,14 @@ ImageMetadata ImageMetadata::fromJson(const QJsonObject& o) {
     m.height = o.value("height").toInt();
     m.modelId = o.value("model").toString();
     m.modelHash = o.value("model_hash").toString();
-    for (const auto& v : o.value("loras").toArray())
-        m.loras.append(
-            {v.toObject().value("path").toString(), v.toObject().value("scale").toDouble()});
+    for (const auto& v : o.value("loras").toArray()) {
+        // Files written before names replaced paths keep their path (they are local).
+        const QJsonObject l = v.toObject();
+        LoraRef ref{l.value("path").toString(), l.value("scale").toDouble(),
+                    l.value("name").toString()};
+        if (ref.name.isEmpty()) ref.name = QFileInfo(ref.path).fileName();
+        m.loras.append(ref);
+    }
     m.strength = o.value("strength").toDouble();
     // Files written before these fields existed: the size asked was the size made.
     m.requestedWidth = o.value("requested_width").toInt(m.width);

@@ -33,6 +33,8 @@ struct ImageMetadata {
     QString initImage;  // the program's own source image (asset name), when it used one
     QString modelId;
     QString modelHash;  // short hash identifying the weights
+    // Written as {"name": file name, "scale"}: never a local path (toJson()). Read back, a
+    // LoRA has its name (and, from files written before, its path).
     QList<LoraRef> loras;
     double strength = 0.0;  // image-to-image only
     QString device;
@@ -44,6 +46,8 @@ struct ImageMetadata {
     int batchSize = 1;  // images drawn together from one seed (index_in_batch among them)
 
     QJsonObject toJson() const;
+    // A LoRA's file name without its folder ("style.safetensors").
+    static QString loraFileName(const LoraRef& lora);
     static ImageMetadata fromJson(const QJsonObject& obj);
     // "prompt\nNegative prompt: …\nSteps: 20, Sampler: …, CFG scale: 7.5, Seed: …, Size: WxH,
     // Model: …"

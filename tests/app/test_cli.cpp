@@ -140,6 +140,29 @@ class TestCli : public QObject {
         QVERIFY2(r.code == 0, qPrintable(r.err));
     }
 
+    // More sets than the queue's caps take: a clear error naming the cap (exit 3, invalid
+    // request), and nothing of the action written. A bad cap is a usage error.
+    void batchRefusesSetsOverTheQueueCaps() {
+        QTemporaryDir queue;
+        auto env = isolatedEnv(home_);
+        env.insert(QStringLiteral("ARCHIVAL_R2_SECRET"), QStringLiteral("secret"));
+        const QStringList store{"--endpoint", "http://127.0.0.1:9", "--bucket",
+                                "b",          "--access-key-id",    "k"};
+        Run r =
+            ::run(QStringList{"batch", "--queue", queue.path(), "--program", "P0", "--prompt", "x",
+                              "--action-id", "act", "--sets", "5", "--limit", "max-queue-sets=2"} +
+                      store,
+                  env);
+        QCOMPARE(r.code, 3);
+        QVERIFY2(r.err.contains("max-queue-sets=2") && r.err.contains("5 sets"), qPrintable(r.err));
+        QVERIFY(!QFileInfo::exists(queue.filePath("act")));
+        r = ::run(QStringList{"batch", "--queue", queue.path(), "--status", "--limit",
+                              "max-queue-sets=none"},
+                  env);
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("max-queue-sets"), qPrintable(r.err));
+    }
+
     // A token anyone on the network could guess is a usage error, from either option; the
     // command stops before it listens.
     void serveRefusesTokensShorterThanSixteen() {

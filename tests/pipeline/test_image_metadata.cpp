@@ -1,5 +1,7 @@
 // Metadata survives a round trip through the PNG; writes are atomic.
+#include <QFile>
 #include <QImageReader>
+#include <QJsonDocument>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -38,6 +40,31 @@ ImageMetadata sample() {
 class TestImageMetadata : public QObject {
     Q_OBJECT
   private Q_SLOTS:
+    // The metadata leaves the machine (finals to screens, meta.json uploads): a LoRA is named
+    // by its file name, never by the local path it was loaded from, in the JSON and the PNG.
+    void loRAsAreNamedWithoutTheirLocalPath() {
+        ImageMetadata m = sample();
+        m.loras = {{"/srv/studio/private/loras/style.safetensors", 0.8,
+                    "/srv/studio/private/loras/style.safetensors"}};
+        const QByteArray json = QJsonDocument(m.toJson()).toJson();
+        QVERIFY2(!json.contains("/srv/studio"), json.constData());
+        QVERIFY2(json.contains("\"style.safetensors\""), json.constData());
+        QTemporaryDir dir;
+        const QString path = dir.filePath("x.png");
+        QCOMPARE(
+            archival::pipeline::writePngWithMetadata(path, QImage(4, 4, QImage::Format_RGB888), m),
+            QString());
+        QFile png(path);
+        QVERIFY(png.open(QIODevice::ReadOnly));
+        QVERIFY(!png.readAll().contains("/srv/studio"));
+        ImageMetadata back;
+        QVERIFY(archival::pipeline::readPngMetadata(path, &back));
+        QCOMPARE(back.loras.size(), 1);
+        QCOMPARE(ImageMetadata::loraFileName(back.loras.first()),
+                 QStringLiteral("style.safetensors"));
+        QCOMPARE(back.loras.first().scale, 0.8);
+    }
+
     void roundTripsThroughThePng() {
         QTemporaryDir dir;
         const QString path = dir.filePath("x.png");

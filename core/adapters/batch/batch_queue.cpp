@@ -6,6 +6,8 @@
 #include <QRandomGenerator>
 #include <QStandardPaths>
 #include <QTimer>
+#include <algorithm>
+#include <limits>
 
 #include "adapters/batch/object_key_template.h"
 #include "adapters/batch/path_id.h"
@@ -44,6 +46,7 @@ BatchQueue::BatchQueue(QueueSettings settings, ImageSource* source, S3Client* up
       root_(settings_.root.isEmpty() ? QueueSettings::defaultRoot() : settings_.root),
       source_(source),
       uploads_(this, uploader, settings_.uploadingSets) {
+    recordWriter_.setMaxThreadCount(1);
     settings_.prefix = cleanPrefix(settings_.prefix);
     connect(&uploads_, &SetUploads::uploadProgress, this, &BatchQueue::uploadProgress);
     connect(source_, &ImageSource::finished, this, &BatchQueue::onPassFinished);
@@ -52,6 +55,8 @@ BatchQueue::BatchQueue(QueueSettings settings, ImageSource* source, S3Client* up
 }
 
 BatchQueue::~BatchQueue() {
+    // A write in progress finishes (its records are whole; the next start resumes them).
+    recordWriter_.waitForDone();
     // Records stay as they are on disk: the next start resumes them.
     if (runningTicket_) source_->cancel(*runningTicket_);
 }
@@ -90,7 +95,7 @@ bool BatchQueue::actionRunning(const QString& actionId) const {
 }
 
 bool BatchQueue::isIdle() const {
-    if (runningTicket_ || uploads_.isBusy()) return false;
+    if (runningTicket_ || uploads_.isBusy() || !writing_.isEmpty()) return false;
     for (const auto& r : sets_) {
         if (!actionRunning(r.actionId)) continue;
         if (r.state == SetState::Pending || r.state == SetState::Generating) return false;
@@ -136,9 +141,10 @@ QList<int> BatchQueue::nextSetIds(const QString& actionId, const QString& progra
     const ActionInfo action = it != actions_.end() ? *it : newAction(actionId);
     const bool perProgram = ObjectKeyTemplate::namesProgram(action.keyTemplate);
     int next = 0;
-    for (const auto& r : sets_)
-        if (r.actionId == actionId && (!perProgram || r.programId == programId))
-            next = std::max(next, r.setNumber + 1);
+    for (const auto* sets : {&sets_, &writing_})
+        for (const auto& r : *sets)
+            if (r.actionId == actionId && (!perProgram || r.programId == programId))
+                next = std::max(next, r.setNumber + 1);
     QList<int> ids;
     for (int i = 0; i < count; ++i) ids << next + i;
     return ids;
@@ -153,8 +159,9 @@ QString BatchQueue::objectPrefixFor(const QString& actionId, const QString& prog
 }
 
 std::optional<SetRecord> BatchQueue::setAt(const QString& objectPrefix) const {
-    for (const auto& r : sets_)
-        if (r.objectPrefix == objectPrefix) return r;
+    for (const auto* sets : {&sets_, &writing_})
+        for (const auto& r : *sets)
+            if (r.objectPrefix == objectPrefix) return r;
     return std::nullopt;
 }
 
@@ -211,8 +218,8 @@ std::optional<Error> BatchQueue::idProblem(const QString& actionId,
     return std::nullopt;
 }
 
-std::optional<Error> BatchQueue::generateSets(const SetRequest& request, const QList<int>& setIds,
-                                              bool parallel) {
+std::optional<Error> BatchQueue::plan(const SetRequest& request, const QList<int>& setIds,
+                                      bool parallel, QList<SetRecord>* records) const {
     const QString& programId = request.programId;
     const QString& actionId = request.actionId;
     const int imagesPerSet = request.imagesPerSet;
@@ -242,7 +249,7 @@ std::optional<Error> BatchQueue::generateSets(const SetRequest& request, const Q
         const auto twin = setAt(prefix);
         const QString key = actionId + QLatin1Char('/') + programId + QLatin1Char('/') +
                             QStringLiteral("%1").arg(id, 6, 10, QLatin1Char('0'));
-        if (twin || sets_.contains(key) || prefixes.contains(prefix))
+        if (twin || sets_.contains(key) || writing_.contains(key) || prefixes.contains(prefix))
             return Error{ErrorCode::InvalidRequest,
                          QStringLiteral("set %1 of action %2 is already queued%3 (its objects "
                                         "are written once: retry it, or use another set id)")
@@ -251,9 +258,12 @@ std::optional<Error> BatchQueue::generateSets(const SetRequest& request, const Q
                                                  : QString())};
         prefixes.insert(prefix);
     }
+    // Before anything is written, the action's file included.
+    if (const auto full = roomFor(request, setIds))
+        return Error{ErrorCode::InvalidRequest, full->message};
     if (auto problem = source_->checkProgram(programId, request.overrides)) return problem;
-    if (auto problem = ensureAction(actionId)) return problem;
-    const ActionInfo& action = actions_[actionId];
+    const auto known = actions_.find(actionId);
+    const ActionInfo action = known != actions_.end() ? *known : newAction(actionId);
 
     // Sets per pass: as many whole sets as one batched pass holds (the source decides from
     // the memory budget); one set per pass without `parallel`, when each set's steps are
@@ -265,44 +275,149 @@ std::optional<Error> BatchQueue::generateSets(const SetRequest& request, const Q
     const int setsPerPass = shared ? std::max(1, batch / imagesPerSet) : 1;
     const std::optional<quint64> fixed = source_->fixedSeed(programId);
 
-    QList<SetRecord> created;
+    records->clear();
     for (int i = 0; i < setIds.size(); i += setsPerPass) {
         const int members = std::min(setsPerPass, int(setIds.size()) - i);
         // Seeds below 2^32: what curators are used to typing back in.
         const quint64 seed = fixed ? *fixed : QRandomGenerator::global()->generate();
         for (int m = 0; m < members; ++m) {
-            SetRecord r;
-            r.actionId = actionId;
-            r.programId = programId;
-            r.prompt = request.prompt;
-            r.overrides = request.overrides;
-            r.uploadPreviews = request.uploadPreviews;
-            r.setNumber = setIds[i + m];
-            r.imageCount = imagesPerSet;
+            SetRecord r = newRecord(request, action, setIds[i + m]);
             r.seed = seed;
             r.groupFirstSet = setIds[i];
             r.groupImages = members * imagesPerSet;
             r.groupOffset = m * imagesPerSet;
-            r.state = SetState::Pending;
-            r.dir = QDir(root_).filePath(actionId + QLatin1Char('/') + programId +
-                                         QLatin1Char('/') + r.setFolderName());
-            r.objectPrefix = objectPrefixFor(actionId, programId, r.setNumber);
-            r.publicBaseUrl = action.publicBaseUrl;
-            r.updated = QDateTime::currentDateTimeUtc();
-            if (const QString err = r.save(); !err.isEmpty()) {
-                // Nothing half-queued stays behind: records written so far are removed.
-                for (const auto& c : created) QDir(c.dir).removeRecursively();
-                return Error{ErrorCode::Storage, err};
-            }
-            created << r;
+            *records << r;
         }
     }
-    for (const auto& r : created) {
+    return std::nullopt;
+}
+
+SetRecord BatchQueue::newRecord(const SetRequest& request, const ActionInfo& action,
+                                int setId) const {
+    SetRecord r;
+    r.actionId = request.actionId;
+    r.programId = request.programId;
+    r.prompt = request.prompt;
+    r.overrides = request.overrides;
+    r.uploadPreviews = request.uploadPreviews;
+    r.setNumber = setId;
+    r.imageCount = request.imagesPerSet;
+    r.groupFirstSet = setId;
+    r.groupImages = request.imagesPerSet;
+    r.state = SetState::Pending;
+    r.dir = QDir(root_).filePath(request.actionId + QLatin1Char('/') + request.programId +
+                                 QLatin1Char('/') + r.setFolderName());
+    r.objectPrefix = objectPrefixFor(request.actionId, request.programId, setId);
+    r.publicBaseUrl = action.publicBaseUrl;
+    r.updated = QDateTime::currentDateTimeUtc();
+    return r;
+}
+
+namespace {
+
+qint64 recordSize(const SetRecord& r) {
+    return QJsonDocument(r.toJson()).toJson(QJsonDocument::Indented).size();
+}
+
+// Writes every record, or none: on a failure the ones written are removed again.
+QString writeRecords(const QList<SetRecord>& records) {
+    for (int i = 0; i < records.size(); ++i) {
+        if (const QString err = records[i].save(); !err.isEmpty()) {
+            for (int j = 0; j < i; ++j) QDir(records[j].dir).removeRecursively();
+            return err;
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+QueueLoad BatchQueue::queuedLoad() const {
+    QueueLoad load;
+    QSet<QString> actions;
+    auto count = [&](const SetRecord& r) {
+        if (r.isFinal()) return;
+        ++load.sets;
+        actions.insert(r.actionId);
+        auto size = recordBytes_.find(r.key());
+        if (size == recordBytes_.end()) size = recordBytes_.insert(r.key(), recordSize(r));
+        load.bytes += *size;
+    };
+    for (const auto& r : sets_) count(r);
+    for (const auto& r : writing_) count(r);
+    load.actions = int(actions.size());
+    return load;
+}
+
+QueueLoad BatchQueue::loadOf(const SetRequest& request, const QList<int>& setIds) const {
+    QueueLoad load;
+    load.sets = int(setIds.size());
+    if (setIds.isEmpty()) return load;
+    bool unfinished = false;
+    for (const auto* sets : {&sets_, &writing_})
+        for (const auto& r : *sets)
+            unfinished = unfinished || (r.actionId == request.actionId && !r.isFinal());
+    load.actions = unfinished ? 0 : 1;
+    // The records of one request differ in their numbers only: the largest id's, with the
+    // seed and pass fields at their widest, stands for each.
+    const auto known = actions_.find(request.actionId);
+    const ActionInfo action = known != actions_.end() ? *known : newAction(request.actionId);
+    SetRecord widest = newRecord(request, action, *std::max_element(setIds.begin(), setIds.end()));
+    widest.seed = std::numeric_limits<quint32>::max();
+    widest.groupImages = int(setIds.size()) * request.imagesPerSet;
+    widest.groupOffset = widest.groupImages;
+    load.bytes = recordSize(widest) * setIds.size();
+    return load;
+}
+
+std::optional<QueueFull> BatchQueue::roomFor(const SetRequest& request,
+                                             const QList<int>& setIds) const {
+    return queueCapProblem(settings_.caps, queuedLoad(), loadOf(request, setIds));
+}
+
+std::optional<Error> BatchQueue::generateSets(const SetRequest& request, const QList<int>& setIds,
+                                              bool parallel) {
+    QList<SetRecord> records;
+    if (auto problem = plan(request, setIds, parallel, &records)) return problem;
+    if (auto problem = ensureAction(request.actionId)) return problem;
+    if (const QString err = writeRecords(records); !err.isEmpty())
+        return Error{ErrorCode::Storage, err};
+    adopt(records);
+    return std::nullopt;
+}
+
+void BatchQueue::generateSetsInBackground(const SetRequest& request, const QList<int>& setIds,
+                                          bool parallel, Queued done) {
+    QList<SetRecord> records;
+    if (auto problem = plan(request, setIds, parallel, &records)) return done(problem);
+    if (auto problem = ensureAction(request.actionId)) return done(problem);
+    for (const auto& r : records) writing_.insert(r.key(), r);
+    recordWriter_.start([this, records, done = std::move(done)]() mutable {
+        const QString err = writeRecords(records);
+        // Back on the queue's thread; a queue destroyed meanwhile drops this (its destructor
+        // waited for the write first, and a deleted object's posted calls are discarded).
+        QMetaObject::invokeMethod(
+            this,
+            [this, records, err, done = std::move(done)] {
+                for (const auto& r : records) writing_.remove(r.key());
+                if (!err.isEmpty()) {
+                    done(Error{ErrorCode::Storage, err});
+                    schedule();
+                    return;
+                }
+                adopt(records);
+                done(std::nullopt);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void BatchQueue::adopt(const QList<SetRecord>& records) {
+    for (const auto& r : records) {
         sets_.insert(r.key(), r);
         Q_EMIT setChanged(r);
     }
     schedule();
-    return std::nullopt;
 }
 
 QStringList BatchQueue::resume() {

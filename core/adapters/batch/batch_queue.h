@@ -22,9 +22,12 @@
 #include <QObject>
 #include <QSet>
 #include <QString>
+#include <QThreadPool>
+#include <functional>
 #include <optional>
 
 #include "adapters/batch/image_source.h"
+#include "adapters/batch/queue_caps.h"
 #include "adapters/batch/set_record.h"
 #include "adapters/batch/set_uploads.h"
 #include "pipeline/errors.h"
@@ -46,6 +49,9 @@ struct QueueSettings {
     // QueueLock, or a status listing reads it): nothing is generated, uploaded or written,
     // and generateSets() answers Storage with this reason.
     QString readOnlyBecause;
+    // The most unfinished work the queue takes (queue_caps.h); more is refused before
+    // anything is written.
+    QueueCaps caps;
 
     static QString defaultRoot();  // AppDataLocation/queue
 };
@@ -83,10 +89,23 @@ class BatchQueue : public QObject, private SetUploads::Queue {
     // Queues the sets `setIds` and starts work. With `parallel`, consecutive sets share one
     // batched pass as large as the source allows, unless their previews are uploaded (the
     // engine previews only a pass's first image) or the program's size depends on the set.
-    // InvalidRequest for a bad action id / program / set id, or a set whose objects another
-    // set already has; Storage when the queue folder cannot be written.
+    // InvalidRequest for a bad action id / program / set id, a set whose objects another
+    // set already has, or a request over the queue's caps (roomFor()); Storage when the
+    // queue folder cannot be written (then no record of the request is left behind).
     std::optional<pipeline::Error> generateSets(const SetRequest& request, const QList<int>& setIds,
                                                 bool parallel);
+    // As generateSets(), but the sets' records are written on the queue's writer thread, so
+    // a request for many sets does not hold up the thread the queue lives on (the host's,
+    // where previews go out). Everything but the writing is checked at once; `done` is called
+    // on the queue's thread when the records are written (the sets are then queued) or have
+    // failed (none left behind). Meanwhile the sets are reserved: they count against the
+    // caps, nextSetIds() and setAt() see them, and the same set ids cannot be queued twice.
+    using Queued = std::function<void(std::optional<pipeline::Error>)>;
+    void generateSetsInBackground(const SetRequest& request, const QList<int>& setIds,
+                                  bool parallel, Queued done);
+    // Whether the sets `setIds` of `request` fit under the caps beside what is queued (and
+    // being written); the cap they would pass otherwise.
+    std::optional<QueueFull> roomFor(const SetRequest& request, const QList<int>& setIds) const;
     // The next set ids of the action: after its highest (of this program when the action's
     // key template names the program), from 0.
     QList<int> nextSetIds(const QString& actionId, const QString& programId, int count) const;
@@ -143,6 +162,17 @@ class BatchQueue : public QObject, private SetUploads::Queue {
     std::optional<pipeline::Error> idProblem(const QString& actionId,
                                              const QString& programId) const;
     std::optional<pipeline::Error> ensureAction(const QString& actionId);
+    // Every check of generateSets() and the records it would write (nothing written yet).
+    std::optional<pipeline::Error> plan(const SetRequest& request, const QList<int>& setIds,
+                                        bool parallel, QList<SetRecord>* records) const;
+    // One new set's record as it would be written.
+    SetRecord newRecord(const SetRequest& request, const ActionInfo& action, int setId) const;
+    // What the queue holds (sets not yet uploaded or failed, reserved ones included) and what
+    // the sets `setIds` of `request` would add.
+    QueueLoad queuedLoad() const;
+    QueueLoad loadOf(const SetRequest& request, const QList<int>& setIds) const;
+    // Records written and then adopted: the sets are queued and work starts.
+    void adopt(const QList<SetRecord>& records);
     QString saveAction(const ActionInfo& action) const;
     // SetUploads::Queue, used by the queue itself too.
     SetRecord* find(const QString& key) override;
@@ -165,6 +195,10 @@ class BatchQueue : public QObject, private SetUploads::Queue {
     SetUploads uploads_;
     QMap<QString, ActionInfo> actions_;
     QMap<QString, SetRecord> sets_;  // by SetRecord::key()
+    // Sets whose records the writer thread is writing (generateSetsInBackground), by key.
+    QMap<QString, SetRecord> writing_;
+    // Each queued set's record size when queued (the caps' bytes), by key; filled lazily.
+    mutable QHash<QString, qint64> recordBytes_;
     std::optional<quint64> runningTicket_;
     QStringList runningMembers_;  // set keys in the running pass
     // The running pass's steps: when it started, each step's seconds, the steps whose
@@ -178,6 +212,9 @@ class BatchQueue : public QObject, private SetUploads::Queue {
     QString uploaderProblem_;
     bool scheduled_ = false;
     bool wasIdle_ = true;
+    // One thread writes records, requests in the order they came; declared last, so it is
+    // the first member destroyed, after the destructor has waited for it.
+    QThreadPool recordWriter_;
 };
 
 }  // namespace archival::adapters

@@ -5,8 +5,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPointer>
 #include <QSet>
+#include <QTcpSocket>
 #include <cmath>
+#include <memory>
 
 #include "adapters/batch/batch_queue.h"
 #include "adapters/batch/path_id.h"
@@ -19,16 +22,15 @@ namespace {
 using Status = QHttpServerResponse::StatusCode;
 constexpr int kMaxSets = 1000;
 
-QHttpServerResponse error(Status status, const QString& code, const QString& message,
-                          const QString& field = {}) {
+QJsonObject errorBody(const QString& code, const QString& message, const QString& field = {}) {
     QJsonObject e{{QStringLiteral("code"), code}, {QStringLiteral("message"), message}};
     if (!field.isEmpty()) e.insert(QStringLiteral("field"), field);
-    return QHttpServerResponse(QJsonObject{{QStringLiteral("error"), e}}, status);
+    return QJsonObject{{QStringLiteral("error"), e}};
 }
 
-QHttpServerResponse invalidField(const QString& field, const QString& expected) {
-    return error(Status::BadRequest, QStringLiteral("invalid_field"),
-                 QStringLiteral("field '%1' must be %2").arg(field, expected), field);
+QHttpServerResponse error(Status status, const QString& code, const QString& message,
+                          const QString& field = {}) {
+    return QHttpServerResponse(errorBody(code, message, field), status);
 }
 
 // `queueRoot`: named in no message (withoutLocalPaths).
@@ -73,10 +75,20 @@ void BatchHttpApi::addRoutes(QHttpServer* server) {
         return error(no->status, no->code, no->message);
     };
     server->route(QStringLiteral("/api/v1/batch"), Method::Post,
-                  [this, unauthorized, refused](const QHttpServerRequest& request) {
-                      if (auto no = refused(request)) return std::move(*no);
-                      if (!authorize_(request)) return unauthorized();
-                      return submit(request.body());
+                  [this, unauthorized, refused](const QHttpServerRequest& request,
+                                                QHttpServerResponder&& responder) {
+                      if (auto no = refused(request)) return no->write(std::move(responder));
+                      if (!authorize_(request)) return unauthorized().write(std::move(responder));
+                      // Answered once the sets' records are written. Qt 6.4's responder
+                      // holds a plain socket pointer: a caller gone by then gets nothing.
+                      auto held = std::make_shared<QHttpServerResponder>(std::move(responder));
+                      const QPointer<QTcpSocket> socket = held->socket();
+                      submit(request.body(),
+                             [held, socket](Status status, const QJsonObject& body) {
+                                 if (!socket || socket->state() != QAbstractSocket::ConnectedState)
+                                     return;
+                                 QHttpServerResponse(body, status).write(std::move(*held));
+                             });
                   });
     server->route(
         QStringLiteral("/api/v1/batch/<arg>"), Method::Get,
@@ -94,12 +106,20 @@ void BatchHttpApi::addRoutes(QHttpServer* server) {
         });
 }
 
-QHttpServerResponse BatchHttpApi::submit(const QByteArray& body) const {
+void BatchHttpApi::submit(const QByteArray& body, Answer answer) const {
+    auto refuse = [&answer](Status status, const QString& code, const QString& message,
+                            const QString& field = {}) {
+        answer(status, errorBody(code, message, field));
+    };
+    auto invalid = [&refuse](const QString& field, const QString& expected) {
+        refuse(Status::BadRequest, QStringLiteral("invalid_field"),
+               QStringLiteral("field '%1' must be %2").arg(field, expected), field);
+    };
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject())
-        return error(Status::BadRequest, QStringLiteral("invalid_json"),
-                     QStringLiteral("the body must be a JSON object"));
+        return refuse(Status::BadRequest, QStringLiteral("invalid_json"),
+                      QStringLiteral("the body must be a JSON object"));
     const QJsonObject o = doc.object();
     const QJsonValue program = o.value(QStringLiteral("program"));
     const QJsonValue prompt = o.value(QStringLiteral("prompt"));
@@ -107,47 +127,63 @@ QHttpServerResponse BatchHttpApi::submit(const QByteArray& body) const {
     const QJsonValue sets = o.value(QStringLiteral("sets"));
     const QJsonValue parallel = o.value(QStringLiteral("parallel"));
     if (!program.isString() || program.toString().isEmpty())
-        return invalidField(QStringLiteral("program"), QStringLiteral("a program id"));
+        return invalid(QStringLiteral("program"), QStringLiteral("a program id"));
     if (!prompt.isString() || prompt.toString().trimmed().isEmpty())
-        return invalidField(QStringLiteral("prompt"), QStringLiteral("a non-empty string"));
+        return invalid(QStringLiteral("prompt"), QStringLiteral("a non-empty string"));
     // Checked before anything is queued: the prompt is copied into every set's record.
     if (const int chars = int(prompt.toString().size()); chars > maxPromptChars_)
-        return error(Status::BadRequest, QStringLiteral("prompt_too_long"),
-                     QStringLiteral("the prompt has %1 characters; at most %2 are allowed")
-                         .arg(chars)
-                         .arg(maxPromptChars_),
-                     QStringLiteral("prompt"));
+        return refuse(Status::BadRequest, QStringLiteral("prompt_too_long"),
+                      QStringLiteral("the prompt has %1 characters; at most %2 are allowed")
+                          .arg(chars)
+                          .arg(maxPromptChars_),
+                      QStringLiteral("prompt"));
     if (!action.isString())
-        return invalidField(QStringLiteral("action_id"),
-                            QStringLiteral("1-128 letters, digits, '.', '_' or '-'"));
+        return invalid(QStringLiteral("action_id"),
+                       QStringLiteral("1-128 letters, digits, '.', '_' or '-'"));
     if (const QString why = pathIdProblem(action.toString()); !why.isEmpty())
-        return error(Status::BadRequest, QStringLiteral("invalid_field"),
-                     QStringLiteral("field 'action_id' %1").arg(why), QStringLiteral("action_id"));
+        return refuse(Status::BadRequest, QStringLiteral("invalid_field"),
+                      QStringLiteral("field 'action_id' %1").arg(why), QStringLiteral("action_id"));
     const double n = sets.isUndefined() ? 1.0 : sets.toDouble(-1);
     if (!(sets.isUndefined() || sets.isDouble()) || std::floor(n) != n || n < 1 || n > kMaxSets)
-        return invalidField(QStringLiteral("sets"),
-                            QStringLiteral("a whole number from 1 to %1").arg(kMaxSets));
+        return invalid(QStringLiteral("sets"),
+                       QStringLiteral("a whole number from 1 to %1").arg(kMaxSets));
     if (!parallel.isUndefined() && !parallel.isBool())
-        return invalidField(QStringLiteral("parallel"), QStringLiteral("true or false"));
+        return invalid(QStringLiteral("parallel"), QStringLiteral("true or false"));
 
     const QString actionId = action.toString();
+    const SetRequest request{
+        program.toString(), prompt.toString().trimmed(), actionId, {}, false, 1};
+    const QList<int> setIds = queue_->nextSetIds(actionId, request.programId, int(n));
+    if (const auto full = queue_->roomFor(request, setIds)) {
+        const bool tooMany = full->kind == QueueFull::Kind::TooMany;
+        return refuse(tooMany ? Status::TooManyRequests : Status::PayloadTooLarge,
+                      tooMany ? QStringLiteral("queue_full") : QStringLiteral("queue_too_large"),
+                      full->message);
+    }
+    // Sets of this request: the ones the queue did not hold before it. The records are
+    // written on the queue's writer thread; the answer goes out once they are.
     QSet<QString> before;
     for (const SetRecord& r : queue_->sets(actionId)) before.insert(r.key());
-    const auto failure = queue_->generateMultipleSets(
-        program.toString(), prompt.toString().trimmed(), actionId, int(n), parallel.toBool(false));
-    if (failure) {
-        const bool client = failure->code == pipeline::ErrorCode::InvalidRequest;
-        if (!client && log_)
-            log_(QStringLiteral("batch action %1 refused: %2").arg(actionId, failure->toString()));
-        return error(client ? Status::UnprocessableEntity : Status::InternalServerError,
-                     failure->codeName(), forClient(failure->message));
-    }
-    QJsonArray created;
-    for (const SetRecord& r : queue_->sets(actionId))
-        if (!before.contains(r.key())) created.append(setJson(r, queue_->root()));
-    return QHttpServerResponse(
-        QJsonObject{{QStringLiteral("action_id"), actionId}, {QStringLiteral("sets"), created}},
-        Status::Created);
+    queue_->generateSetsInBackground(
+        request, setIds, parallel.toBool(false),
+        [queue = queue_, log = log_, actionId, before,
+         answer = std::move(answer)](std::optional<pipeline::Error> failure) {
+            if (failure) {
+                const bool client = failure->code == pipeline::ErrorCode::InvalidRequest;
+                if (!client && log)
+                    log(QStringLiteral("batch action %1 refused: %2")
+                            .arg(actionId, failure->toString()));
+                answer(client ? Status::UnprocessableEntity : Status::InternalServerError,
+                       errorBody(failure->codeName(),
+                                 withoutLocalPaths(failure->message, {queue->root()})));
+                return;
+            }
+            QJsonArray created;
+            for (const SetRecord& r : queue->sets(actionId))
+                if (!before.contains(r.key())) created.append(setJson(r, queue->root()));
+            answer(Status::Created, QJsonObject{{QStringLiteral("action_id"), actionId},
+                                                {QStringLiteral("sets"), created}});
+        });
 }
 
 QHttpServerResponse BatchHttpApi::status(const QString& actionId) const {

@@ -9,6 +9,7 @@
 //   DELETE /api/v1/batch/<action_id>   cancels the sets that have not run
 
 #include <QHttpServerResponse>
+#include <QJsonObject>
 #include <QString>
 #include <functional>
 #include <optional>
@@ -44,8 +45,13 @@ class BatchHttpApi {
     // Longer prompts are refused before anything is queued (HostLimits::maxPromptChars).
     void setMaxPromptChars(int chars) { maxPromptChars_ = chars; }
 
-    // The handlers, callable without a server (tests of the mapping).
-    QHttpServerResponse submit(const QByteArray& body) const;
+    // The handlers, callable without a server (tests of the mapping). submit() answers
+    // through `answer`: at once when the request is refused, else once the queue has
+    // written the sets' records on its writer thread (BatchQueue::generateSetsInBackground).
+    // Over the queue's caps: 429 "queue_full" (try again later) or 413 "queue_too_large"
+    // (the request alone is larger than the queue holds).
+    using Answer = std::function<void(QHttpServerResponse::StatusCode, const QJsonObject&)>;
+    void submit(const QByteArray& body, Answer answer) const;
     QHttpServerResponse status(const QString& actionId) const;
     QHttpServerResponse cancel(const QString& actionId) const;
 

@@ -113,18 +113,18 @@ std::optional<HttpRefusal> DisplayPageServer::refusal(const QHttpServerRequest& 
 bool DisplayPageServer::listen(const QHostAddress& address, quint16 port,
                                const QSslConfiguration* tls) {
     const HostSettings settings = host_->settings();
-    if (tls) {
-        server_->sslSetup(*tls);
-        port_ = server_->listen(address, port);
+    const HttpConnectionLimits limits{settings.limits.maxBodyBytes, settings.limits.httpIdleMs,
+                                      settings.limits.maxHttpConnections};
+    // TLS or not, every connection goes through the same watch (http_socket_watch.h).
+    QTcpServer* tcp =
+        tls ? static_cast<QTcpServer*>(new BodyLimitedSslServer(limits, *tls, server_.get()))
+            : new BodyLimitedTcpServer(limits, server_.get());
+    if (tcp->listen(address, port)) {
+        server_->bind(tcp);
+        port_ = tcp->serverPort();
     } else {
-        auto* tcp = new BodyLimitedTcpServer(settings.limits.maxBodyBytes, server_.get());
-        if (tcp->listen(address, port)) {
-            server_->bind(tcp);
-            port_ = tcp->serverPort();
-        } else {
-            delete tcp;
-            port_ = 0;
-        }
+        delete tcp;
+        port_ = 0;
     }
     if (port_ != 0) guard_ = std::make_unique<HttpRequestGuard>(settings, port_);
     if (port_ == 0) {

@@ -36,7 +36,8 @@ ExhibitionHost::ExhibitionHost(HostSettings settings, JobRunner* runner, QObject
       settings_(std::move(settings)),
       runner_(runner),
       fanOut_(std::make_unique<JobFanOut>(runner, &sessions_, settings_)),
-      authFailures_(settings_.limits.authFailures, settings_.limits.authFailureWindowMs) {
+      authFailures_(settings_.limits.authFailures, settings_.limits.authFailureWindowMs),
+      connects_(settings_.limits.connectsPerAddress, settings_.limits.connectWindowMs) {
     connect(fanOut_.get(), &JobFanOut::logLine, this, &ExhibitionHost::log);
     connect(fanOut_.get(), &JobFanOut::jobsChanged, this, &ExhibitionHost::clientsChanged);
 }
@@ -260,13 +261,15 @@ int ExhibitionHost::awaitingTokenCount() const {
     return int(sessions_.size()) - authenticatedCount();
 }
 
-void ExhibitionHost::refuse(QWebSocket* socket, const QString& address, const QString& why) {
+void ExhibitionHost::refuse(QWebSocket* socket, const QString& address, const QString& why,
+                            ProtocolError code) {
     // The server hands its sockets over without a parent: the host owns a refused one too,
     // or one still closing when the host goes is never deleted.
     socket->setParent(this);
-    socket->sendTextMessage(toText(errorEvent(ProtocolError::TooManyClients, why)));
+    socket->sendTextMessage(toText(errorEvent(code, why)));
     socket->close(QWebSocketProtocol::CloseCode(CloseCode::TryAgainLater),
-                  QStringLiteral("too many clients"));
+                  code == ProtocolError::RateLimited ? QStringLiteral("reconnecting too often")
+                                                     : QStringLiteral("too many clients"));
     connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
     // One that never answers the close is dropped all the same.
     QTimer::singleShot(settings_.limits.closeGraceMs, socket, &QWebSocket::abort);
@@ -277,6 +280,17 @@ void ExhibitionHost::acceptConnections() {
     while (server_ && server_->hasPendingConnections()) {
         QWebSocket* socket = server_->nextPendingConnection();
         const QString address = peerText(socket);
+        // Before anything else: an address reconnecting in a loop is slowed down here,
+        // whatever it presents.
+        if (!connects_.admit(socket->peerAddress())) {
+            refuse(socket, address,
+                   QStringLiteral("more than %1 connections from this address within %2 ms; "
+                                  "try again later")
+                       .arg(settings_.limits.connectsPerAddress)
+                       .arg(settings_.limits.connectWindowMs),
+                   ProtocolError::RateLimited);
+            continue;
+        }
         // A client with its token in the URL is authenticated (or refused) at once; one that
         // owes it waits in its own small pool, so waiting connections never take the places
         // of clients that have shown the token.

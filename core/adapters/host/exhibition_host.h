@@ -25,6 +25,7 @@
 
 #include "adapters/host/auth_failure_limiter.h"
 #include "adapters/host/client_session.h"
+#include "adapters/host/connect_rate_limiter.h"
 #include "adapters/host/host_protocol.h"
 #include "adapters/host/host_settings.h"
 #include "adapters/host/job_runner.h"
@@ -98,8 +99,10 @@ class ExhibitionHost : public QObject {
 
   private:
     void acceptConnections();
-    // Turns a connection away before it has a session: a too_many_clients error, then 4013.
-    void refuse(QWebSocket* socket, const QString& address, const QString& why);
+    // Turns a connection away before it has a session: an error (too_many_clients, or
+    // rate_limited for an address reconnecting too often), then 4013.
+    void refuse(QWebSocket* socket, const QString& address, const QString& why,
+                ProtocolError code = ProtocolError::TooManyClients);
     // Sessions that have presented a token (or need none), and those still waiting to.
     int authenticatedCount() const;
     int awaitingTokenCount() const;
@@ -116,6 +119,7 @@ class ExhibitionHost : public QObject {
     std::unique_ptr<JobFanOut> fanOut_;  // after sessions_: it reads that list
     BatchQueue* batchQueue_ = nullptr;
     AuthFailureLimiter authFailures_;
+    ConnectRateLimiter connects_;  // WebSocket connections per address
     int nextClientNumber_ = 1;
 };
 

@@ -23,14 +23,22 @@ bool HostLimits::set(const QString& assignment, QString* error) {
         {QStringLiteral("auth-timeout-ms"), [this](qint64 v) { authTimeoutMs = int(v); }},
         {QStringLiteral("auth-failures"), [this](qint64 v) { authFailures = int(v); }},
         {QStringLiteral("close-grace-ms"), [this](qint64 v) { closeGraceMs = int(v); }},
+        {QStringLiteral("connects-per-address"), [this](qint64 v) { connectsPerAddress = int(v); }},
+        {QStringLiteral("connect-window-ms"), [this](qint64 v) { connectWindowMs = int(v); }},
         {QStringLiteral("auth-failure-window-ms"),
          [this](qint64 v) { authFailureWindowMs = int(v); }},
         {QStringLiteral("max-body-bytes"), [this](qint64 v) { maxBodyBytes = v; }},
+        {QStringLiteral("http-idle-ms"), [this](qint64 v) { httpIdleMs = int(v); }},
+        {QStringLiteral("max-http-connections"), [this](qint64 v) { maxHttpConnections = int(v); }},
     };
     const auto it = fields.find(name);
     if (eq < 0 || it == fields.end()) {
-        *error = QStringLiteral("unknown limit '%1' (expected NAME=VALUE, NAME one of %2)")
-                     .arg(name, QStringList(fields.keys()).join(QStringLiteral(", ")));
+        bool queueCap = false;
+        if (queue.set(assignment, error, &queueCap)) return true;
+        if (queueCap) return false;  // `error` says what is wrong with the value
+        *error = QStringLiteral("unknown limit '%1' (expected NAME=VALUE, NAME one of %2, %3)")
+                     .arg(name, QStringList(fields.keys()).join(QStringLiteral(", ")),
+                          QueueCaps::names());
         return false;
     }
     bool ok = false;

@@ -7,6 +7,8 @@
 #include <QString>
 #include <QStringList>
 
+#include "adapters/batch/queue_caps.h"
+
 namespace archival::adapters::host {
 
 // Every limit a client can run into. Going over one gets a typed `error` event; only abuse
@@ -30,13 +32,23 @@ struct HostLimits {
     int authFailures = 5;             // failed tokens from one address within the window:
     int authFailureWindowMs = 60000;  // further attempts refused, token not compared
     int closeGraceMs = 5000;          // a client that does not answer a close is dropped
+    int connectsPerAddress = 120;     // WebSocket connections from one address within the
+    int connectWindowMs = 10000;      // window; more: "rate_limited", close 4013
     qint64 maxBodyBytes = 64 * 1024;  // larger HTTP request bodies: 413 "body_too_large"
+    int httpIdleMs = 10000;           // an HTTP connection without a whole request by then
+                                      // (after it opened or its last answer) is closed
+    int maxHttpConnections = 64;      // open at once; one more closes the oldest idle one
+    // The batch queue's totals (max-queue-sets, max-queue-actions, max-queue-bytes): over
+    // them the batch endpoints answer 429 "queue_full" or 413 "queue_too_large".
+    QueueCaps queue;
 
     // "messages-per-second=100" -> sets the field; false (and `error`) for an unknown name
     // or a bad value. Names: max-message-bytes, hard-message-bytes, max-prompt-chars,
     // max-clients, max-unauthenticated, max-jobs-per-client, max-display-jobs,
     // messages-per-second, flood-factor, send-buffer-bytes, auth-timeout-ms, auth-failures,
-    // auth-failure-window-ms, close-grace-ms, max-body-bytes.
+    // auth-failure-window-ms, close-grace-ms, connects-per-address, connect-window-ms,
+    // max-body-bytes, http-idle-ms,
+    // max-http-connections, and QueueCaps' names.
     bool set(const QString& assignment, QString* error);
 };
 

@@ -8,8 +8,31 @@
 
 namespace archival::adapters::host {
 
-BodyLimitedTcpServer::BodyLimitedTcpServer(qint64 maxBodyBytes, QObject* parent)
-    : QTcpServer(parent), maxBodyBytes_(maxBodyBytes) {}
+HttpConnectionGuard::HttpConnectionGuard(HttpConnectionLimits limits, QObject* parent)
+    : QObject(parent), limits_(limits) {}
+
+bool HttpConnectionGuard::makeRoom() {
+    open_.removeAll(QPointer<RequestSizeWatch>());
+    if (open_.size() < limits_.maxConnections) return true;
+    for (const QPointer<RequestSizeWatch>& watch : open_) {
+        if (watch->answerPending()) continue;
+        RequestSizeWatch* oldest = watch;
+        open_.removeOne(watch);
+        oldest->close();
+        return true;
+    }
+    return false;
+}
+
+bool HttpConnectionGuard::admit(QTcpSocket* socket) {
+    if (!makeRoom()) return false;
+    // Connected before the HTTP server connects its own reader, so it runs first.
+    open_ << new RequestSizeWatch(socket, limits_);
+    return true;
+}
+
+BodyLimitedTcpServer::BodyLimitedTcpServer(HttpConnectionLimits limits, QObject* parent)
+    : QTcpServer(parent), guard_(limits) {}
 
 void BodyLimitedTcpServer::incomingConnection(qintptr handle) {
     auto* socket = new QTcpSocket(this);
@@ -17,14 +40,64 @@ void BodyLimitedTcpServer::incomingConnection(qintptr handle) {
         delete socket;
         return;
     }
-    // Connected before the HTTP server connects its own reader, so it runs first.
-    new RequestSizeWatch(socket, maxBodyBytes_);
+    if (!guard_.admit(socket)) {
+        // Every connection is being answered: this one is told so and closed unread.
+        const QByteArray json =
+            QJsonDocument(QJsonObject{{QStringLiteral("error"),
+                                       QJsonObject{{QStringLiteral("code"),
+                                                    QStringLiteral("too_many_connections")},
+                                                   {QStringLiteral("message"),
+                                                    QStringLiteral("the host is answering %1 "
+                                                                   "requests; try again shortly")
+                                                        .arg(guard_.limits().maxConnections)}}}})
+                .toJson(QJsonDocument::Compact);
+        socket->write(
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+            "Content-Length: " +
+            QByteArray::number(json.size()) + "\r\nConnection: close\r\n\r\n" + json);
+        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        socket->disconnectFromHost();
+        return;
+    }
     addPendingConnection(socket);
 }
 
-RequestSizeWatch::RequestSizeWatch(QTcpSocket* socket, qint64 maxBodyBytes)
-    : QObject(socket), socket_(socket), maxBodyBytes_(maxBodyBytes) {
+BodyLimitedSslServer::BodyLimitedSslServer(HttpConnectionLimits limits,
+                                           const QSslConfiguration& tls, QObject* parent)
+    : QSslServer(parent), guard_(limits) {
+    setSslConfiguration(tls);
+    // No room: dropped before the handshake (the server forgets a socket that failed).
+    connect(this, &QSslServer::startedEncryptionHandshake, this, [this](QSslSocket* socket) {
+        if (!guard_.admit(socket)) socket->abort();
+    });
+}
+
+RequestSizeWatch::RequestSizeWatch(QTcpSocket* socket, const HttpConnectionLimits& limits)
+    : QObject(socket), socket_(socket), maxBodyBytes_(limits.maxBodyBytes) {
     connect(socket, &QTcpSocket::readyRead, this, &RequestSizeWatch::onReadyRead);
+    connect(socket, &QTcpSocket::bytesWritten, this, &RequestSizeWatch::onBytesWritten);
+    idle_.setSingleShot(true);
+    idle_.setInterval(limits.idleMs);
+    connect(&idle_, &QTimer::timeout, this, &RequestSizeWatch::close);
+    idle_.start();
+}
+
+void RequestSizeWatch::close() {
+    idle_.stop();
+    refused_ = true;  // nothing more of it reaches the HTTP server
+    socket_->abort();
+}
+
+void RequestSizeWatch::requestComplete() {
+    answerPending_ = true;
+    idle_.stop();
+}
+
+void RequestSizeWatch::onBytesWritten() {
+    // The answer has gone out: the connection may idle again, for as long as a new one.
+    if (!answerPending_ || socket_->bytesToWrite() > 0) return;
+    answerPending_ = false;
+    if (!refused_) idle_.start();
 }
 
 void RequestSizeWatch::onReadyRead() {
@@ -39,10 +112,14 @@ void RequestSizeWatch::onReadyRead() {
 
 void RequestSizeWatch::take(QByteArray data) {
     while (!data.isEmpty() && !refused_) {
-        if (bodyLeft_ > 0) {
+        if (inBody_) {
             const qint64 n = std::min<qint64>(bodyLeft_, data.size());
             bodyLeft_ -= n;
             data.remove(0, int(n));
+            if (bodyLeft_ == 0) {
+                inBody_ = false;
+                requestComplete();
+            }
             continue;
         }
         header_.append(data);
@@ -93,6 +170,8 @@ bool RequestSizeWatch::headerDone(const QByteArray& header) {
         return false;
     }
     bodyLeft_ = declared;
+    inBody_ = declared > 0;
+    if (!inBody_) requestComplete();
     return true;
 }
 

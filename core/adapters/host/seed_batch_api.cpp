@@ -250,32 +250,41 @@ void SeedBatchApi::addRoutes(QHttpServer* server) {
                   });
 }
 
+namespace {
+
+// A refused generate request: the answer's shape with success false, the error and its code.
+QJsonObject refusalBody(const QJsonObject& json, bool multiple, const QString& code,
+                        const QString& message, const QString& field = {}) {
+    QJsonObject o{{"success", false},
+                  {"action_id", json.value("action_id").toString()},
+                  {"program", json.value("program").toString()},
+                  {"total_duration", 0.0},
+                  {"error", message},
+                  {"error_code", code}};
+    if (!field.isEmpty()) o.insert("field", field);
+    if (multiple) {
+        o.insert("total_sets", 0);
+        o.insert("successful_sets", 0);
+        o.insert("sets", QJsonArray());
+    } else {
+        o.insert("set_id",
+                 json.value("set_id").isDouble() ? json.value("set_id").toInt() : QJsonValue());
+        o.insert("preview_urls", QJsonArray());
+        o.insert("final_url", QJsonValue());
+        o.insert("metadata_url", QJsonValue());
+    }
+    return o;
+}
+
+}  // namespace
+
 void SeedBatchApi::generate(const QByteArray& body, bool multiple, Answer answer,
                             std::function<bool()> connected) {
     const QJsonDocument doc = QJsonDocument::fromJson(body);
     const QJsonObject json = doc.object();
-    // A refused request: the answer's shape with success false, the error and its code.
     auto refuse = [&](Status status, const QString& code, const QString& message,
                       const QString& field = {}) {
-        QJsonObject o{{"success", false},
-                      {"action_id", json.value("action_id").toString()},
-                      {"program", json.value("program").toString()},
-                      {"total_duration", 0.0},
-                      {"error", message},
-                      {"error_code", code}};
-        if (!field.isEmpty()) o.insert("field", field);
-        if (multiple) {
-            o.insert("total_sets", 0);
-            o.insert("successful_sets", 0);
-            o.insert("sets", QJsonArray());
-        } else {
-            o.insert("set_id",
-                     json.value("set_id").isDouble() ? json.value("set_id").toInt() : QJsonValue());
-            o.insert("preview_urls", QJsonArray());
-            o.insert("final_url", QJsonValue());
-            o.insert("metadata_url", QJsonValue());
-        }
-        answer(status, o);
+        answer(status, refusalBody(json, multiple, code, message, field));
     };
     if (!doc.isObject())
         return refuse(Status::BadRequest, QStringLiteral("invalid_json"),
@@ -301,7 +310,7 @@ void SeedBatchApi::generate(const QByteArray& body, bool multiple, Answer answer
                                            "ARCHIVAL_R2_SECRET")));
     }
 
-    auto w = std::make_unique<Waiting>();
+    auto w = std::make_shared<Waiting>();
     w->multiple = multiple;
     w->request = parsed->sets;
     w->setIds = parsed->setIds;
@@ -333,24 +342,47 @@ void SeedBatchApi::generate(const QByteArray& body, bool multiple, Answer answer
             toRetry << existing->setNumber;
     }
     if (!toQueue.isEmpty())
-        if (const auto failure = queue_->generateSets(w->request, toQueue, parsed->parallel)) {
-            const bool client = failure->code == pipeline::ErrorCode::InvalidRequest;
-            if (!client && log_)
-                log_(QStringLiteral("batch action %1 refused: %2")
-                         .arg(actionId, failure->toString()));
-            return refuse(client ? Status::UnprocessableEntity : Status::InternalServerError,
-                          failure->codeName(), forClient(failure->message));
+        if (const auto full = queue_->roomFor(w->request, toQueue)) {
+            const bool tooMany = full->kind == QueueFull::Kind::TooMany;
+            return refuse(
+                tooMany ? Status::TooManyRequests : Status::PayloadTooLarge,
+                tooMany ? QStringLiteral("queue_full") : QStringLiteral("queue_too_large"),
+                full->message);
         }
-    for (int id : toRetry) queue_->retry(actionId, programId, id);
+    w->answer = std::move(answer);
+    w->connected = std::move(connected);
+    // The new sets' records are written on the queue's writer thread; the request waits for
+    // its sets once they are (or is refused when writing them failed).
+    auto queued = [self = QPointer<SeedBatchApi>(this), w, json, toQueue,
+                   toRetry](std::optional<pipeline::Error> failure) {
+        if (self) self->startWaiting(w, json, int(toQueue.size()), toRetry, failure);
+    };
+    if (toQueue.isEmpty()) return queued(std::nullopt);
+    const SetRequest request = w->request;
+    queue_->generateSetsInBackground(request, toQueue, parsed->parallel, std::move(queued));
+}
+
+void SeedBatchApi::startWaiting(const std::shared_ptr<Waiting>& w, const QJsonObject& json,
+                                int queuedNow, const QList<int>& toRetry,
+                                const std::optional<pipeline::Error>& failure) {
+    const QString& actionId = w->request.actionId;
+    if (failure) {
+        const bool client = failure->code == pipeline::ErrorCode::InvalidRequest;
+        if (!client && log_)
+            log_(QStringLiteral("batch action %1 refused: %2").arg(actionId, failure->toString()));
+        w->answer(client ? Status::UnprocessableEntity : Status::InternalServerError,
+                  refusalBody(json, w->multiple, failure->codeName(), forClient(failure->message)));
+        return;
+    }
+    if (!queue_) return;
+    for (int id : toRetry) queue_->retry(actionId, w->request.programId, id);
     if (log_)
         log_(QStringLiteral("batch request: action %1, %2 set(s) of %3 (%4 queued now)")
                  .arg(actionId)
                  .arg(w->setIds.size())
-                 .arg(programId)
-                 .arg(toQueue.size()));
-    w->answer = std::move(answer);  // kept until now: every refusal above answers with it
-    w->connected = std::move(connected);
-    waiting_.push_back(std::move(w));
+                 .arg(w->request.programId)
+                 .arg(queuedNow));
+    waiting_.push_back(w);
     settle();  // sets already uploaded answer at once
 }
 
@@ -425,7 +457,7 @@ void SeedBatchApi::settle() {
             ++it;
             continue;
         }
-        const std::unique_ptr<Waiting> done = std::move(*it);
+        const std::shared_ptr<Waiting> done = std::move(*it);
         it = waiting_.erase(it);
         done->answer(Status::Ok, answerOf(*done));
     }

@@ -75,6 +75,9 @@ class SeedBatchApi : public QObject {
   private:
     struct Waiting;
 
+    // The request's new sets are written (or `failure` says why not): it waits for its sets.
+    void startWaiting(const std::shared_ptr<Waiting>& w, const QJsonObject& json, int queuedNow,
+                      const QList<int>& toRetry, const std::optional<pipeline::Error>& failure);
     void settle();
     bool finished(const Waiting& w) const;
     QJsonObject setAnswer(const Waiting& w, int index, bool single) const;
@@ -84,7 +87,7 @@ class SeedBatchApi : public QObject {
     QPointer<BatchQueue> queue_;
     Authorizer authorize_;
     Logger log_;
-    std::list<std::unique_ptr<Waiting>> waiting_;
+    std::list<std::shared_ptr<Waiting>> waiting_;
     RequestCheck check_;
     int maxPromptChars_ = HostLimits().maxPromptChars;
 };

@@ -42,7 +42,7 @@ class ScriptedJobRunner : public adapters::host::JobRunner {
     void step(JobId job, int step, int total, const QImage& preview, double timestep = 0) {
         Q_EMIT progress(job, step, total, preview, timestep);
     }
-    void finish(JobId job, const QImage& image) {
+    void finish(JobId job, const QImage& image, const QList<pipeline::LoraRef>& loras = {}) {
         live.removeOne(job);
         pipeline::JobResult result;
         result.job = job;
@@ -53,6 +53,7 @@ class ScriptedJobRunner : public adapters::host::JobRunner {
         metadata.seed = 42;
         metadata.width = image.width();
         metadata.height = image.height();
+        metadata.loras = loras;
         result.metadata.append(metadata);
         Q_EMIT finished(job, result);
     }

@@ -4,6 +4,7 @@
 #include <QNetworkReply>
 #include <QTcpSocket>
 #include <QtTest>
+#include <algorithm>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -888,6 +889,116 @@ class TestExhibitionHost : public QObject {
         QVERIFY(!limiter.allows(QHostAddress(QStringLiteral("::ffff:192.0.2.1")), 600));
         QVERIFY(limiter.allows(b, 600));
         QVERIFY(limiter.allows(a, 1000));  // the first failure has left the window
+    }
+
+    // One address reconnecting in a loop: past connects-per-address within the window its
+    // connections are refused with rate_limited and 4013, the right token included, while
+    // another address (127.0.0.2) gets in meanwhile; once the window has passed, the client
+    // with the token gets in from the storming address too.
+    void aReconnectStormIsSlowedPerAddress() {
+        HostSettings s = loopbackSettings();
+        s.token = QStringLiteral("right-token-of-sixteen");
+        s.requireTokenOnLoopback = true;
+        s.limits.connectsPerAddress = 5;
+        s.limits.connectWindowMs = 3000;
+        Fixture f(s);
+        QVERIFY(f.host->start());
+        QElapsedTimer clock;
+        clock.start();
+        int admitted = 0, refused = 0;
+        for (int i = 0; i < 12; ++i) {
+            TestClient c;
+            c.open(f.url());  // a refused one may be closed by the time this returns
+            // Refused ones hear an error at once; admitted ones nothing (they owe the token).
+            const bool heard =
+                QTest::qWaitFor([&c] { return !c.ofType("error").isEmpty() || c.closed; }, 100);
+            if (!heard) {
+                ++admitted;  // owes its token: hears nothing until it says hello
+                continue;
+            }
+            ++refused;
+            QVERIFY2(!c.ofType("error").isEmpty(), "closed without an error event");
+            QCOMPARE(c.ofType("error").first().value("code").toString(),
+                     QStringLiteral("rate_limited"));
+            QTRY_VERIFY_WITH_TIMEOUT(c.closed, kWaitMs);
+            QCOMPARE(int(c.socket.closeCode()), int(CloseCode::TryAgainLater));
+        }
+        TestClient late;  // the right token does not help within the window
+        late.open(f.url(QStringLiteral("token=right-token-of-sixteen")));
+        QTRY_VERIFY_WITH_TIMEOUT(late.closed, kWaitMs);
+        QCOMPARE(int(late.socket.closeCode()), int(CloseCode::TryAgainLater));
+        qInfo("reconnect storm: %d admitted, %d refused in %lld ms (5 per 3000 ms allowed)",
+              admitted, refused, clock.elapsed());
+        QVERIFY2(clock.elapsed() < s.limits.connectWindowMs, "the storm outlasted the window");
+        QCOMPARE(admitted, 5);
+        QCOMPARE(refused, 7);
+
+        // Another address is not held back.
+        QTcpSocket other;
+        QVERIFY(other.bind(QHostAddress(QStringLiteral("127.0.0.2")), 0));
+        other.connectToHost(QHostAddress::LocalHost, f.host->port());
+        QVERIFY(other.waitForConnected(kWaitMs));
+        other.write(archival::test::rawUpgradeRequest("/"));
+        QByteArray heard;
+        QVERIFY(QTest::qWaitFor([&] { return (heard += other.readAll()).contains("\r\n\r\n"); },
+                                kWaitMs));
+        QTest::qWait(200);
+        heard += other.readAll();
+        QVERIFY2(heard.startsWith("HTTP/1.1 101"), heard.constData());
+        QVERIFY2(!heard.contains("rate_limited"), heard.constData());
+
+        QTest::qWait(std::max(0, int(s.limits.connectWindowMs - clock.elapsed())) + 100);
+        TestClient right;
+        QVERIFY(right.open(f.url()));
+        right.sendJson(hello("display", {}, "right-token-of-sixteen"));
+        QTRY_COMPARE_WITH_TIMEOUT(right.ofType("welcome").size(), 1, kWaitMs);
+    }
+
+    // A job with a LoRA loaded from a local folder: the completed event's metadata and the
+    // final PNG's text chunks name the file, never the folder; the same for the live dialect.
+    void finalsNameNoLocalLoraPath() {
+        Fixture f;
+        QVERIFY(f.host->start());
+        TestClient display;
+        attach(f, display, "display");
+        QWebSocket live;
+        QList<QByteArray> liveImages;
+        connect(&live, &QWebSocket::binaryMessageReceived, this,
+                [&liveImages](const QByteArray& b) { liveImages << b; });
+        live.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(f.host->port())));
+        QTRY_COMPARE_WITH_TIMEOUT(live.state(), QAbstractSocket::ConnectedState, kWaitMs);
+        const QString folder = QStringLiteral("/srv/curator-private/loras");
+        const QList<archival::pipeline::LoraRef> loras{
+            {folder + "/chuamiatee.safetensors", 0.9, folder + "/chuamiatee.safetensors"}};
+        display.sendJson({{"type", "generate"}, {"program", "P0"}, {"prompt", "a harbour"}});
+        QTRY_COMPARE_WITH_TIMEOUT(f.runner.live.size(), 1, kWaitMs);
+        f.runner.finish(f.runner.live.first(), solid(8, 8, Qt::blue), loras);
+        QTRY_COMPARE_WITH_TIMEOUT(display.headers(FrameKind::Final).size(), 1, kWaitMs);
+        const QByteArray event =
+            QJsonDocument(display.ofType("completed").first()).toJson(QJsonDocument::Compact);
+        QVERIFY2(!event.contains("curator-private"), event.constData());
+        QVERIFY2(event.contains("chuamiatee.safetensors"), event.constData());
+        // The PNG's own chunks, as any reader of the final sees them.
+        auto chunksOf = [](const QByteArray& png) {
+            const QImage image = QImage::fromData(png, "PNG");
+            return image.text(QStringLiteral("archival-studio")) + image.text("parameters");
+        };
+        QString finalText;
+        for (const QByteArray& frame : display.frames) {
+            ImageFrameHeader h;
+            if (decodeImageFrameHeader(frame, &h) && h.kind == FrameKind::Final)
+                finalText = chunksOf(frame.mid(kImageFrameHeaderBytes));
+        }
+        QVERIFY2(finalText.contains("chuamiatee.safetensors"), qPrintable(finalText));
+        QVERIFY2(!finalText.contains("curator-private"), qPrintable(finalText));
+
+        live.sendTextMessage(QStringLiteral("P0:a harbour"));
+        QTRY_COMPARE_WITH_TIMEOUT(f.runner.live.size(), 1, kWaitMs);
+        f.runner.finish(f.runner.live.first(), solid(8, 8, Qt::blue), loras);
+        QTRY_COMPARE_WITH_TIMEOUT(liveImages.size(), 1, kWaitMs);
+        const QString liveText = chunksOf(liveImages.first());
+        QVERIFY2(liveText.contains("chuamiatee.safetensors"), qPrintable(liveText));
+        QVERIFY2(!liveText.contains("curator-private"), qPrintable(liveText));
     }
 
     // max-display-jobs holds across clients, for protocol v1 and the live dialect alike.

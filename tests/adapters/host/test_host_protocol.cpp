@@ -206,8 +206,26 @@ class TestHostProtocol : public QObject {
         QCOMPARE(limits.authFailureWindowMs, 1000);
         QVERIFY(limits.set(QStringLiteral("close-grace-ms=250"), &error));
         QCOMPARE(limits.closeGraceMs, 250);
+        QVERIFY(limits.set(QStringLiteral("connects-per-address=9"), &error));
+        QCOMPARE(limits.connectsPerAddress, 9);
+        QVERIFY(limits.set(QStringLiteral("connect-window-ms=900"), &error));
+        QCOMPARE(limits.connectWindowMs, 900);
+        QVERIFY(limits.set(QStringLiteral("http-idle-ms=1200"), &error));
+        QCOMPARE(limits.httpIdleMs, 1200);
+        QVERIFY(limits.set(QStringLiteral("max-http-connections=12"), &error));
+        QCOMPARE(limits.maxHttpConnections, 12);
+        QVERIFY(limits.set(QStringLiteral("max-queue-sets=50"), &error));
+        QCOMPARE(limits.queue.maxSets, 50);
+        QVERIFY(limits.set(QStringLiteral("max-queue-actions=6"), &error));
+        QCOMPARE(limits.queue.maxActions, 6);
+        QVERIFY(limits.set(QStringLiteral("max-queue-bytes=4096"), &error));
+        QCOMPARE(limits.queue.maxBytes, qint64(4096));
+        QVERIFY(!limits.set(QStringLiteral("max-queue-sets=0"), &error));
+        QVERIFY2(error.contains("max-queue-sets needs a positive"), qPrintable(error));
         QVERIFY(!limits.set(QStringLiteral("speed=3"), &error));
         QVERIFY(error.contains("unknown limit"));
+        QVERIFY2(error.contains("max-queue-bytes") && error.contains("http-idle-ms"),
+                 qPrintable(error));
         QVERIFY(!limits.set(QStringLiteral("max-clients=0"), &error));
         QVERIFY(!limits.set(QStringLiteral("max-clients=many"), &error));
     }

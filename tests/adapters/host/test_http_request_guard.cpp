@@ -10,12 +10,16 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QtTest>
 #include <atomic>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "../batch/fake_image_source.h"
 #include "adapters/batch/batch_queue.h"
@@ -361,6 +365,129 @@ class TestHttpRequestGuard : public QObject {
                                   {"Content-Type: application/json"}))
                      .status,
                  413);
+    }
+
+    // A connection that never completes a request (silent, or trickling a header a byte at a
+    // time) is closed once http-idle-ms is over; one that asked and was answered gets the
+    // same time again for its next request.
+    void idleConnectionsAreClosed() {
+        HostSettings s;
+        s.limits.httpIdleMs = 400;
+        Fixture f(s);
+        QVERIFY2(f.host->start(), qPrintable(f.host->errorString()));
+        QTcpSocket silent, trickle, asked;
+        for (QTcpSocket* socket : {&silent, &trickle, &asked}) {
+            socket->connectToHost(QHostAddress::LocalHost, f.port());
+            QVERIFY(socket->waitForConnected(kWaitMs));
+        }
+        QElapsedTimer clock;
+        clock.start();
+        asked.write(request("GET", "/api/v1/host", f.port()));
+        QTimer drip;
+        QByteArray header = request("GET", "/api/v1/host", f.port());
+        connect(&drip, &QTimer::timeout, this, [&] {
+            if (trickle.state() == QAbstractSocket::ConnectedState && !header.isEmpty())
+                trickle.write(header.left(1)), header.remove(0, 1);
+        });
+        drip.start(40);
+        QTRY_VERIFY_WITH_TIMEOUT(silent.state() == QAbstractSocket::UnconnectedState, kWaitMs);
+        const qint64 silentClosed = clock.elapsed();
+        QTRY_VERIFY_WITH_TIMEOUT(trickle.state() == QAbstractSocket::UnconnectedState, kWaitMs);
+        const qint64 trickleClosed = clock.elapsed();
+        drip.stop();
+        QVERIFY2(asked.readAll().startsWith("HTTP/1.1 200"), "the request was not answered");
+        QTRY_VERIFY_WITH_TIMEOUT(asked.state() == QAbstractSocket::UnconnectedState, kWaitMs);
+        qInfo(
+            "http-idle-ms=400: silent closed after %lld ms, trickling after %lld ms, answered "
+            "after %lld ms",
+            silentClosed, trickleClosed, clock.elapsed());
+        // A timer may fire a few per cent early, never much.
+        QVERIFY2(silentClosed >= 350, "closed before the idle time was over");
+        QVERIFY2(!header.isEmpty(), "the trickled header was completed: the test did not test");
+    }
+
+    // More connections than max-http-connections: the oldest idle ones are closed to make
+    // room, long before their idle time is over, and a real request is answered.
+    void aFloodOfIdleConnectionsLeavesRoom() {
+        HostSettings s;
+        s.limits.httpIdleMs = 600000;
+        s.limits.maxHttpConnections = 8;
+        Fixture f(s);
+        QVERIFY2(f.host->start(), qPrintable(f.host->errorString()));
+        std::vector<std::unique_ptr<QTcpSocket>> flood;
+        for (int i = 0; i < 20; ++i) {
+            flood.push_back(std::make_unique<QTcpSocket>());
+            flood.back()->connectToHost(QHostAddress::LocalHost, f.port());
+            QVERIFY(flood.back()->waitForConnected(kWaitMs));
+            QTest::qWait(1);  // accepted in this order
+        }
+        auto stillOpen = [&flood] {
+            int n = 0;
+            for (const auto& socket : flood)
+                n += socket->state() == QAbstractSocket::ConnectedState ? 1 : 0;
+            return n;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(stillOpen(), s.limits.maxHttpConnections, kWaitMs);
+        // The oldest went first.
+        QCOMPARE(flood.front()->state(), QAbstractSocket::UnconnectedState);
+        QCOMPARE(flood.back()->state(), QAbstractSocket::ConnectedState);
+        const Reply real = exchange(f.port(), request("GET", "/api/v1/host", f.port()));
+        QCOMPARE(real.status, 200);
+        QVERIFY(stillOpen() <= s.limits.maxHttpConnections - 1);
+    }
+
+    // On https:// the body limit applies as on http://: a body declared over the limit is
+    // refused from its header (the body is never waited for), chunked is 411, and a
+    // connection that sends nothing after the handshake is closed when http-idle-ms is over.
+    void tlsBodiesAreLimitedAsTheyArrive() {
+        QTemporaryDir keys;
+        const QString cert = keys.filePath("cert.pem"), key = keys.filePath("key.pem");
+        QProcess openssl;  // a missing openssl fails the test: it is in the build's packages
+        openssl.start("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                                  "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert});
+        QVERIFY2(openssl.waitForFinished(60000) && openssl.exitCode() == 0,
+                 openssl.readAllStandardError().constData());
+        HostSettings s;
+        s.tlsCertificateFile = cert;
+        s.tlsKeyFile = key;
+        s.limits.httpIdleMs = 1500;
+        Fixture f(s);
+        QVERIFY2(f.host->start(), qPrintable(f.host->errorString()));
+        auto ask = [&](const QByteArray& request) {
+            QSslSocket socket;
+            socket.setPeerVerifyMode(QSslSocket::VerifyNone);  // self-signed, and only a test
+            socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), f.port());
+            // The host runs on this thread: waited for with the event loop running.
+            if (!QTest::qWaitFor([&socket] { return socket.isEncrypted(); }, kWaitMs))
+                return QByteArray("no handshake");
+            socket.write(request);
+            QByteArray in;
+            QElapsedTimer clock;
+            clock.start();
+            while (clock.elapsed() < 5000 && !in.contains("\r\n\r\n")) {
+                QTest::qWait(10);
+                in += socket.readAll();
+            }
+            return in;
+        };
+        const QByteArray declared =
+            ask("POST /api/v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                "application/json\r\nContent-Length: 65537\r\n\r\n");
+        QVERIFY2(declared.startsWith("HTTP/1.1 413"), declared.constData());
+        QVERIFY(declared.contains("body_too_large"));
+        const QByteArray chunked =
+            ask("POST /generate_single_set HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                "application/json\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n");
+        QVERIFY2(chunked.startsWith("HTTP/1.1 411"), chunked.constData());
+        // Within the limit: answered as usual.
+        const QByteArray ok = ask(request("GET", "/api/v1/host", f.port()));
+        QVERIFY2(ok.startsWith("HTTP/1.1 200"), ok.constData());
+
+        QSslSocket idle;
+        idle.setPeerVerifyMode(QSslSocket::VerifyNone);
+        idle.connectToHostEncrypted(QStringLiteral("127.0.0.1"), f.port());
+        QTRY_VERIFY_WITH_TIMEOUT(idle.isEncrypted(), kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(idle.state() == QAbstractSocket::UnconnectedState, kWaitMs);
     }
 
     void hugePromptsAreRefusedBeforeAnythingIsQueued() {
