@@ -1,5 +1,7 @@
 #include "adapters/broker/broker_worker.h"
 
+#include <QDir>
+
 #include "adapters/batch/s3_client.h"
 
 namespace archival::adapters {
@@ -273,6 +275,12 @@ void BrokerWorker::release() {
 void BrokerWorker::afterSet(const QString& outcome) {
     if (!held_) return;
     const QString key = held_->job.key();
+    // An uploaded set's files are in the bucket: the worker's folder does not keep a copy of
+    // every set it ever made (its record stays in memory, so a redelivery is answered).
+    if (outcome == QLatin1String("uploaded"))
+        for (const SetRecord& r : queue_->sets(held_->job.request.actionId))
+            if (isHeldRecord(r) && r.state == SetState::Uploaded && !r.dir.isEmpty())
+                QDir(r.dir).removeRecursively();
     held_.reset();
     Q_EMIT setDone(key, outcome);
     if (stopping_) {

@@ -4,6 +4,7 @@
 // files, write-once uploads and state rules), reports its states to the set's hash and
 // acknowledges the entry once the set is uploaded, or failed for good.
 //
+// An uploaded set's local files are removed (the bucket has them).
 // Before making a set the worker asks the store for its meta.json, which a set uploads last:
 // when it is there, a worker that died after uploading (before acknowledging) finished the
 // set, and it is acknowledged as uploaded without being made again. Sets are made one at a
