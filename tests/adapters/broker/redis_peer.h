@@ -97,11 +97,30 @@ class RedisPeer {
         }
         s.write(inlineCommand + "\r\n");
         QByteArray out;
-        while (s.waitForReadyRead(300)) out += s.readAll();
+        while (!complete(out, nullptr) && s.waitForReadyRead(3000)) out += s.readAll();
         return out;
     }
 
   private:
+    // Whether `bytes` hold one whole RESP reply (from `*at`, advanced past it).
+    static bool complete(const QByteArray& bytes, int* at) {
+        int pos = at ? *at : 0;
+        const int eol = bytes.indexOf("\r\n", pos);
+        if (eol < 0) return false;
+        const char type = bytes.at(pos);
+        const int n = bytes.mid(pos + 1, eol - pos - 1).toInt();
+        pos = eol + 2;
+        if (type == '$' && n >= 0) {
+            if (bytes.size() < pos + n + 2) return false;
+            pos += n + 2;
+        } else if (type == '*') {
+            for (int i = 0; i < n; ++i)
+                if (!complete(bytes, &pos)) return false;
+        }
+        if (at) *at = pos;
+        return true;
+    }
+
     bool launch(QString* error) {
         QStringList args{QStringLiteral("--port"),        QString::number(port_),
                          QStringLiteral("--bind"),        QStringLiteral("127.0.0.1"),
