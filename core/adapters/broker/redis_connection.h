@@ -54,7 +54,7 @@ class RedisConnection : public QObject {
 
     void send(const QList<QByteArray>& args, Callback done);
 
-    // Blocking helpers for the command line (a local event loop): open() until ready or the
+    // Blocking versions for the command line (a local event loop): open() until ready or the
     // first error; one command and its reply.
     std::optional<BrokerError> openNow(int timeoutMs);
     std::optional<BrokerError> sendNow(const QList<QByteArray>& args, RedisReply* reply,
