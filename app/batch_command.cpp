@@ -19,6 +19,8 @@
 #include "adapters/cli/exit_codes.h"
 #include "adapters/cli/signal_watcher.h"
 #include "adapters/cli/terminal_progress.h"
+#include "broker_batch.h"
+#include "broker_options.h"
 #include "r2_options.h"
 #include "studio_assembly.h"
 
@@ -62,9 +64,12 @@ struct BatchCommandLine {
             "<step>.jpg with --upload-previews. The queue survives crashes: `batch --resume` "
             "carries on.\n"
             "The secret comes from ARCHIVAL_R2_SECRET when set, else the keychain.\n"
+            "With --broker the sets go to a Redis broker and `archival-studio worker`s on "
+            "any number of machines make and upload them.\n"
             "Exit codes (those of the action asked for, with --action-id): 0 done, 2 usage, "
             "3 invalid request, 4 model, 6 storage, 8 uploads refused (the store's reason is "
-            "printed), 9 some sets failed, 10 no secret, 130 interrupted."));
+            "printed), 9 some sets failed, 10 no secret, 11 broker unreachable, 12 broker refused "
+            "the password, 130 interrupted."));
         parser.addHelpOption();
     }
     const QCommandLineOption program = add("program", "Program id.", "id");
@@ -94,6 +99,15 @@ struct BatchCommandLine {
             "A cap on the queue's unfinished work: max-queue-sets=N, max-queue-actions=N or "
             "max-queue-bytes=N (repeatable; defaults 10000, 1000, 67108864).",
             "name=value");
+    const QCommandLineOption seed =
+        add("seed",
+            "The first set's seed (the next sets' count up from it), to make a batch again.", "n");
+    const QCommandLineOption broker =
+        add("broker",
+            "Queue the new sets on a Redis broker for `archival-studio worker`s, or with "
+            "--status list the broker's sets (redis://HOST:PORT/DB or rediss://...; the "
+            "password from ARCHIVAL_BROKER_PASSWORD or the keychain).",
+            "url");
 };
 
 enum class BatchMode { Queue, Resume, Status, Retry, Cancel, TestConnection };
@@ -105,6 +119,8 @@ struct BatchOptions {
     QString actionId;  // empty: every action
     int sets = 0;
     int imagesPerSet = 1;
+    std::optional<quint64> seed;
+    QString broker;  // non-empty: new sets and --status go to the broker
     bool parallel = false;
     bool uploadPreviews = false;
     QString queueDir;
@@ -158,6 +174,10 @@ std::optional<UsageError> parseNewSets(const BatchCommandLine& cl, BatchOptions*
     o->program = p.value(cl.program);
     o->prompt = p.value(cl.prompt);
     o->parallel = p.isSet(cl.parallel);
+    if (p.isSet(cl.seed)) {
+        o->seed = p.value(cl.seed).toULongLong(&ok);
+        if (!ok) return UsageError{QStringLiteral("--seed needs a number (0 or more)")};
+    }
     return std::nullopt;
 }
 
@@ -176,6 +196,17 @@ std::variant<BatchOptions, UsageError> parseOptions(const BatchCommandLine& cl) 
     QString capError;
     for (const QString& assignment : p.values(cl.limit))
         if (!o.caps.set(assignment, &capError)) return UsageError{capError};
+    o.broker = p.value(cl.broker);
+    if (p.isSet(cl.broker) && o.broker.isEmpty())
+        return UsageError{QStringLiteral("--broker needs a URL")};
+    if (!o.broker.isEmpty() && o.mode != BatchMode::Queue && o.mode != BatchMode::Status)
+        return UsageError{QStringLiteral("--broker goes with new sets or --status")};
+    // A broker entry is one set, made in a pass of its own: sets sharing a pass would have
+    // to be claimed together.
+    if (!o.broker.isEmpty() && o.parallel)
+        return UsageError{
+            QStringLiteral("--parallel does not go with --broker (each worker "
+                           "makes one set per pass)")};
     o.r2 = R2Settings::load(QSettings());
     if (const auto error = cl.r2.apply(&o.r2)) return UsageError{*error};
     // The option, or the studio's setting.
@@ -332,9 +363,28 @@ int outcome(const BatchQueue& queue, const QString& actionId) {
     return setsFailed ? kSetsFailed : 0;
 }
 
+// New sets onto the broker, or its sets listed: nothing local is read or written.
+int runOnBroker(BatchPlan& plan) {
+    const BatchOptions& o = plan.options;
+    auto connected = connectBroker(o.broker, false);
+    if (const auto* problem = std::get_if<BrokerProblem>(&connected))
+        return fail(problem->message, problem->exitCode);
+    auto& broker = *std::get<std::unique_ptr<RedisConnection>>(connected);
+    if (o.mode == BatchMode::Status) return brokerStatus(broker, o.actionId);
+    // The program must be one this machine knows (workers read the same programs file).
+    if (!plan.core.service->registry().find(o.program))
+        return fail(
+            QStringLiteral("unknown program '%1' (see `archival-studio programs`)").arg(o.program),
+            exitCodeForError(QStringLiteral("InvalidRequest")));
+    SetRequest request{o.program, o.prompt, o.actionId, {}, o.uploadPreviews, o.imagesPerSet};
+    request.seed = o.seed;
+    return queueOnBroker(broker, request, o.sets);
+}
+
 int run(BatchPlan& plan) {
     const BatchOptions& o = plan.options;
     if (o.mode == BatchMode::TestConnection) return testConnection(plan.r2);
+    if (!o.broker.isEmpty()) return runOnBroker(plan);
     // Every mode that writes holds the queue's lock; --status only reads (records are
     // replaced atomically), so it works beside a running `serve` or `batch`; it leaves the
     // bucket check (which stops actions: a write) to the runs that hold the lock.
@@ -373,8 +423,8 @@ int run(BatchPlan& plan) {
         for (const QString& id : ids) queue.retry(id);
     }
     if (o.mode == BatchMode::Queue) {
-        const SetRequest request{o.program, o.prompt,         o.actionId,
-                                 {},        o.uploadPreviews, o.imagesPerSet};
+        SetRequest request{o.program, o.prompt, o.actionId, {}, o.uploadPreviews, o.imagesPerSet};
+        request.seed = o.seed;
         if (o.sets > 10000) return fail(QStringLiteral("--sets takes 1..10000"), kUsage);
         if (auto error = queue.generateSets(
                 request, queue.nextSetIds(o.actionId, o.program, o.sets), o.parallel))

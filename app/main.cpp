@@ -25,6 +25,7 @@
 #include "ui/service_generation_core.h"
 #include "ui/studio_panels.h"
 #include "ui/translator.h"
+#include "worker_command.h"
 
 namespace {
 
@@ -81,7 +82,8 @@ int main(int argc, char** argv) {
     };
     static const Command kCommands[] = {{"generate", archival::app::runGenerateCommand},
                                         {"batch", archival::app::runBatchCommand},
-                                        {"serve", archival::app::runServeCommand}};
+                                        {"serve", archival::app::runServeCommand},
+                                        {"worker", archival::app::runWorkerCommand}};
     for (const Command& command : kCommands) {
         if (args.size() > 1 && args[1] == QLatin1String(command.name)) {
             QCoreApplication app(argc, argv);
@@ -100,11 +102,14 @@ int main(int argc, char** argv) {
                        "(generate --help)\n"
                        "  batch      queue sets and upload them to R2 (batch --help)\n"
                        "  serve      host exhibition screens without a window "
-                       "(serve --help)"));
+                       "(serve --help)\n"
+                       "  worker     make batch sets queued on a Redis broker "
+                       "(worker --help)"));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("command"),
-                                 QStringLiteral("programs | generate | batch | serve (optional)"));
+    parser.addPositionalArgument(
+        QStringLiteral("command"),
+        QStringLiteral("programs | generate | batch | serve | worker (optional)"));
     setIdentity();
 
     if (!parser.parse(args)) return usageError(parser.errorText(), parser);

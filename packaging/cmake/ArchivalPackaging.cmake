@@ -125,6 +125,7 @@ add_custom_target(archival_package_data ALL DEPENDS ${_archival_pngs} "${_archiv
 
 # ---- headless host: systemd units and the service user ---------------------------------------
 install(FILES "${ARCHIVAL_PACKAGING_DIR}/systemd/system/archival-studio.service"
+              "${ARCHIVAL_PACKAGING_DIR}/systemd/system/archival-studio-worker@.service"
         DESTINATION "lib/systemd/system")
 install(FILES "${ARCHIVAL_PACKAGING_DIR}/systemd/user/archival-studio.service"
         DESTINATION "lib/systemd/user")

@@ -105,6 +105,7 @@ expect=(
     "/usr/share/icons/hicolor/scalable/apps/$APPID.svg"
     /usr/share/man/man1/archival-studio.1.gz
     /usr/lib/systemd/system/archival-studio.service
+    "/usr/lib/systemd/system/archival-studio-worker@.service"
     /usr/lib/systemd/user/archival-studio.service
     /usr/lib/sysusers.d/archival-studio.conf
     /usr/share/doc/archival-studio/copyright

@@ -85,6 +85,16 @@ if command -v systemd-analyze >/dev/null; then
     else
         fail "system unit: $out"
     fi
+    # The worker template, as an instance (a template alone cannot be verified).
+    sed "s#/usr/bin/archival-studio#$tmp/archival-studio#" \
+        "$PKG/systemd/system/archival-studio-worker@.service" \
+        > "$tmp/system/archival-studio-worker@gpu0.service"
+    if out=$(systemd-analyze verify --man=no "$tmp/system/archival-studio-worker@gpu0.service" 2>&1) \
+        && [ -z "$out" ]; then
+        pass "systemd-analyze verify (worker template unit)"
+    else
+        fail "worker unit: $out"
+    fi
     if out=$(XDG_RUNTIME_DIR=$tmp/run systemd-analyze --user verify --man=no \
                  "$tmp/user/archival-studio.service" 2>&1) && [ -z "$out" ]; then
         pass "systemd-analyze verify (user unit)"
@@ -101,6 +111,11 @@ for unit in "$PKG/systemd/system/archival-studio.service" "$PKG/systemd/user/arc
 done
 grep -qx 'User=archival-studio' "$PKG/systemd/system/archival-studio.service" \
     || fail "system unit: not run as the archival-studio user"
+worker_unit="$PKG/systemd/system/archival-studio-worker@.service"
+grep -q '^ExecStart=/usr/bin/archival-studio worker --name %i ' "$worker_unit" \
+    || fail "worker unit: ExecStart does not run 'archival-studio worker --name %i'"
+grep -qx 'User=archival-studio' "$worker_unit" || fail "worker unit: not run as the archival-studio user"
+grep -qx 'Restart=on-failure' "$worker_unit" || fail "worker unit: no Restart=on-failure"
 grep -q '^u archival-studio ' "$PKG/systemd/archival-studio.sysusers" \
     || fail "sysusers.d file does not create the archival-studio user"
 

@@ -276,10 +276,12 @@ std::optional<Error> BatchQueue::plan(const SetRequest& request, const QList<int
     const std::optional<quint64> fixed = source_->fixedSeed(programId);
 
     records->clear();
-    for (int i = 0; i < setIds.size(); i += setsPerPass) {
+    for (int i = 0, pass = 0; i < setIds.size(); i += setsPerPass, ++pass) {
         const int members = std::min(setsPerPass, int(setIds.size()) - i);
         // Seeds below 2^32: what curators are used to typing back in.
-        const quint64 seed = fixed ? *fixed : QRandomGenerator::global()->generate();
+        const quint64 seed = fixed          ? *fixed
+                             : request.seed ? *request.seed + quint64(pass)
+                                            : QRandomGenerator::global()->generate();
         for (int m = 0; m < members; ++m) {
             SetRecord r = newRecord(request, action, setIds[i + m]);
             r.seed = seed;

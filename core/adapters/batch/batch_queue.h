@@ -74,6 +74,9 @@ struct SetRequest {
     SetOverrides overrides;
     bool uploadPreviews = false;
     int imagesPerSet = 1;
+    // The first pass's seed (the next passes' count up from it), so a batch can be made
+    // again; empty: drawn. A program with a fixed seed keeps its own either way.
+    std::optional<quint64> seed;
 };
 
 // Sets are kept here and generated in passes; their files are written by SetRecord and
