@@ -3,7 +3,6 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
-#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -25,9 +24,11 @@
 #include "engine/models/t5_encoder.h"
 #include "engine/models/unet2d_condition.h"
 #include "engine/nn/parameters.h"
+#include "engine/pipelines/memory_plan.h"
 #include "engine/pipelines/reference_configs.h"
 #include "engine/preview/latent_preview.h"
 #include "engine/runtime/device.h"
+#include "engine/runtime/host_memory.h"
 #include "host_info.h"
 
 namespace archival::bench {
@@ -39,7 +40,8 @@ using engine::ReferenceConfig;
 struct Options {
     int width = 512, height = 512, steps = 2, batch = 1, layers = 0, t5Layers = 2;
     // sd35: free the text encoders after encoding, before the MMDiT and the VAE are built, as
-    // the pipeline's releaseTextEncoders does: the peak is then the larger of the two phases.
+    // the pipeline does: the peak is then the larger of the two phases. Without the flag the
+    // pipeline's rule decides: released when the whole model exceeds the memory budget.
     bool releaseTextEncoders = false;
     // VAE decodes to time (0: none, for a run that times only the denoiser), and --json: one
     // JSON line at the end with every timing, for app/bench/compare.py to take medians of.
@@ -109,7 +111,17 @@ double currentRssGb() {
 double peakRssGb() {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
-    return u.ru_maxrss / 1e6;  // KiB → GB
+    return u.ru_maxrss * 1024.0 / 1e9;  // KiB → GB
+}
+
+// Bytes a component's weights take in `dtype`, counted on the meta device (no memory).
+template <typename Model, typename Config>
+std::uint64_t weightBytesOf(const Config& config, at::ScalarType dtype) {
+    engine::MetaSource meta(dtype);
+    Model model(config, engine::Scope(meta));
+    std::uint64_t bytes = 0;
+    for (const auto& [name, t] : meta.taken()) bytes += t.nbytes();
+    return bytes;
 }
 
 // The machine-readable result of a run: one line, `{"bench": ..., "<stage>_s": [seconds of
@@ -232,19 +244,44 @@ int runSd35(const std::vector<std::string>& args) {
         layers < fullLayers || t5Layers < t5Full ? " (reduced: per-layer times extrapolate)" : "");
     const at::ScalarType t5dt = dt == at::kHalf ? at::kBFloat16 : dt;
 
-    // Text encoders first, in their own objects, so that --release-text-encoders can free
-    // them before the MMDiT is built.
+    // The pipeline's rule (memory_plan.h) against the budget the pipeline factory uses (most
+    // of the memory free now): whether the text encoders go before the MMDiT is built.
+    const auto clipLConfig = engine::ClipTextConfig::fromJson(
+        referenceConfig(ReferenceConfig::ClipLWithProjection), "clip-l");
+    const auto clipGConfig =
+        engine::ClipTextConfig::fromJson(referenceConfig(ReferenceConfig::ClipG), "clip-g");
+    const auto t5Config = engine::T5EncoderConfig::fromJson(t5c, "t5-xxl");
+    const auto mmditConfig = engine::SD3TransformerConfig::fromJson(tc, "sd3.5-large");
+    const auto vaeConfig =
+        engine::AutoencoderKLConfig::fromJson(referenceConfig(ReferenceConfig::Sd3Vae), "sd3 vae");
+    const std::vector<engine::ResidentComponent> sizes = {
+        {"text_encoder", weightBytesOf<engine::ClipTextModel>(clipLConfig, dt)},
+        {"text_encoder_2", weightBytesOf<engine::ClipTextModel>(clipGConfig, dt)},
+        {"text_encoder_3", weightBytesOf<engine::T5Encoder>(t5Config, t5dt)},
+        {"transformer", weightBytesOf<engine::SD3Transformer>(mmditConfig, dt)},
+        {"vae", weightBytesOf<engine::AutoencoderKL>(vaeConfig, dt)}};
+    const std::uint64_t freeBytes = engine::deviceMemory(engine::publicDevice(dev)).freeBytes;
+    const std::uint64_t budget = freeBytes / 10 * 9;
+    const engine::MemoryPlan plan =
+        engine::planMemory(sizes, budget, !dev.is_cuda(), o.releaseTextEncoders);
+    std::uint64_t total = 0;
+    for (const auto& c : sizes) total += c.bytes;
+    std::printf("weights %.2f GB in all, budget %.2f GB: %s\n", total / 1e9, budget / 1e9,
+                engine::describe(plan).c_str());
+
+    // Text encoders first, in their own objects, so that they can be freed before the
+    // MMDiT is built.
     auto t = Clock::now();
-    engine::RandomSource src(1, dt, dev), t5src(2, t5dt, dev);
-    auto clipL = std::make_unique<engine::ClipTextModel>(
-        engine::ClipTextConfig::fromJson(referenceConfig(ReferenceConfig::ClipLWithProjection),
-                                         "clip-l"),
-        engine::Scope(src, "text_encoder."));
+    // A source remembers every weight it hands out: the text encoders get sources of their
+    // own, which go with them (a shared one kept them alive: RSS did not drop on release).
+    auto textSrc = std::make_unique<engine::RandomSource>(1, dt, dev);
+    auto t5src = std::make_unique<engine::RandomSource>(2, t5dt, dev);
+    auto clipL = std::make_unique<engine::ClipTextModel>(clipLConfig,
+                                                         engine::Scope(*textSrc, "text_encoder."));
     auto clipG = std::make_unique<engine::ClipTextModel>(
-        engine::ClipTextConfig::fromJson(referenceConfig(ReferenceConfig::ClipG), "clip-g"),
-        engine::Scope(src, "text_encoder_2."));
-    auto t5 = std::make_unique<engine::T5Encoder>(engine::T5EncoderConfig::fromJson(t5c, "t5-xxl"),
-                                                  engine::Scope(t5src, "text_encoder_3."));
+        clipGConfig, engine::Scope(*textSrc, "text_encoder_2."));
+    auto t5 =
+        std::make_unique<engine::T5Encoder>(t5Config, engine::Scope(*t5src, "text_encoder_3."));
     double buildTime = seconds(t);
 
     const int b2 = 2 * o.batch;
@@ -262,25 +299,23 @@ int runSd35(const std::vector<std::string>& args) {
     const double t5Time = timed(dev, [&] { t5out = t5->forward(t5ids); });
     embeds = at::cat({embeds, t5out.to(embeds.scalar_type())}, 1);
     const double textPeak = peakRssGb();
-    if (o.releaseTextEncoders) {
+    std::printf("RSS after text encoding           %.2f GB\n", currentRssGb());
+    if (plan.releaseTextEncoders) {
         clipL.reset();
         clipG.reset();
         t5.reset();
         t5out = at::Tensor();
-        std::printf("RSS after releasing them        %.2f GB\n", currentRssGb());
-        // glibc keeps freed heap pages mapped (measured: ~1 GB of them here); hand them back
-        // so the peak shows what releasing buys. The engine's releaseTextEncoders does not
-        // trim (yet), so a pipeline run keeps them.
-        malloc_trim(0);
-        std::printf("RSS after malloc_trim           %.2f GB\n", currentRssGb());
+        textSrc.reset();
+        t5src.reset();
+        // As the pipeline's release: the freed heap goes back to the system.
+        engine::returnFreedHostMemory();
+        std::printf("RSS after releasing them          %.2f GB\n", currentRssGb());
     }
 
     t = Clock::now();
-    engine::SD3Transformer mmdit(engine::SD3TransformerConfig::fromJson(tc, "sd3.5-large"),
-                                 engine::Scope(src, "transformer."));
-    engine::AutoencoderKL vae(
-        engine::AutoencoderKLConfig::fromJson(referenceConfig(ReferenceConfig::Sd3Vae), "sd3 vae"),
-        engine::Scope(src, "vae."));
+    engine::RandomSource src(3, dt, dev);
+    engine::SD3Transformer mmdit(mmditConfig, engine::Scope(src, "transformer."));
+    engine::AutoencoderKL vae(vaeConfig, engine::Scope(src, "vae."));
     buildTime += seconds(t);
     std::printf("build (random init) %.2f s\n", buildTime);
     at::Tensor x = at::randn({o.batch, 16, o.height / 8, o.width / 8}).to(dev, dt);
@@ -310,7 +345,7 @@ int runSd35(const std::vector<std::string>& args) {
     std::printf("peak RSS after text encoding     %.2f GB\n", textPeak);
     std::printf(
         "peak RSS                         %.2f GB%s\n", peakRssGb(),
-        o.releaseTextEncoders ? " (text encoders released before the MMDiT was built)" : "");
+        plan.releaseTextEncoders ? " (text encoders released before the MMDiT was built)" : "");
     if (o.json)
         printJson("sd35", o, dev, dt,
                   {{"layers", layers},

@@ -49,18 +49,30 @@ quint64 procStatusBytes(const char* key) {
 }
 
 // Weights on disk, as a size estimate before loading (variants the engine skips excluded).
-quint64 weightFileBytes(const QString& path) {
+struct WeightFiles {
+    quint64 total = 0;
+    quint64 textEncoders = 0;  // text_encoder*/ of a diffusers folder
+    // What must be resident at once when the engine frees or offloads the text encoders
+    // between stages (it does so when the whole model exceeds the budget).
+    quint64 largestStage() const { return qMax(textEncoders, total - textEncoders); }
+};
+
+WeightFiles weightFiles(const QString& path) {
     const QFileInfo info(path);
-    if (info.isFile()) return static_cast<quint64>(info.size());
-    quint64 full = 0, fp16 = 0;
+    if (info.isFile()) return {static_cast<quint64>(info.size()), 0};
+    WeightFiles full, fp16;
+    const QDir root(path);
     QDirIterator it(path, {QStringLiteral("*.safetensors")}, QDir::Files,
                     QDirIterator::Subdirectories | QDirIterator::FollowSymlinks);
     while (it.hasNext()) {
         const QFileInfo f(it.next());
-        (f.fileName().contains(QLatin1String(".fp16.")) ? fp16 : full) +=
-            static_cast<quint64>(f.size());
+        WeightFiles& w = f.fileName().contains(QLatin1String(".fp16.")) ? fp16 : full;
+        const auto bytes = static_cast<quint64>(f.size());
+        w.total += bytes;
+        if (root.relativeFilePath(f.filePath()).startsWith(QLatin1String("text_encoder")))
+            w.textEncoders += bytes;
     }
-    return full > 0 ? full : fp16;
+    return full.total > 0 ? full : fp16;
 }
 
 QString gib(quint64 bytes) {
@@ -117,7 +129,8 @@ PipelineFactory::Lease PipelineFactory::acquire(const Program& program,
             entries_.move(i, 0);
             return {entry->pipeline, entry->model, entry->modelHash, false};
         }
-        const quint64 estimate = weightFileBytes(model.path);
+        const WeightFiles files = weightFiles(model.path);
+        const quint64 estimate = files.total > budget_ ? files.largestStage() : files.total;
         if (estimate > budget_)
             throw PipelineError(
                 {ErrorCode::OutOfMemory,
@@ -132,6 +145,8 @@ PipelineFactory::Lease PipelineFactory::acquire(const Program& program,
     engine::PipelineOptions options;
     options.loadT5 = now.loadT5;
     options.releaseTextEncoders = now.releaseTextEncoders;
+    // The engine frees or offloads components when the model is larger than this.
+    options.memoryBudgetBytes = budget_ == kUnlimited ? 0 : budget_;
     if (onLoad)
         options.onLoad = [&onLoad](const std::string& component, int index, int count) {
             onLoad(QString::fromStdString(component), index, count);

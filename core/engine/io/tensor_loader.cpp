@@ -1,8 +1,24 @@
 #include "engine/io/tensor_loader.h"
 
+#include <c10/core/CPUAllocator.h>
+
+#include <cstdint>
+#include <memory>
+
 #include "engine/errors.h"
+#include "engine/io/mapped_file.h"
 
 namespace archival::engine {
+namespace {
+
+// The context of a view's storage: it holds the mapping. Its deleter also marks the storage
+// as file-backed, which is how viewsFile() recognises one.
+using MappingHold = std::shared_ptr<const MappedFile>;
+void releaseMappingHold(void* hold) {
+    delete static_cast<MappingHold*>(hold);
+}
+
+}  // namespace
 
 at::ScalarType toScalarType(DType dtype) {
     switch (dtype) {
@@ -39,11 +55,46 @@ DType fromScalarType(at::ScalarType type) {
 }
 
 at::Tensor viewTensor(const Checkpoint::Entry& entry) {
-    auto keepAlive = entry.file->mapping();
     void* data = const_cast<std::byte*>(entry.file->data(*entry.info));
-    return at::from_blob(
-        data, entry.info->shape, [keepAlive](void*) mutable { keepAlive.reset(); },
-        at::TensorOptions().dtype(toScalarType(entry.info->dtype)));
+    return at::for_blob(data, entry.info->shape)
+        .context(new MappingHold(entry.file->mapping()), &releaseMappingHold)
+        .options(at::TensorOptions().dtype(toScalarType(entry.info->dtype)))
+        .make_tensor();
+}
+
+bool canView(const Checkpoint::Entry& entry, at::ScalarType dtype, const at::Device& device) {
+    const auto type = toScalarType(entry.info->dtype);
+    const auto address = reinterpret_cast<std::uintptr_t>(entry.file->data(*entry.info));
+    return device.is_cpu() && type == dtype && address % c10::elementSize(type) == 0;
+}
+
+at::Tensor viewOrLoadTensor(const Checkpoint::Entry& entry, at::ScalarType dtype,
+                            const at::Device& device) {
+    return canView(entry, dtype, device) ? viewTensor(entry) : loadTensor(entry, dtype, device);
+}
+
+bool viewsFile(const at::Tensor& t) {
+    return t.defined() && t.has_storage() &&
+           t.storage().data_ptr().get_deleter() == &releaseMappingHold;
+}
+
+at::DataPtr ownStorage(const at::Tensor& t) {
+    c10::StorageImpl* storage = t.storage().unsafeGetStorageImpl();
+    const std::size_t bytes = storage->nbytes();
+    const at::Device device = storage->device();
+    at::DataPtr copy = c10::GetAllocator(device.type())->allocate(bytes);
+    if (bytes > 0) {
+        const auto asBytes = [&](void* p) {
+            return at::from_blob(p, {static_cast<std::int64_t>(bytes)},
+                                 at::TensorOptions().dtype(at::kByte).device(device));
+        };
+        asBytes(copy.get()).copy_(asBytes(const_cast<void*>(storage->data())));
+    }
+    return storage->set_data_ptr(std::move(copy));
+}
+
+void restoreStorage(const at::Tensor& t, at::DataPtr&& original) {
+    t.storage().unsafeGetStorageImpl()->set_data_ptr_noswap(std::move(original));
 }
 
 at::Tensor loadTensor(const Checkpoint::Entry& entry, at::ScalarType dtype, at::Device device) {

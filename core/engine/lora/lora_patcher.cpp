@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/errors.h"
+#include "engine/io/tensor_loader.h"
 
 namespace archival::engine {
 namespace {
@@ -64,9 +65,10 @@ LoraApplyReport LoraPatcher::apply(const std::vector<std::pair<LoraFileContents,
                               "LoRA module " + m.key + " does not fit " + c.name + "." + param +
                                   " (its shape differs from the model's)");
         delta = delta.reshape(w.sizes());
-        if (!savedFor_.count(w.data_ptr())) {
-            saved_.emplace_back(w, w.clone());
-            savedFor_[w.data_ptr()] = true;
+        const void* storage = w.storage().unsafeGetStorageImpl();
+        if (!savedFor_.count(storage)) {
+            saved_.emplace_back(w, ownStorage(w));
+            savedFor_[storage] = true;
         }
         w.copy_((w.to(at::kFloat) + delta).to(w.scalar_type()));
         report.applied.push_back(c.name + ":" + param);
@@ -133,7 +135,9 @@ LoraApplyReport LoraPatcher::apply(const std::vector<std::pair<LoraFileContents,
 }
 
 void LoraPatcher::restore() {
-    for (auto& [weight, original] : saved_) weight.copy_(original);
+    // Newest first, should one storage ever appear twice.
+    for (auto it = saved_.rbegin(); it != saved_.rend(); ++it)
+        restoreStorage(it->first, std::move(it->second));
     saved_.clear();
     savedFor_.clear();
 }

@@ -2,8 +2,10 @@
 // Applies LoRA files to a loaded model's weights in place and restores them afterwards.
 // Merge: W += scale · (alpha / rank) · (up @ down), in float32, cast back to W's dtype;
 // 3×3 (LoCon) downs are flattened and the product reshaped to W's shape.
-// Removal copies back a saved copy of every touched weight, so the model returns
-// bit-exact (subtracting the delta would drift in reduced precision).
+// A touched weight first gets bytes of its own (its storage's old bytes are kept aside):
+// weights viewed from a read-only file mapping are never written, and removal hands the
+// old bytes back, so the model returns bit-exact (subtracting the delta would drift in
+// reduced precision) and file-backed weights are file-backed again.
 
 #include <ATen/ATen.h>
 
@@ -50,8 +52,9 @@ class LoraPatcher {
     ~LoraPatcher() { restore(); }
 
   private:
-    std::vector<std::pair<at::Tensor, at::Tensor>> saved_;  // (weight, original copy)
-    std::map<const void*, bool> savedFor_;
+    // (weight, the bytes its storage had before merging), one per storage.
+    std::vector<std::pair<at::Tensor, at::DataPtr>> saved_;
+    std::map<const void*, bool> savedFor_;  // by storage
 };
 
 }  // namespace archival::engine

@@ -52,7 +52,9 @@ at::Tensor CheckpointSource::take(const std::string& name, at::IntArrayRef shape
         remember(name, shape, {});
         return {};
     }
-    at::Tensor t = loadTensor(*entry, dtype_, device_);
+    // Weights already in the run's dtype stay in the file (no copy, no memory of their own
+    // until touched, and given back when the model goes).
+    at::Tensor t = viewOrLoadTensor(*entry, dtype_, device_);
     remember(name, shape, t);
     return t;
 }
@@ -78,6 +80,17 @@ void CheckpointSource::finish() {
     list("wrong shape or type", misshaped_);
     list("unexpected", unexpected);
     throw EngineError(ErrorKind::ModelLoad, msg.str());
+}
+
+at::Tensor TensorMapSource::take(const std::string& name, at::IntArrayRef shape) {
+    auto it = tensors_.find(name);
+    if (it == tensors_.end() || it->second.sizes() != shape)
+        throw EngineError(ErrorKind::Internal,
+                          "offloaded weights lack " + name + " " + shapeText(shape));
+    // Non-blocking: the copies of one component queue up behind each other on a GPU.
+    at::Tensor t = it->second.to(device_, /*non_blocking=*/true);
+    remember(name, shape, t);
+    return t;
 }
 
 at::Tensor MetaSource::take(const std::string& name, at::IntArrayRef shape) {

@@ -69,7 +69,8 @@ class Scope {
     std::string prefix_;
 };
 
-// Strict loading from a checkpoint, cast to `dtype` on `device`.
+// Strict loading from a checkpoint, cast to `dtype` on `device`; tensors the file already
+// holds in `dtype` are, on the CPU, read-only views of its mapping (see viewTensor).
 class CheckpointSource : public ParameterSource {
   public:
     // `rename` maps a model name to the checkpoint's name (identity by default), for
@@ -96,6 +97,20 @@ class CheckpointSource : public ParameterSource {
     std::vector<std::string> missing_, misshaped_;
     std::map<std::string, bool> used_;
     std::function<bool(const std::string&)> ignore_;
+};
+
+// Weights already loaded (in host memory), by name, moved to `device`: builds a component's
+// device copy for its stage when it is offloaded between stages.
+class TensorMapSource : public ParameterSource {
+  public:
+    TensorMapSource(const std::map<std::string, at::Tensor>& tensors, at::Device device)
+        : tensors_(tensors), device_(device) {}
+    // Throws EngineError(Internal) for a name or shape the map does not hold.
+    at::Tensor take(const std::string& name, at::IntArrayRef shape) override;
+
+  private:
+    const std::map<std::string, at::Tensor>& tensors_;
+    at::Device device_;
 };
 
 // Meta tensors: names and shapes only, no memory.

@@ -241,9 +241,11 @@ GenerationResult Sd15Pipeline::generate(const GenerationRequest& req, const Gene
         loop.guidance = req.guidance;
         loop.generator = &gen;
         loop.previewFormat = LatentFormat::SD15;
-        const at::Tensor& timesteps = scheduler->timesteps();
+        loop.callbacksOneStepLate = device_.is_cuda();
+        // On the device once: a per-step copy would make the host wait for the device.
+        const at::Tensor timesteps = scheduler->timesteps().to(device_);
         loop.model = [&](const at::Tensor& input, int i) {
-            return unet_->forward(input.to(dtype_), timesteps[i].to(device_), embeds);
+            return unet_->forward(input.to(dtype_), timesteps[i], embeds);
         };
         if (taesd_) {
             loop.previewDecoder = [&](const at::Tensor& x0) {

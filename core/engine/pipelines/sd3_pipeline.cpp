@@ -12,6 +12,7 @@
 #include "engine/pipelines/image_tensors.h"
 #include "engine/pipelines/model_folder.h"
 #include "engine/runtime/device.h"
+#include "engine/runtime/host_memory.h"
 #include "engine/schedulers/scheduler_config.h"
 #include "engine/schedulers/scheduler_factory.h"
 #include "engine/util/json_file.h"
@@ -86,6 +87,19 @@ std::unique_ptr<Sd3Pipeline> Sd3Pipeline::open(const std::string& path,
             p->tokenizerT5_.emplace(T5Tokenizer::fromFolder(folder.path("tokenizer_3")));
             p->textEncoderT5_ = folder.path("text_encoder_3");
         }
+        // The plan comes from the files' headers, before any weight is read.
+        std::vector<ResidentComponent> sizes = {
+            {"text_encoder", checkpointBytesAs(p->textEncoderL_, p->dtype_)},
+            {"text_encoder_2", checkpointBytesAs(p->textEncoderG_, p->dtype_)}};
+        if (withT5)
+            sizes.push_back({"text_encoder_3", checkpointBytesAs(p->textEncoderT5_, p->t5Dtype_)});
+        sizes.push_back({"transformer", checkpointBytesAs(folder.path("transformer"), p->dtype_)});
+        sizes.push_back({"vae", checkpointBytesAs(folder.path("vae"), p->dtype_)});
+        // A simulated device budget plans the CPU as if it were a GPU of that size beside the
+        // host, so the offloading path runs (and is tested) without one.
+        const bool deviceIsHost = !p->device_.is_cuda() && !simulatedDeviceBudget();
+        p->plan_ =
+            planMemory(sizes, options.memoryBudgetBytes, deviceIsHost, options.releaseTextEncoders);
         progress(withT5 ? "text encoders (CLIP-L, CLIP-G, T5)" : "text encoders (CLIP-L, CLIP-G)",
                  next++);
         p->loadTextEncoders();
@@ -102,16 +116,21 @@ std::unique_ptr<Sd3Pipeline> Sd3Pipeline::open(const std::string& path,
             p->taesd_.emplace(loadTaesdDecoder(options.taesdPath, p->dtype_, p->device_));
     });
     p->transformerParameters_ = p->transformer_->parameters();
-    p->releaseAfterEncoding_ = options.releaseTextEncoders;
-    if (p->releaseAfterEncoding_) p->releaseTextEncoders();
+    // Loaded once above, so that a broken text encoder fails the open, not the first job.
+    if (p->plan_.releaseTextEncoders) p->releaseTextEncoders();
     return p;
 }
 
 void Sd3Pipeline::loadTextEncoders() {
-    if (!clipL_) clipL_.emplace(loadClip(textEncoderL_, dtype_, device_, &clipLParameters_));
-    if (!clipG_) clipG_.emplace(loadClip(textEncoderG_, dtype_, device_, &clipGParameters_));
+    auto where = [&](const char* component) {
+        return plan_.offloads(component) ? at::Device(at::kCPU) : device_;
+    };
+    if (!clipL_)
+        clipL_.emplace(loadClip(textEncoderL_, dtype_, where("text_encoder"), &clipLParameters_));
+    if (!clipG_)
+        clipG_.emplace(loadClip(textEncoderG_, dtype_, where("text_encoder_2"), &clipGParameters_));
     if (!t5_ && !textEncoderT5_.empty())
-        t5_ = loadT5Encoder(textEncoderT5_, t5Dtype_, device_, &t5Parameters_);
+        t5_ = loadT5Encoder(textEncoderT5_, t5Dtype_, where("text_encoder_3"), &t5Parameters_);
 }
 
 void Sd3Pipeline::releaseTextEncoders() {
@@ -121,6 +140,31 @@ void Sd3Pipeline::releaseTextEncoders() {
     clipLParameters_.clear();
     clipGParameters_.clear();
     t5Parameters_.clear();
+    // Views of the files are unmapped with their last tensor; casted copies go back to the
+    // heap, which keeps them resident unless told otherwise.
+    returnFreedHostMemory();
+    releaseCachedDeviceMemory();
+}
+
+void Sd3Pipeline::placeTextEncoders(at::Device where) {
+    // The weights by name stay where they were loaded (host memory); only the models built
+    // from them move.
+    auto onDevice = [&](const char* component, const at::Device& home) {
+        return plan_.offloads(component) ? where : home;
+    };
+    if (clipL_) {
+        TensorMapSource source(clipLParameters_, onDevice("text_encoder", device_));
+        clipL_.emplace(ClipTextModel(clipL_->config(), Scope(source)));
+    }
+    if (clipG_) {
+        TensorMapSource source(clipGParameters_, onDevice("text_encoder_2", device_));
+        clipG_.emplace(ClipTextModel(clipG_->config(), Scope(source)));
+    }
+    if (t5_) {
+        TensorMapSource source(t5Parameters_, onDevice("text_encoder_3", device_));
+        t5_ = std::make_unique<T5Encoder>(t5_->config(), Scope(source));
+    }
+    if (where.is_cpu()) releaseCachedDeviceMemory();
 }
 
 std::vector<ResidentComponent> Sd3Pipeline::residentComponents() const {
@@ -249,6 +293,7 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
 
         stage("text encoders");
         const auto tText = Clock::now();
+        if (!plan_.offloaded.empty()) placeTextEncoders(device_);
         const int b = req.batch;
         const Sd3PromptEmbeds cond = encodePrompt(req.prompt, &result, false, trace);
         trace("prompt_embeds", cond.embeds);
@@ -264,7 +309,10 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
         }
         embeds = embeds.to(dtype_);
         pooled = pooled.to(dtype_);
-        if (releaseAfterEncoding_) releaseTextEncoders();
+        if (plan_.releaseTextEncoders)
+            releaseTextEncoders();
+        else if (!plan_.offloaded.empty())
+            placeTextEncoders(at::kCPU);
         result.timings.textEncodeSeconds = since(tText);
 
         const auto tDenoise = Clock::now();
@@ -294,14 +342,16 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
         loop.guidance = req.guidance;
         loop.generator = &gen;
         loop.previewFormat = LatentFormat::SD3;
-        const at::Tensor& timesteps = scheduler->timesteps();
+        loop.callbacksOneStepLate = device_.is_cuda();
+        // On the device once: a per-step copy would make the host wait for the device.
+        const at::Tensor timesteps = scheduler->timesteps().to(device_, at::kFloat);
         SD3TransformerHooks blockHooks;
         blockHooks.beforeBlock = [&] {
             if (hooks.cancel && hooks.cancel->cancelled())
                 throw EngineError(ErrorKind::Interrupted, "cancelled during a step");
         };
         loop.model = [&](const at::Tensor& input, int i) {
-            const at::Tensor t = timesteps[i].to(device_, at::kFloat).expand({input.size(0)});
+            const at::Tensor t = timesteps[i].expand({input.size(0)});
             return transformer_->forward(input.to(dtype_), embeds, pooled, t, blockHooks);
         };
         if (taesd_) {

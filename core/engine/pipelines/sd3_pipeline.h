@@ -19,6 +19,7 @@
 #include "engine/models/t5_encoder.h"
 #include "engine/models/taesd.h"
 #include "engine/pipelines/loaded_pipeline.h"
+#include "engine/pipelines/memory_plan.h"
 #include "engine/pipelines/pipeline_stages.h"
 #include "engine/tokenizers/clip_tokenizer.h"
 #include "engine/tokenizers/t5_tokenizer.h"
@@ -51,6 +52,8 @@ class Sd3Pipeline : public LoadedPipeline {
     Family family() const override { return Family::Sd3; }
     std::vector<ResidentComponent> residentComponents() const override;
     bool hasT5() const { return !textEncoderT5_.empty(); }
+    // Where the components live (decided at open from the memory budget).
+    const MemoryPlan& memoryPlan() const { return plan_; }
 
   private:
     Sd3Pipeline() = default;
@@ -59,6 +62,9 @@ class Sd3Pipeline : public LoadedPipeline {
     // Loads CLIP-L, CLIP-G and (when wanted and present) T5; again after a release.
     void loadTextEncoders();
     void releaseTextEncoders();
+    // Rebuilds the text encoders from their weights on `where`: the device for encoding,
+    // the host again afterwards, when the plan offloads them.
+    void placeTextEncoders(at::Device where);
 
     at::ScalarType t5Dtype_ = at::kFloat;
     int t5Length_ = 256;
@@ -73,7 +79,7 @@ class Sd3Pipeline : public LoadedPipeline {
     std::map<std::string, at::Tensor> transformerParameters_, clipLParameters_, clipGParameters_,
         t5Parameters_;
     std::string textEncoderL_, textEncoderG_, textEncoderT5_;  // folders, for reloading
-    bool releaseAfterEncoding_ = false;
+    MemoryPlan plan_;
     std::uint64_t vaeBytes_ = 0;
 };
 

@@ -1,11 +1,15 @@
 // Device memory readings for the pipeline factory's budget and the studio's memory panel.
 #include <dlfcn.h>
+#include <malloc.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "engine/errors.h"
 #include "engine/generation.h"
 #include "engine/runtime/device.h"
+#include "engine/runtime/host_memory.h"
 
 // CUDA statistics need the CUDA headers next to a CUDA build of libtorch; a CPU-only build
 // (or a machine without the toolkit) reports CPU memory only.
@@ -32,9 +36,68 @@ std::uint64_t meminfoBytes(const std::string& key) {
     return 0;
 }
 
+// A simulated budget caps what the device reports, so everything that budgets against
+// deviceMemory() (the pipeline factory) sees the smaller machine.
+DeviceMemory capped(DeviceMemory m) {
+    if (const auto budget = simulatedDeviceBudget()) {
+        m.totalBytes = m.totalBytes ? std::min(m.totalBytes, *budget) : *budget;
+        m.freeBytes = std::min(m.freeBytes ? m.freeBytes : *budget, *budget);
+    }
+    return m;
+}
+
+DeviceMemory measuredDeviceMemory(const Device& asked);
+
 }  // namespace
 
+std::optional<std::uint64_t> simulatedDeviceBudget() {
+    const char* text = std::getenv("ARCHIVAL_DEVICE_MEMORY_BUDGET");
+    if (!text || !*text) return std::nullopt;
+    char* end = nullptr;
+    const double value = std::strtod(text, &end);
+    double unit = 1;
+    if (end && *end) {
+        switch (*end) {
+            case 'K':
+            case 'k':
+                unit = 1024.0;
+                break;
+            case 'M':
+            case 'm':
+                unit = 1024.0 * 1024;
+                break;
+            case 'G':
+            case 'g':
+                unit = 1024.0 * 1024 * 1024;
+                break;
+            default:
+                unit = 0;
+        }
+        if (unit != 0 && end[1] != '\0') unit = 0;
+    }
+    if (end == text || unit == 0 || !(value > 0))
+        throw EngineError(ErrorKind::InvalidRequest,
+                          std::string("ARCHIVAL_DEVICE_MEMORY_BUDGET is not a size: ") + text +
+                              " (bytes, or a number followed by K, M or G)");
+    return static_cast<std::uint64_t>(value * unit);
+}
+
+void returnFreedHostMemory() {
+    ::malloc_trim(0);
+}
+
 DeviceMemory deviceMemory(const Device& asked) {
+    DeviceMemory m = measuredDeviceMemory(asked);
+    try {
+        return capped(m);
+    } catch (const EngineError&) {
+        return m;  // never throws (see generation.h); the pipeline reports the bad setting
+    }
+}
+
+namespace {
+
+DeviceMemory measuredDeviceMemory(const Device& asked) {
     DeviceMemory m;
     try {
         const at::Device device = resolveDevice(asked);
@@ -71,6 +134,8 @@ DeviceMemory deviceMemory(const Device& asked) {
     m.freeBytes = meminfoBytes("MemAvailable");
     return m;
 }
+
+}  // namespace
 
 void releaseCachedDeviceMemory() {
 #ifdef ARCHIVAL_CUDA_STATS

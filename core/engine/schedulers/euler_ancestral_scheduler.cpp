@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/errors.h"
+#include "engine/runtime/host_to_device.h"
 #include "engine/schedulers/sigma_schedule.h"
 
 namespace archival::engine {
@@ -84,11 +85,12 @@ at::Tensor EulerAncestralScheduler::step(const at::Tensor& modelOutput, int step
     const float dt = sigmaDown - sigmaFrom;
     at::Tensor prev = x + derivative * static_cast<double>(dt);
     // diffusers' randn_tensor with a CPU generator: draw on the CPU in the model output's
-    // dtype, then move.
-    const at::Tensor noise =
+    // dtype (so a seed gives the same noise on every device), then move without making the
+    // host wait for the device (the draw does not depend on the device's results).
+    const at::Tensor noise = copyToDeviceAsync(
         at::randn(modelOutput.sizes(), *generator,
-                  at::TensorOptions().dtype(modelOutput.scalar_type()).device(at::kCPU))
-            .to(modelOutput.device());
+                  at::TensorOptions().dtype(modelOutput.scalar_type()).device(at::kCPU)),
+        modelOutput.device());
     prev = prev + noise * static_cast<double>(sigmaUp);
     return prev.to(modelOutput.scalar_type());
 }

@@ -173,6 +173,10 @@ struct PipelineOptions {
     // SD3: free the text encoders (T5-XXL alone is ~9.5 GB in bf16) once a job's prompt is
     // encoded, and load them again for the next job: slower jobs, less resident memory.
     bool releaseTextEncoders = false;
+    // The memory the pipeline's device may fill, in bytes (0: no limit). When the whole
+    // model is larger, SD3 frees its text encoders after encoding on the CPU, and on a GPU
+    // keeps components in host memory, moving each to the device for its stage.
+    std::uint64_t memoryBudgetBytes = 0;
     std::string taesdPath;  // optional TAESD/TAESD3 decoder weights for previews
     // Called on the loading thread before each component loads.
     std::function<void(const std::string& component, int index, int count)> onLoad;

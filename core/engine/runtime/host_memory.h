@@ -1,0 +1,19 @@
+#pragma once
+// Host memory the engine hands back and the budget it plans against.
+
+#include <cstdint>
+#include <optional>
+
+namespace archival::engine {
+
+// Returns heap pages freed by released components to the system. glibc keeps freed chunks
+// below its mmap threshold (most weights under 32 MB) mapped, so without this a process's
+// resident memory does not shrink when a component is dropped.
+void returnFreedHostMemory();
+
+// A device memory budget set from outside to simulate a smaller machine or card
+// (ARCHIVAL_DEVICE_MEMORY_BUDGET: bytes, or a number with K, M or G for KiB, MiB, GiB);
+// none when unset. Throws EngineError(InvalidRequest) when it is set but not a size.
+std::optional<std::uint64_t> simulatedDeviceBudget();
+
+}  // namespace archival::engine
