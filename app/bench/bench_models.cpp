@@ -118,6 +118,14 @@ void header(const char* what, const Options& o, const at::Device& d, at::ScalarT
         "%s, random weights, %dx%d, batch %d (x2 with CFG), %d steps, %s %s, %d CPU threads\n",
         what, o.width, o.height, o.batch, o.steps, d.str().c_str(),
         engine::scalarTypeName(dt).c_str(), at::get_num_threads());
+    if (o.dtype != engine::Dtype::Auto)
+        std::printf("precision: %s, as asked\n", engine::scalarTypeName(dt).c_str());
+    else if (d.is_cuda())
+        std::printf("precision: %s, auto on CUDA\n", engine::scalarTypeName(dt).c_str());
+    else
+        std::printf("precision: %s, auto on the CPU: %s (%s=0 keeps fp32)\n",
+                    engine::scalarTypeName(dt).c_str(), engine::cpuAutoPrecision().reason.c_str(),
+                    engine::kCpuBf16Variable);
 }
 
 }  // namespace
