@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/errors.h"
+#include "engine/nn/packed_conv.h"
 
 namespace archival::engine {
 namespace {
@@ -69,6 +70,7 @@ LoraApplyReport LoraPatcher::apply(const std::vector<std::pair<LoraFileContents,
             savedFor_[w.data_ptr()] = true;
         }
         w.copy_((w.to(at::kFloat) + delta).to(w.scalar_type()));
+        nn::weightsWrittenInPlace();  // packed copies of the old weights are stale
         report.applied.push_back(c.name + ":" + param);
     };
 
@@ -134,6 +136,7 @@ LoraApplyReport LoraPatcher::apply(const std::vector<std::pair<LoraFileContents,
 
 void LoraPatcher::restore() {
     for (auto& [weight, original] : saved_) weight.copy_(original);
+    if (!saved_.empty()) nn::weightsWrittenInPlace();
     saved_.clear();
     savedFor_.clear();
 }
