@@ -5,6 +5,7 @@
 #include <c10/core/InferenceMode.h>
 #include <malloc.h>
 #include <sys/resource.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -42,7 +43,16 @@ struct Options {
     bool releaseTextEncoders = false;
     engine::Device device;  // --device: the settings' spellings (auto, cpu, cuda, cuda:N)
     engine::Dtype dtype = engine::Dtype::Auto;
+    // --profile FILE: libtorch's profiler over the last step and the VAE decode, written as a
+    // Chrome trace (chrome://tracing, or summed per operator by any JSON reader).
+    std::string profile;
 };
+
+// Profiles while alive when a file was asked for.
+std::unique_ptr<torch::autograd::profiler::RecordProfile> profileInto(const std::string& file) {
+    if (file.empty()) return nullptr;
+    return std::make_unique<torch::autograd::profiler::RecordProfile>(file);
+}
 
 bool parse(const std::vector<std::string>& args, Options& o, const char* usage) {
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -65,6 +75,8 @@ bool parse(const std::vector<std::string>& args, Options& o, const char* usage) 
             ok = next(o.layers);
         else if (a == "--t5-layers")
             ok = next(o.t5Layers);
+        else if (a == "--profile" && i + 1 < args.size())
+            o.profile = args[++i];
         else if (a == "--release-text-encoders")
             o.releaseTextEncoders = true;
         else if (a == "--device" && i + 1 < args.size())
@@ -134,7 +146,7 @@ int runSd15(const std::vector<std::string>& args) {
     Options o;
     if (!parse(args, o,
                "archival-bench sd15 [--width W] [--height H] [--steps N] [--batch B] [--device D] "
-               "[--dtype T]"))
+               "[--dtype T] [--profile FILE]"))
         return 2;
     const at::Device dev = engine::resolveDevice(o.device);
     const at::ScalarType dt = engine::resolveDtype(o.dtype, dev, engine::Family::Sd15);
@@ -157,7 +169,9 @@ int runSd15(const std::vector<std::string>& args) {
     const double text = timed(dev, [&] { embeds = clip.forward(ids).lastHidden; });
     at::Tensor x = at::randn({o.batch, 4, o.height / 8, o.width / 8}).to(dev, dt);
     std::vector<double> steps;
+    std::unique_ptr<torch::autograd::profiler::RecordProfile> profiling;
     for (int s = 0; s < o.steps; ++s) {
+        if (s + 1 == o.steps) profiling = profileInto(o.profile);
         steps.push_back(timed(dev, [&] {
             const at::Tensor out =
                 unet.forward(at::cat({x, x}), at::tensor(999 - s * 50, at::kLong), embeds);
@@ -169,6 +183,7 @@ int runSd15(const std::vector<std::string>& args) {
         dev, [&] { engine::projectLatentsToRgb(x.slice(0, 0, 1), engine::LatentFormat::SD15); });
     at::Tensor image;
     const double decode = timed(dev, [&] { image = vae.decode(vae.fromLatent(x)); });
+    profiling.reset();
     double best = steps.front(), sum = 0;
     for (double s : steps) best = std::min(best, s), sum += s;
     std::printf("text encode (CLIP-L, batch %d)   %.3f s\n", 2 * o.batch, text);
@@ -190,7 +205,7 @@ int runSd35(const std::vector<std::string>& args) {
     if (!parse(args, o,
                "archival-bench sd35 [--layers N] [--t5-layers N] [--width W] [--height H] [--steps "
                "N] [--batch B] "
-               "[--device D] [--dtype T] [--release-text-encoders]"))
+               "[--device D] [--dtype T] [--release-text-encoders] [--profile FILE]"))
         return 2;
     const at::Device dev = engine::resolveDevice(o.device);
     const at::ScalarType dt = engine::resolveDtype(o.dtype, dev, engine::Family::Sd3);
@@ -262,7 +277,9 @@ int runSd35(const std::vector<std::string>& args) {
     std::printf("build (random init) %.2f s\n", buildTime);
     at::Tensor x = at::randn({o.batch, 16, o.height / 8, o.width / 8}).to(dev, dt);
     std::vector<double> steps;
+    std::unique_ptr<torch::autograd::profiler::RecordProfile> profiling;
     for (int s = 0; s < o.steps; ++s) {
+        if (s + 1 == o.steps) profiling = profileInto(o.profile);
         steps.push_back(timed(dev, [&] {
             const at::Tensor tt = at::full({b2}, 1000.0 - s * 100.0, at::kFloat).to(dev);
             const at::Tensor out = mmdit.forward(at::cat({x, x}), embeds, pooled, tt);
@@ -272,6 +289,7 @@ int runSd35(const std::vector<std::string>& args) {
     }
     at::Tensor image;
     const double decode = timed(dev, [&] { image = vae.decode(vae.fromLatent(x)); });
+    profiling.reset();
     double best = steps.front();
     for (double s : steps) best = std::min(best, s);
     std::printf("text encode CLIP-L + CLIP-G      %.3f s\n", clipTime);

@@ -93,6 +93,22 @@ class TestPackedConv : public QObject {
         QVERIFY(maxAbsDiff(after, before) > 1e-3);
     }
 
+    // Packed for the first input's size; other sizes (another image size, a CFG batch) must
+    // still get right numbers.
+    void servesOtherInputSizes() {
+        RandomSource src(7, at::kBFloat16, at::kCPU);
+        const nn::Conv2d conv(Scope(src, "c."), 16, 32, 3, 1, 1);
+        for (const auto& shape :
+             {std::vector<std::int64_t>{1, 16, 8, 8}, {2, 16, 40, 24}, {1, 16, 5, 3}}) {
+            const at::Tensor x = at::randn(shape).to(at::kBFloat16);
+            const at::Tensor expected = at::conv2d(x.to(at::kFloat), conv.weight.to(at::kFloat),
+                                                   conv.bias.to(at::kFloat), {1, 1}, {1, 1});
+            const double err = maxAbsDiff(conv(x), expected);
+            QVERIFY2(err <= std::ldexp(1.0, -7) * expected.abs().max().item<double>(),
+                     qPrintable(QString::number(err)));
+        }
+    }
+
     void followsAReplacedWeight() {
         RandomSource src(6, at::kFloat, at::kCPU);
         nn::Conv2d conv(Scope(src, "c."), 8, 8, 3, 1, 1);
