@@ -1542,8 +1542,8 @@ Die Vorschau jedes Schritts erscheint hier.</translation>
     </message>
     <message>
         <location filename="../ui/settings_dialog.cpp" line="157"/>
-        <source>Automatic (bf16/fp16 on CUDA, fp32 on CPU)</source>
-        <translation>Automatisch (bf16/fp16 mit CUDA, fp32 auf der CPU)</translation>
+        <source>Automatic (bf16/fp16 on CUDA; on the CPU bf16 where it has bf16 units, else fp32)</source>
+        <translation>Automatisch (bf16/fp16 mit CUDA; auf der CPU bf16, wo sie bf16-Einheiten hat, sonst fp32)</translation>
     </message>
     <message>
         <location filename="../ui/settings_dialog.cpp" line="158"/>

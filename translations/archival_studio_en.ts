@@ -1542,8 +1542,8 @@ Each step&apos;s preview appears here.</translation>
     </message>
     <message>
         <location filename="../ui/settings_dialog.cpp" line="157"/>
-        <source>Automatic (bf16/fp16 on CUDA, fp32 on CPU)</source>
-        <translation>Automatic (bf16/fp16 on CUDA, fp32 on CPU)</translation>
+        <source>Automatic (bf16/fp16 on CUDA; on the CPU bf16 where it has bf16 units, else fp32)</source>
+        <translation>Automatic (bf16/fp16 on CUDA; on the CPU bf16 where it has bf16 units, else fp32)</translation>
     </message>
     <message>
         <location filename="../ui/settings_dialog.cpp" line="158"/>

@@ -154,11 +154,13 @@ QWidget* SettingsDialog::deviceTab() {
     device_->setObjectName(QStringLiteral("deviceChoice"));
     device_->setAccessibleName(tr("Device"));
     form->addRow(tr("&Device"), device_);
-    dtype_ = choice({{QStringLiteral("auto"), tr("Automatic (bf16/fp16 on CUDA, fp32 on CPU)")},
-                     {QStringLiteral("fp32"), tr("float32")},
-                     {QStringLiteral("fp16"), tr("float16")},
-                     {QStringLiteral("bf16"), tr("bfloat16")}},
-                    initial_.factory.dtype, page);
+    dtype_ = choice(
+        {{QStringLiteral("auto"),
+          tr("Automatic (bf16/fp16 on CUDA; on the CPU bf16 where it has bf16 units, else fp32)")},
+         {QStringLiteral("fp32"), tr("float32")},
+         {QStringLiteral("fp16"), tr("float16")},
+         {QStringLiteral("bf16"), tr("bfloat16")}},
+        initial_.factory.dtype, page);
     dtype_->setObjectName(QStringLiteral("dtypeChoice"));
     dtype_->setAccessibleName(tr("Precision"));
     form->addRow(tr("&Precision"), dtype_);

@@ -4,6 +4,7 @@
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 #include <sys/resource.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -49,7 +50,16 @@ struct Options {
     bool json = false;
     engine::Device device;  // --device: the settings' spellings (auto, cpu, cuda, cuda:N)
     engine::Dtype dtype = engine::Dtype::Auto;
+    // --profile FILE: libtorch's profiler over the last step and the VAE decode, written as a
+    // Chrome trace (chrome://tracing, or summed per operator by any JSON reader).
+    std::string profile;
 };
+
+// Profiles while alive when a file was asked for.
+std::unique_ptr<torch::autograd::profiler::RecordProfile> profileInto(const std::string& file) {
+    if (file.empty()) return nullptr;
+    return std::make_unique<torch::autograd::profiler::RecordProfile>(file);
+}
 
 bool parse(const std::vector<std::string>& args, Options& o, const char* usage) {
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -72,6 +82,8 @@ bool parse(const std::vector<std::string>& args, Options& o, const char* usage) 
             ok = next(o.layers);
         else if (a == "--t5-layers")
             ok = next(o.t5Layers);
+        else if (a == "--profile" && i + 1 < args.size())
+            o.profile = args[++i];
         else if (a == "--release-text-encoders")
             o.releaseTextEncoders = true;
         else if (a == "--decodes")
@@ -155,6 +167,14 @@ void header(const char* what, const Options& o, const at::Device& d, at::ScalarT
         "%s, random weights, %dx%d, batch %d (x2 with CFG), %d steps, %s %s, %d CPU threads\n",
         what, o.width, o.height, o.batch, o.steps, d.str().c_str(),
         engine::scalarTypeName(dt).c_str(), at::get_num_threads());
+    if (o.dtype != engine::Dtype::Auto)
+        std::printf("precision: %s, as asked\n", engine::scalarTypeName(dt).c_str());
+    else if (d.is_cuda())
+        std::printf("precision: %s, auto on CUDA\n", engine::scalarTypeName(dt).c_str());
+    else
+        std::printf("precision: %s, auto on the CPU: %s (%s=0 keeps fp32)\n",
+                    engine::scalarTypeName(dt).c_str(), engine::cpuAutoPrecision().reason.c_str(),
+                    engine::kCpuBf16Variable);
 }
 
 }  // namespace
@@ -163,7 +183,7 @@ int runSd15(const std::vector<std::string>& args) {
     Options o;
     if (!parse(args, o,
                "archival-bench sd15 [--width W] [--height H] [--steps N] [--batch B] [--device D] "
-               "[--dtype T] [--decodes N] [--json]"))
+               "[--dtype T] [--decodes N] [--json] [--profile FILE]"))
         return 2;
     const at::Device dev = engine::resolveDevice(o.device);
     const at::ScalarType dt = engine::resolveDtype(o.dtype, dev, engine::Family::Sd15);
@@ -186,7 +206,9 @@ int runSd15(const std::vector<std::string>& args) {
     const double text = timed(dev, [&] { embeds = clip.forward(ids).lastHidden; });
     at::Tensor x = at::randn({o.batch, 4, o.height / 8, o.width / 8}).to(dev, dt);
     std::vector<double> steps;
+    std::unique_ptr<torch::autograd::profiler::RecordProfile> profiling;
     for (int s = 0; s < o.steps; ++s) {
+        if (s + 1 == o.steps) profiling = profileInto(o.profile);
         steps.push_back(timed(dev, [&] {
             const at::Tensor out =
                 unet.forward(at::cat({x, x}), at::tensor(999 - s * 50, at::kLong), embeds);
@@ -200,6 +222,7 @@ int runSd15(const std::vector<std::string>& args) {
     std::vector<double> decodes;
     for (int i = 0; i < o.decodes; ++i)
         decodes.push_back(timed(dev, [&] { image = vae.decode(vae.fromLatent(x)); }));
+    profiling.reset();
     double best = steps.front(), sum = 0;
     for (double s : steps) best = std::min(best, s), sum += s;
     std::printf("text encode (CLIP-L, batch %d)   %.3f s\n", 2 * o.batch, text);
@@ -225,7 +248,7 @@ int runSd35(const std::vector<std::string>& args) {
     if (!parse(args, o,
                "archival-bench sd35 [--layers N] [--t5-layers N] [--width W] [--height H] [--steps "
                "N] [--batch B] "
-               "[--device D] [--dtype T] [--release-text-encoders] [--decodes N] [--json]"))
+               "[--device D] [--dtype T] [--release-text-encoders] [--decodes N] [--json] [--profile FILE]"))
         return 2;
     const at::Device dev = engine::resolveDevice(o.device);
     const at::ScalarType dt = engine::resolveDtype(o.dtype, dev, engine::Family::Sd3);
@@ -320,7 +343,9 @@ int runSd35(const std::vector<std::string>& args) {
     std::printf("build (random init) %.2f s\n", buildTime);
     at::Tensor x = at::randn({o.batch, 16, o.height / 8, o.width / 8}).to(dev, dt);
     std::vector<double> steps;
+    std::unique_ptr<torch::autograd::profiler::RecordProfile> profiling;
     for (int s = 0; s < o.steps; ++s) {
+        if (s + 1 == o.steps) profiling = profileInto(o.profile);
         steps.push_back(timed(dev, [&] {
             const at::Tensor tt = at::full({b2}, 1000.0 - s * 100.0, at::kFloat).to(dev);
             const at::Tensor out = mmdit.forward(at::cat({x, x}), embeds, pooled, tt);
@@ -332,6 +357,7 @@ int runSd35(const std::vector<std::string>& args) {
     std::vector<double> decodes;
     for (int i = 0; i < o.decodes; ++i)
         decodes.push_back(timed(dev, [&] { image = vae.decode(vae.fromLatent(x)); }));
+    profiling.reset();
     double best = steps.front();
     for (double s : steps) best = std::min(best, s);
     std::printf("text encode CLIP-L + CLIP-G      %.3f s\n", clipTime);

@@ -23,6 +23,7 @@ void usage(std::ostream& out) {
            "  sd15 [--width W --height H --steps N --batch B --device D --dtype T\n"
            "        --decodes N --json]\n"
            "                     full-size SD 1.5 with random weights: per-stage times\n"
+           "                     (--profile FILE: a Chrome trace of the last step and the decode)\n"
            "  sd35 [--layers N --t5-layers N ...]\n"
            "                     full-size SD 3.5 Large with random weights (optionally fewer "
            "layers)\n"

@@ -23,7 +23,8 @@ namespace archival::pipeline {
 
 struct FactorySettings {
     QString device = QStringLiteral("auto");  // "auto" (CUDA when present), "cpu", "cuda:N"
-    QString dtype = QStringLiteral("auto");   // "auto": bf16 SD3 / fp16 SD 1.5 on CUDA, fp32 CPU
+    QString dtype = QStringLiteral("auto");   // "auto": bf16 SD3 / fp16 SD 1.5 on CUDA; CPU: bf16
+                                              // where it has bf16 units, else fp32
     quint64 memoryBudgetBytes = 0;            // 0: from the device's free memory at start
     bool loadT5 = true;                       // SD3 without T5 (zeros) for small machines
     bool releaseTextEncoders = false;         // SD3: free text encoders between jobs

@@ -115,6 +115,8 @@ class TestGenerateCli : public QObject {
                             g.meta("width") + "x" + g.meta("height"),
                             "--device",
                             "cpu",
+                            "--dtype",  // the goldens' precision, whatever `auto` picks here
+                            "fp32",
                             "--out",
                             out};
         if (!g.meta("strength").isEmpty()) {

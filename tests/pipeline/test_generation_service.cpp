@@ -27,6 +27,8 @@ namespace {
 std::shared_ptr<PipelineFactory> cpuFactory(quint64 budget = 0) {
     FactorySettings s;
     s.device = QStringLiteral("cpu");
+    // The goldens are fp32; `auto` would pick bf16 on a CPU with bf16 units.
+    s.dtype = QStringLiteral("fp32");
     s.memoryBudgetBytes = budget;
     s.locations.huggingFaceHub = QStringLiteral("/nonexistent");  // only the programs' paths
     return std::make_shared<PipelineFactory>(s);

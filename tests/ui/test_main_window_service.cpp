@@ -72,6 +72,7 @@ class TestMainWindowService : public QObject {
         test::isolateSettings();
         QSettings s;
         s.setValue("engine/device", "cpu");
+        s.setValue("engine/dtype", "fp32");  // the goldens' precision, whatever `auto` picks
         s.setValue("models/huggingFaceHub", dir_.filePath("no-hub"));  // only the programs' paths
         s.setValue("output/folder", dir_.filePath("out"));
         s.sync();

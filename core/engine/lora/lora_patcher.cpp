@@ -4,6 +4,7 @@
 
 #include "engine/errors.h"
 #include "engine/io/tensor_loader.h"
+#include "engine/nn/packed_conv.h"
 
 namespace archival::engine {
 namespace {
@@ -71,6 +72,7 @@ LoraApplyReport LoraPatcher::apply(const std::vector<std::pair<LoraFileContents,
             savedFor_[storage] = true;
         }
         w.copy_((w.to(at::kFloat) + delta).to(w.scalar_type()));
+        nn::weightsWrittenInPlace();  // packed copies of the old weights are stale
         report.applied.push_back(c.name + ":" + param);
     };
 
@@ -138,6 +140,7 @@ void LoraPatcher::restore() {
     // Newest first, should one storage ever appear twice.
     for (auto it = saved_.rbegin(); it != saved_.rend(); ++it)
         restoreStorage(it->first, std::move(it->second));
+    if (!saved_.empty()) nn::weightsWrittenInPlace();  // packed copies follow the originals
     saved_.clear();
     savedFor_.clear();
 }

@@ -162,7 +162,7 @@ at::Tensor AutoencoderKL::decodeOnce(const at::Tensor& z, const vae::Trace& trac
         h = postQuantConv_(h);
         if (trace) trace("post_quant_conv", h);
     }
-    return decoder_(h, trace);
+    return decoder_(h, trace).contiguous();  // plain layout out (the convolutions' is NHWC)
 }
 
 at::Tensor AutoencoderKL::momentsOnce(const at::Tensor& image, const vae::Trace& trace) const {
@@ -171,7 +171,7 @@ at::Tensor AutoencoderKL::momentsOnce(const at::Tensor& image, const vae::Trace&
         h = quantConv_(h);
         if (trace) trace("quant_conv", h);
     }
-    return h;
+    return h.contiguous();  // plain layout out (the convolutions' is NHWC)
 }
 
 at::Tensor AutoencoderKL::decode(const at::Tensor& z, const vae::Trace& trace) const {

@@ -64,7 +64,7 @@ at::Tensor TaesdDecoder::decode(const at::Tensor& latents) const {
         if (stage.upConv.weight.defined())
             h = stage.upConv(at::upsample_nearest2d(h, {2 * h.size(2), 2 * h.size(3)}));
     }
-    return convOut_(h);
+    return convOut_(h).contiguous();  // plain layout out (the convolutions' is NHWC)
 }
 
 TaesdDecoder loadTaesdDecoder(const std::string& path, at::ScalarType dtype, at::Device device) {

@@ -220,7 +220,8 @@ at::Tensor UNet2DCondition::run(const at::Tensor& sample, const at::Tensor& time
     record("conv_norm_out", x);
     x = convOut_(at::silu(x));
     record("conv_out", x);
-    return x.to(sample.scalar_type());
+    // plain layout out (the convolutions' is NHWC): the schedulers' arithmetic follows it
+    return x.to(sample.scalar_type()).contiguous();
 }
 
 UNet2DCondition loadUNet2DCondition(const std::string& folder, at::ScalarType dtype,

@@ -90,7 +90,10 @@ at::Tensor Transformer2D::operator()(const at::Tensor& x, const at::Tensor& cont
         return t.permute({0, 2, 3, 1}).reshape({b, h * w, c});
     };
     auto toImage = [&](const at::Tensor& t) {
-        return t.reshape({b, h, w, c}).permute({0, 3, 1, 2}).contiguous();
+        // channels-last: no copy, and what the packed 1x1 proj_out convolution reads
+        return t.reshape({b, h, w, c})
+            .permute({0, 3, 1, 2})
+            .contiguous(at::MemoryFormat::ChannelsLast);
     };
     at::Tensor hidden = norm(x);
     hidden = linearProjection ? projInLinear(toTokens(hidden)) : toTokens(projInConv(hidden));

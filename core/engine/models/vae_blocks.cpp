@@ -64,12 +64,13 @@ at::Tensor SpatialSelfAttention::operator()(const at::Tensor& x) const {
     const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
     // diffusers AttnProcessor2_0 for 4-D input: [B,C,H,W] -> [B,HW,C] tokens, group norm
     // over the channels, q/k/v projections, one head of size C.
-    const at::Tensor tokens = groupNorm(x).view({b, c, h * w}).transpose(1, 2);
+    // (permute, then reshape: free when the activations are channels-last, a copy otherwise)
+    const at::Tensor tokens = groupNorm(x).permute({0, 2, 3, 1}).reshape({b, h * w, c});
     const at::Tensor q = toQ(tokens).unsqueeze(1);  // [B, 1, HW, C]
     const at::Tensor k = toK(tokens).unsqueeze(1);
     const at::Tensor v = toV(tokens).unsqueeze(1);
     const at::Tensor attended = nn::attention(q, k, v).squeeze(1);  // scale 1/sqrt(C)
-    const at::Tensor out = toOut(attended).transpose(1, 2).reshape({b, c, h, w});
+    const at::Tensor out = toOut(attended).view({b, h, w, c}).permute({0, 3, 1, 2});
     return out + x;  // residual_connection=True, rescale_output_factor 1
 }
 

@@ -14,6 +14,7 @@ Conv2d::Conv2d(const Scope& s, std::int64_t in, std::int64_t out, std::int64_t k
       padding(padding_) {}
 
 at::Tensor Conv2d::operator()(const at::Tensor& x) const {
+    if (PackedConvWeight::serves(x, weight)) return packed_->run(x, weight, bias, stride, padding);
     return at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
 }
 

@@ -6,6 +6,9 @@
 
 #include <ATen/ATen.h>
 
+#include <memory>
+
+#include "engine/nn/packed_conv.h"
 #include "engine/nn/parameters.h"
 
 namespace archival::engine::nn {
@@ -17,6 +20,9 @@ struct Linear {
     at::Tensor operator()(const at::Tensor& x) const { return at::linear(x, weight, bias); }
 };
 
+// On the CPU through oneDNN with a weight packed once (see packed_conv.h); the output is
+// then channels-last (NHWC in memory), which the norms, activations and the next
+// convolution read without a copy. Code that needs a plain layout asks for it.
 struct Conv2d {
     at::Tensor weight, bias;
     std::int64_t stride = 1, padding = 0;
@@ -24,6 +30,10 @@ struct Conv2d {
     Conv2d(const Scope& s, std::int64_t in, std::int64_t out, std::int64_t kernel,
            std::int64_t stride = 1, std::int64_t padding = 0, bool withBias = true);
     at::Tensor operator()(const at::Tensor& x) const;
+
+  private:
+    // Shared by copies of this layer, which hold the same weight.
+    std::shared_ptr<PackedConvWeight> packed_ = std::make_shared<PackedConvWeight>();
 };
 
 struct GroupNorm {

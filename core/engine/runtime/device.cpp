@@ -2,8 +2,12 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
+#include <ATen/cpu/Utils.h>
 #include <c10/util/Exception.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <limits>
 
 #include "engine/errors.h"
@@ -35,10 +39,38 @@ Device publicDevice(const at::Device& device) {
     return Device::cpu();
 }
 
+namespace {
+
+bool switchedOff(std::string value) {
+    std::transform(value.begin(), value.end(), value.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return value == "0" || value == "off" || value == "no" || value == "false";
+}
+
+}  // namespace
+
+CpuPrecision chooseCpuPrecision(const char* switchValue, bool amx, bool avx512Bf16, bool oneDnn) {
+    if (switchValue && switchedOff(switchValue))
+        return {at::kFloat, std::string(kCpuBf16Variable) + "=" + switchValue};
+    std::string found;
+    if (amx) found = "AMX";
+    if (avx512Bf16) found += found.empty() ? "AVX512-BF16" : " AVX512-BF16";
+    if (found.empty()) return {at::kFloat, "no bf16 hardware (AMX, AVX512-BF16)"};
+    if (!oneDnn) return {at::kFloat, found + " present, but libtorch was built without oneDNN"};
+    return {at::kBFloat16, found + " present"};
+}
+
+const CpuPrecision& cpuAutoPrecision() {
+    static const CpuPrecision precision =
+        chooseCpuPrecision(std::getenv(kCpuBf16Variable), at::cpu::is_amx_tile_supported(),
+                           at::cpu::is_avx512_bf16_supported(), at::hasMKLDNN());
+    return precision;
+}
+
 at::ScalarType resolveDtype(Dtype dtype, const at::Device& device, Family family) {
     switch (dtype) {
         case Dtype::Auto:
-            if (!device.is_cuda()) return at::kFloat;
+            if (!device.is_cuda()) return cpuAutoPrecision().dtype;
             return family == Family::Sd3 ? at::kBFloat16 : at::kHalf;
         case Dtype::Fp32:
             return at::kFloat;

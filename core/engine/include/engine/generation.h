@@ -49,7 +49,9 @@ std::optional<Device> deviceFromName(const std::string& name);
 Device parseDevice(const std::string& name);
 
 // The floating-point type of the weights and activations. Auto: on CUDA bf16 for SD3 (T5 and
-// MMDiT activations overflow fp16) and fp16 for SD 1.5; on the CPU fp32.
+// MMDiT activations overflow fp16) and fp16 for SD 1.5; on the CPU bf16 where the CPU has
+// bf16 instructions (AMX or AVX512-BF16) and fp32 elsewhere, or everywhere when the
+// environment sets ARCHIVAL_CPU_BF16=0. Fp32 is the reference goldens' precision.
 enum class Dtype { Auto, Fp32, Fp16, Bf16 };
 const char* dtypeName(Dtype dtype);  // "auto", "fp32", "fp16", "bf16"
 // Also reads "" as auto and the long names "float32", "float16", "bfloat16".
