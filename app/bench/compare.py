@@ -372,14 +372,16 @@ def main():
         if model not in STAGES:
             p.error(f"unknown model {model} in --configs")
         measured.append(((model, int(size)), measure(args, model, int(size))))
-    text = table(args, measured)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
-    if args.raw:
-        with open(args.raw, "w") as f:
-            json.dump([{"model": m, "size": s, "times": r} for (m, s), r in measured], f, indent=1)
+        # What is measured so far, after each configuration: a long run cut short keeps it.
+        text = table(args, measured)
+        print(text, file=sys.stderr, flush=True)
+        if args.out:
+            with open(args.out, "w") as f:
+                f.write(text + "\n")
+        if args.raw:
+            with open(args.raw, "w") as f:
+                json.dump([{"model": m, "size": s, "times": r} for (m, s), r in measured], f, indent=1)
+    print(table(args, measured))
     return 0
 
 
