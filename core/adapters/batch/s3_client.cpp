@@ -9,6 +9,8 @@
 #include <QXmlStreamReader>
 #include <algorithm>
 
+#include "adapters/batch/content_digest.h"
+
 namespace archival::adapters {
 
 namespace {
@@ -47,6 +49,10 @@ QByteArray unquote(QByteArray etag) {
     return etag.toLower();
 }
 
+QByteArray contentDigestHeader() {
+    return QByteArray("x-amz-meta-") + kContentDigestMeta;
+}
+
 }  // namespace
 
 struct S3Client::Call {
@@ -58,6 +64,7 @@ struct S3Client::Call {
     QByteArray contentType;
     QByteArray md5Hex;
     QByteArray sha256Hex;
+    QByteArray contentDigest;  // content_digest.h; empty: the bytes alone decide a 412
     Callback done;
     int attempts = 0;
     bool over = false;
@@ -131,7 +138,7 @@ QByteArray S3Client::objectPath(const QString& key) const {
 }
 
 void S3Client::putObject(const QString& key, const QByteArray& body, const QString& contentType,
-                         Callback done) {
+                         Callback done, const QByteArray& contentDigest) {
     auto call = std::make_shared<Call>();
     call->kind = Call::Kind::Put;
     call->key = key;
@@ -139,6 +146,7 @@ void S3Client::putObject(const QString& key, const QByteArray& body, const QStri
     call->contentType = contentType.toUtf8();
     call->md5Hex = QCryptographicHash::hash(body, QCryptographicHash::Md5).toHex();
     call->sha256Hex = SigV4Signer::sha256Hex(body);
+    call->contentDigest = contentDigest;
     call->done = std::move(done);
     enqueue(call);
 }
@@ -229,6 +237,8 @@ void S3Client::send(const std::shared_ptr<Call>& call) {
         request.headers.append(
             {QByteArray("x-amz-checksum-sha256"), QByteArray::fromHex(call->sha256Hex).toBase64()});
         request.headers.append({QByteArray("if-none-match"), QByteArray("*")});
+        if (!call->contentDigest.isEmpty())
+            request.headers.append({contentDigestHeader(), call->contentDigest});
     }
     SigV4Options options;
     options.region = settings_.region;
@@ -278,11 +288,22 @@ void S3Client::onReply(const std::shared_ptr<Call>& call, QNetworkReply* reply) 
 
     if (status >= 200 && status < 300) {
         if (call->verifying) {
+            const QByteArray storedDigest = reply->rawHeader(contentDigestHeader()).trimmed();
             if (etag == call->md5Hex)
                 finish(call, {S3Outcome::AlreadyThere,
                               status,
                               {},
                               QStringLiteral("already stored with the same bytes"),
+                              etag,
+                              call->attempts});
+            else if (!call->contentDigest.isEmpty() && storedDigest == call->contentDigest)
+                // The same set made again (a worker stopped between its uploads): other
+                // timings in the file, the same pixels and metadata.
+                finish(call, {S3Outcome::AlreadyThere,
+                              status,
+                              {},
+                              QStringLiteral("already stored with the same content (only "
+                                             "timings differ)"),
                               etag,
                               call->attempts});
             else

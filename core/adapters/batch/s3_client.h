@@ -10,8 +10,10 @@
 //   jitter; any other 4xx stops at once with a message that says what to fix.
 // * Exactly once: PUT carries If-None-Match: * so a key is written once. A 412 answer (the
 //   key exists, e.g. our own earlier attempt whose reply was lost) is settled by a HEAD:
-//   the same MD5 ETag counts as uploaded, different bytes are a conflict, and a HEAD that
-//   finds nothing is retried like any transient failure (attempt limit and backoff).
+//   the same MD5 ETag counts as uploaded, and so does the same content digest
+//   (content_digest.h: a set made again has other timings in its files, so other bytes, but
+//   the same pixels and metadata) when the PUT carried one; anything else is a conflict. A
+//   HEAD that finds nothing is retried like any transient failure (attempt limit and backoff).
 
 #include <QByteArray>
 #include <QNetworkReply>
@@ -76,8 +78,10 @@ class S3Client : public QObject {
     void setSettings(const S3Settings& settings);  // for requests started from now on
 
     // PUT /<bucket>/<key> with If-None-Match: *. `done` runs once, on this object's thread.
+    // A non-empty `contentDigest` is stored with the object (x-amz-meta-archival-content-sha256)
+    // and settles a 412 as above.
     void putObject(const QString& key, const QByteArray& body, const QString& contentType,
-                   Callback done);
+                   Callback done, const QByteArray& contentDigest = {});
     void headObject(const QString& key, Callback done);
     // A signed ListObjectsV2 of at most one key: proves endpoint, bucket and credentials.
     void testConnection(Callback done);

@@ -2,6 +2,7 @@
 
 #include <QDir>
 
+#include "adapters/batch/content_digest.h"
 #include "adapters/batch/s3_client.h"
 #include "pipeline/errors.h"
 
@@ -74,31 +75,33 @@ void SetUploads::uploadNext(const QString& key) {
                                   [this, key, objectKey](const QString& k, qint64 s, qint64 t) {
                                       if (k == objectKey) Q_EMIT uploadProgress(key, s, t);
                                   });
-    client_->putObject(objectKey, bytes, contentType,
-                       [this, key, next, progressConnection](const S3Result& result) {
-                           disconnect(*progressConnection);
-                           delete progressConnection;
-                           SetRecord* r = queue_->find(key);
-                           if (!r || r->state != SetState::Uploading) {  // cancelled
-                               uploading_.remove(key);
-                               queue_->schedule();
-                               return;
-                           }
-                           if (result.ok()) {
-                               r->uploaded << next;
-                               if (!queue_->update(*r)) {
-                                   uploading_.remove(key);
-                                   return;
-                               }
-                               uploadNext(key);
-                               return;
-                           }
-                           uploading_.remove(key);
-                           queue_->fail(*r, result.errorCode, result.message);
-                           if (result.outcome == S3Outcome::Refused)
-                               queue_->stopAction(r->actionId, result.errorCode, result.message);
-                           queue_->schedule();
-                       });
+    client_->putObject(
+        objectKey, bytes, contentType,
+        [this, key, next, progressConnection](const S3Result& result) {
+            disconnect(*progressConnection);
+            delete progressConnection;
+            SetRecord* r = queue_->find(key);
+            if (!r || r->state != SetState::Uploading) {  // cancelled
+                uploading_.remove(key);
+                queue_->schedule();
+                return;
+            }
+            if (result.ok()) {
+                r->uploaded << next;
+                if (!queue_->update(*r)) {
+                    uploading_.remove(key);
+                    return;
+                }
+                uploadNext(key);
+                return;
+            }
+            uploading_.remove(key);
+            queue_->fail(*r, result.errorCode, result.message);
+            if (result.outcome == S3Outcome::Refused)
+                queue_->stopAction(r->actionId, result.errorCode, result.message);
+            queue_->schedule();
+        },
+        contentDigest(next, bytes));
 }
 
 }  // namespace archival::adapters

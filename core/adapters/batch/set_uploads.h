@@ -3,7 +3,8 @@
 // SetRecord::files() order (previews, images, the metadata file last), at most `maxSets` sets at
 // once. Each stored file is saved in the set's record before the next one starts, so a restart
 // carries on where the bucket stands; the S3 client settles a 412 (an object already stored with
-// the same bytes counts as stored) and retries. A refused upload (credentials, bucket) stops the
+// the same bytes, or the same content digest: the set made again, only its timings differ,
+// counts as stored) and retries. A refused upload (credentials, bucket) stops the
 // action.
 
 #include <QMap>

@@ -124,6 +124,15 @@ class FaultProxy {
              QString::number(stallSeconds)},
             error);
     }
+    // As above, and the first PUT of a key ending in `stallFirstPut` stalls for stallSeconds.
+    bool start(const QString& upstream, const QString& pattern, double stallSeconds,
+               const QString& stallFirstPut, QString* error) {
+        return process_.start(
+            {peerScript(QStringLiteral("fault_proxy.py")), QStringLiteral("--upstream"), upstream,
+             QStringLiteral("--pattern"), pattern, QStringLiteral("--stall-seconds"),
+             QString::number(stallSeconds), QStringLiteral("--stall-first-put"), stallFirstPut},
+            error);
+    }
     QString endpoint() const { return process_.ready()["endpoint"].toString(); }
     // How many requests got each fault; stops the proxy.
     QJsonObject counts() { return report()["counts"].toObject(); }

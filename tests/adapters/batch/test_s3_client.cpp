@@ -135,6 +135,28 @@ class TestS3Client : public QObject {
         QCOMPARE(peer_.get(kBucket, "once/a"), bytes);
     }
 
+    // A file made again has other timings in it: other bytes, the same content digest. Stored
+    // with the object, the digest settles the 412 as uploaded; another digest, or none, does
+    // not.
+    void writeOnceSameContentDigestCountsAsDone() {
+        S3Client client(settings());
+        const QByteArray digest = QByteArray(64, 'a');
+        QVERIFY(wait([&](auto d) {
+                    client.putObject("digest/a", "made at 1", "text/plain", d, digest);
+                }).ok());
+        const S3Result remade = wait(
+            [&](auto d) { client.putObject("digest/a", "made at 2", "text/plain", d, digest); });
+        QVERIFY2(remade.outcome == S3Outcome::AlreadyThere, qPrintable(remade.message));
+        const S3Result other = wait([&](auto d) {
+            client.putObject("digest/a", "other", "text/plain", d, QByteArray(64, 'b'));
+        });
+        QCOMPARE(int(other.outcome), int(S3Outcome::Conflict));
+        const S3Result none =
+            wait([&](auto d) { client.putObject("digest/a", "made at 3", "text/plain", d); });
+        QCOMPARE(int(none.outcome), int(S3Outcome::Conflict));
+        QCOMPARE(peer_.get(kBucket, "digest/a"), QByteArray("made at 1"));
+    }
+
     // The server checks the signature: a wrong secret is its SignatureDoesNotMatch, at once.
     void wrongSecretIsRefusedByTheServer() {
         S3Settings s = settings();

@@ -6,6 +6,8 @@
 //   * three workers, twelve sets: every object stored once, every meta.json there, the pixels
 //     those of the same sets made by the local queue (`batch --seed`);
 //   * a worker killed with SIGKILL mid-set: another takes the set after the lease;
+//   * a worker killed with SIGKILL between a set's first and last upload: another makes the
+//     set again (other timings, so other PNG bytes) and finishes it, each object stored once;
 //   * redis-server killed and started again mid-run: no set lost, none made twice;
 //   * 5xx answers are retried; a 403 fails the set with the store's reason, which
 //     `batch --status --broker` shows;
@@ -276,6 +278,44 @@ class TestBrokerWorkers : public QObject {
         QVERIFY(sinceKill.elapsed() >= kLease.toInt() * 1000);
         QVERIFY(stopWorker(rescuer));
         checkStoredOnce(action, 2, proxy.report()["puts"].toObject());
+    }
+
+    void workerKilledBetweenUploadsLeavesASetAnotherFinishes() {
+        // meta.json goes up after final.png: its first PUT hangs, so the worker is killed with
+        // final.png stored and meta.json not.
+        FaultProxy proxy;
+        ARCHIVAL_START_PEER(proxy, store_.endpoint(), "ok", 300.0, QStringLiteral("/meta.json"));
+        const QString action = QStringLiteral("remade");
+        const QString finalKey = QStringLiteral("exhibit/actions/%1/sets/0/final.png").arg(action);
+        QProcess* doomed = startWorker("halfway", proxy.endpoint());
+        QVERIFY(doomed);
+        const auto queued = batch(queueArgs(action, 1, 3000));
+        QVERIFY2(queued.first == 0, qPrintable(queued.second));
+        QElapsedTimer waited;
+        waited.start();
+        QByteArray firstPng;
+        while (firstPng.isEmpty() && waited.elapsed() < 120000) {
+            if (store_.list(kBucket, "exhibit/actions/" + action + "/").contains(finalKey))
+                firstPng = store_.get(kBucket, finalKey);
+            else
+                QTest::qWait(100);
+        }
+        QVERIFY2(!firstPng.isEmpty(), "the first worker stored no final.png");
+        doomed->kill();
+        doomed->waitForFinished(5000);
+        QCOMPARE(field(action, 0, "state"), QStringLiteral("uploading"));
+        QVERIFY(!store_.list(kBucket, "exhibit/actions/" + action + "/")
+                     .contains(QStringLiteral("exhibit/actions/%1/sets/0/meta.json").arg(action)));
+
+        QProcess* rescuer = startWorker("remaker", proxy.endpoint());
+        QVERIFY(rescuer);
+        QVERIFY2(waitForAll(action, 1, "uploaded", 120000), "the set made again did not finish");
+        QCOMPARE(field(action, 0, "worker"), QStringLiteral("remaker"));
+        QVERIFY(stopWorker(rescuer));
+        // The first worker's final.png is the one kept; the second's had other bytes (its
+        // timings) and the same content, so it counted as uploaded without a second write.
+        QCOMPARE(store_.get(kBucket, finalKey), firstPng);
+        checkStoredOnce(action, 1, proxy.report()["puts"].toObject());
     }
 
     void brokerKilledAndRestartedLosesNothing() {

@@ -12,6 +12,9 @@ the next fault of a repeating pattern:
     drop-after    forward (the store keeps the object!), then close without answering
     stall         forward nothing and answer nothing for --stall-seconds, then close
 
+With --stall-first-put SUFFIX, the first PUT of a path ending in SUFFIX stalls (as above)
+whatever the pattern says, and is not counted in it: a client stopped between two uploads.
+
 Prints one JSON line {"endpoint": "http://127.0.0.1:PORT"} and serves until stdin closes.
 On exit (stdin closed) prints {"counts": {...}, "puts": {...}}: how many of each fault were
 served, and how many PUT requests the store accepted (2xx) for each path.
@@ -76,8 +79,9 @@ def status_answer(status, reason, code):
 
 
 class Proxy:
-    def __init__(self, upstream, pattern, stall_seconds):
+    def __init__(self, upstream, pattern, stall_seconds, stall_first_put=None):
         self.upstream = upstream
+        self.stall_first_put = stall_first_put
         self.pattern = pattern
         self.stall_seconds = stall_seconds
         self.index = 0
@@ -94,6 +98,17 @@ class Proxy:
             with self.lock:
                 self.puts[path] = self.puts.get(path, 0) + 1
 
+    def stalls_first_put(self, head):
+        method, _, rest = head.split(b"\r\n", 1)[0].partition(b" ")
+        path = rest.rpartition(b" ")[0].split(b"?", 1)[0].decode("latin-1")
+        with self.lock:
+            if method != b"PUT" or not self.stall_first_put or \
+                    not path.endswith(self.stall_first_put):
+                return False
+            self.stall_first_put = None
+            self.counts["stall-first-put"] = 1
+            return True
+
     def next_fault(self):
         with self.lock:
             fault = self.pattern[self.index % len(self.pattern)]
@@ -107,6 +122,9 @@ class Proxy:
             if request is None:
                 return
             head, body = request
+            if self.stalls_first_put(head):
+                time.sleep(self.stall_seconds)
+                return
             fault = self.next_fault()
             if fault == "ok":
                 answer = forward(self.upstream, head, body)
@@ -131,11 +149,14 @@ def main():
     parser.add_argument("--pattern", default="ok,500,drop-after,ok,429,drop-before,stall,503",
                         help="comma-separated faults, repeated in order")
     parser.add_argument("--stall-seconds", type=float, default=5.0)
+    parser.add_argument("--stall-first-put", default=None,
+                        help="stall the first PUT of a path ending in this")
     args = parser.parse_args()
 
     host_port = args.upstream.split("://", 1)[-1].rstrip("/")
     host, _, port = host_port.rpartition(":")
-    proxy = Proxy((host, int(port)), args.pattern.split(","), args.stall_seconds)
+    proxy = Proxy((host, int(port)), args.pattern.split(","), args.stall_seconds,
+                  args.stall_first_put)
 
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
