@@ -19,6 +19,7 @@
 #include "adapters/cli/exit_codes.h"
 #include "adapters/cli/signal_watcher.h"
 #include "adapters/cli/terminal_progress.h"
+#include "batch_messages.h"
 #include "broker_batch.h"
 #include "broker_options.h"
 #include "r2_options.h"
@@ -36,16 +37,8 @@ constexpr int kRefused = 8;
 constexpr int kSetsFailed = 9;
 constexpr int kInterrupted = 130;
 
-QTextStream& err() {
-    static QTextStream stream(stderr);
-    return stream;
-}
-
-int fail(const QString& message, int code) {
-    err() << "archival-studio batch: " << message << '\n';
-    err().flush();
-    return code;
-}
+using batch_messages::err;
+using batch_messages::fail;
 
 // The command's options, as QCommandLineParser reads them.
 struct BatchCommandLine {

@@ -9,6 +9,7 @@
 #include "adapters/batch/path_id.h"
 #include "adapters/broker/set_stream.h"
 #include "adapters/cli/exit_codes.h"
+#include "batch_messages.h"
 #include "broker_options.h"
 
 namespace archival::app {
@@ -17,16 +18,8 @@ using namespace archival::adapters;
 
 namespace {
 
-QTextStream& err() {
-    static QTextStream stream(stderr);
-    return stream;
-}
-
-int fail(const QString& message, int code) {
-    err() << "archival-studio batch: " << message << '\n';
-    err().flush();
-    return code;
-}
+using batch_messages::err;
+using batch_messages::fail;
 
 // Every set hash the broker lists.
 std::optional<BrokerError> listStates(RedisConnection& broker, QList<BrokerSetState>* out) {

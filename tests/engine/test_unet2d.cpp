@@ -590,7 +590,10 @@ class TestUNet2D : public QObject {
     }
 
     // The tiny UNets rewritten under ldm names (inside a file that also holds other models'
-    // tensors) load through the rename and compute bit-identical outputs.
+    // tensors) load through the rename into bit-identical parameters, and compute what the
+    // golden holds. Outputs are not compared bit for bit: float32 weights are views of each
+    // file's mapping, at whatever address the file puts them, and libtorch's CPU kernels may
+    // sum in another order for another alignment (seen on the odd-sized case).
     void ldmCheckpointGivesIdenticalOutputs() {
         const QStringList files = discoverGoldenFiles();
         QVERIFY2(!files.isEmpty(), "no golden/*unet.safetensors files");
@@ -611,6 +614,10 @@ class TestUNet2D : public QObject {
             const Checkpoint cp = Checkpoint::open(path.toStdString());
             const auto unet = loadUNet2DConditionFromLdm(cp, cfg, at::kFloat, at::kCPU);
             QCOMPARE(unet.parameters().size(), reference.parameters().size());
+            for (const auto& [name, t] : reference.parameters()) {
+                QVERIFY2(unet.parameters().count(name), name.c_str());
+                QVERIFY2(at::equal(unet.parameters().at(name), t), name.c_str());
+            }
             int cases = 0;
             for (const std::string p : {"", "odd_"}) {
                 if (!g.has(p + "sample")) continue;
@@ -619,7 +626,8 @@ class TestUNet2D : public QObject {
                                                   g[p + "encoder_hidden_states"]);
                 const at::Tensor b = reference.forward(g[p + "sample"], g[p + "timestep"],
                                                        g[p + "encoder_hidden_states"]);
-                QVERIFY2(at::equal(a, b), qPrintable(f + " " + QString::fromStdString(p)));
+                ARCHIVAL_EXPECT_CLOSE(a, g[p + "out"], kAtol, kRtol);
+                ARCHIVAL_EXPECT_CLOSE(b, g[p + "out"], kAtol, kRtol);
             }
             QVERIFY2(cases > 0, qPrintable(f + ": neither sample nor odd_sample"));
 

@@ -1,20 +1,8 @@
 #include "adapters/host/connect_rate_limiter.h"
 
+#include "adapters/host/address_key.h"
+
 namespace archival::adapters::host {
-
-namespace {
-
-// Addresses remembered before expired ones are swept: bounds the table under a scan from
-// many addresses.
-constexpr int kSweepAbove = 1024;
-
-QString keyOf(const QHostAddress& address) {
-    bool isV4 = false;
-    const quint32 v4 = address.toIPv4Address(&isV4);
-    return isV4 ? QHostAddress(v4).toString() : address.toString();
-}
-
-}  // namespace
 
 ConnectRateLimiter::ConnectRateLimiter(int maxConnects, qint64 windowMs)
     : maxConnects_(maxConnects), windowMs_(windowMs) {
@@ -22,8 +10,8 @@ ConnectRateLimiter::ConnectRateLimiter(int maxConnects, qint64 windowMs)
 }
 
 bool ConnectRateLimiter::admit(const QHostAddress& address, qint64 nowMs) {
-    if (recent_.size() > kSweepAbove) forgetExpired(nowMs);
-    QList<qint64>& times = recent_[keyOf(address)];
+    if (recent_.size() > kAddressesBeforeSweep) forgetExpired(nowMs);
+    QList<qint64>& times = recent_[addressKey(address)];
     while (!times.isEmpty() && nowMs - times.first() >= windowMs_) times.removeFirst();
     if (times.size() >= maxConnects_) return false;
     times.append(nowMs);
