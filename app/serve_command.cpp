@@ -15,6 +15,7 @@
 #include "adapters/batch/queue_lock.h"
 #include "adapters/batch/s3_client.h"
 #include "adapters/batch/service_image_source.h"
+#include "adapters/broker/broker_set_queue.h"
 #include "adapters/cli/command_line.h"
 #include "adapters/cli/exit_codes.h"
 #include "adapters/cli/signal_watcher.h"
@@ -22,6 +23,7 @@
 #include "adapters/host/exhibition_host.h"
 #include "adapters/host/outgoing_text.h"
 #include "adapters/host/service_job_runner.h"
+#include "broker_options.h"
 #include "r2_options.h"
 #include "studio_assembly.h"
 
@@ -99,6 +101,12 @@ struct ServeCommandLine {
         QStringLiteral("the durable batch queue's folder (default with the R2 options: the app "
                        "data folder)"),
         QStringLiteral("dir")};
+    QCommandLineOption broker{
+        QStringLiteral("broker"),
+        QStringLiteral("put the HTTP batch endpoints' sets on this Redis broker for `archival-"
+                       "studio worker`s instead of a local queue (redis://HOST:PORT/DB or "
+                       "rediss://...)"),
+        QStringLiteral("url")};
 
     ServeCommandLine() {
         parser.setApplicationDescription(QStringLiteral(
@@ -111,10 +119,15 @@ struct ServeCommandLine {
             "overridden by --endpoint (or --account-id), --bucket, --prefix, --access-key-id, "
             "--key-template and --public-url; the secret comes from ARCHIVAL_R2_SECRET when "
             "set, else the keychain. Without a destination the generate endpoints answer 503 "
-            "naming what is missing."));
+            "naming what is missing.\n"
+            "With --broker URL the batch endpoints put their sets on a Redis broker for "
+            "`archival-studio worker`s (the R2 options then only name the objects, as the "
+            "workers do); the password comes from the URL, ARCHIVAL_BROKER_PASSWORD or the "
+            "keychain."));
         parser.addHelpOption();
         parser.addOptions({listen, token, tokenFile, programs, httpPort, origin, allowedHost,
-                           requireToken, tlsCert, tlsKey, limit, onStop, device, batchQueue});
+                           requireToken, tlsCert, tlsKey, limit, onStop, device, batchQueue,
+                           broker});
     }
     const R2Options r2{parser, false};
 };
@@ -126,6 +139,7 @@ struct ServeOptions {
     QString batchQueueDir;          // empty: the default folder, when there is a queue
     bool batchQueue = false;        // --batch-queue or R2 options given
     bool r2Given = false;           // R2 options given: uploads are required
+    QString broker;                 // non-empty: batch sets go to this broker
     adapters::R2Settings r2;        // the studio's R2 settings with the options
     CoreOptions core;
 };
@@ -134,6 +148,9 @@ struct ServeOptions {
 struct ServePlan {
     ServeOptions options;
     StudioCore core;
+    // Before the host, which uses them: it goes first.
+    std::unique_ptr<adapters::RedisConnection> brokerConnection;
+    std::unique_ptr<adapters::BrokerSetQueue> brokerSets;
     std::unique_ptr<adapters::host::ServiceJobRunner> jobs;
     std::unique_ptr<adapters::host::ExhibitionHost> host;
     std::unique_ptr<adapters::ServiceImageSource> imageSource;
@@ -211,7 +228,14 @@ std::variant<ServeOptions, UsageError> parseOptions(const ServeCommandLine& cl) 
     o.r2 = adapters::R2Settings::load(QSettings());
     if (const auto problem = cl.r2.apply(&o.r2)) return UsageError{*problem};
     o.r2Given = cl.r2.destinationGiven();
-    o.batchQueue = p.isSet(cl.batchQueue) || o.r2Given;
+    o.broker = p.value(cl.broker);
+    if (p.isSet(cl.broker) && o.broker.isEmpty())
+        return UsageError{QStringLiteral("--broker needs a URL")};
+    if (!o.broker.isEmpty() && p.isSet(cl.batchQueue))
+        return UsageError{
+            QStringLiteral("--broker and --batch-queue do not go together: the "
+                           "broker's workers keep the sets")};
+    o.batchQueue = o.broker.isEmpty() && (p.isSet(cl.batchQueue) || o.r2Given);
     o.core.programsFile = p.value(cl.programs);
     o.core.device = p.value(cl.device);
     o.core.previews = true;  // the screens show them
@@ -304,6 +328,35 @@ std::optional<int> attachBatchQueue(ServePlan& plan) {
     return std::nullopt;
 }
 
+// Mode B over a broker: the batch endpoints put sets on it; the workers make and upload
+// them. The connection comes back by itself after a drop; meanwhile requests answer 503.
+std::optional<int> attachBroker(ServePlan& plan) {
+    auto connected = connectBroker(plan.options.broker, true);
+    if (const auto* problem = std::get_if<BrokerProblem>(&connected)) {
+        QTextStream(stderr) << "archival-studio serve: broker: " << problem->message << '\n';
+        return problem->exitCode;
+    }
+    plan.brokerConnection =
+        std::move(std::get<std::unique_ptr<adapters::RedisConnection>>(connected));
+    QObject::connect(
+        plan.brokerConnection.get(), &adapters::RedisConnection::lost, plan.host.get(),
+        [](const adapters::BrokerError& e) {
+            logLine(QStringLiteral("batch broker: %1 (trying again)").arg(e.toString()));
+        });
+    plan.brokerSets = std::make_unique<adapters::BrokerSetQueue>(plan.brokerConnection.get());
+    const adapters::R2Settings& r2 = plan.options.r2;
+    adapters::QueueSettings naming;
+    naming.bucket = r2.bucket.trimmed();
+    naming.prefix = r2.prefix.trimmed();
+    naming.keyTemplate = r2.keyTemplate.trimmed();
+    naming.publicBaseUrl = r2.publicBaseUrl.trimmed();
+    naming.caps = plan.options.host.limits.queue;
+    plan.host->setBatchBroker(plan.brokerSets.get(), naming);
+    logLine(QStringLiteral("batch: sets go to the broker at %1")
+                .arg(plan.brokerConnection->address().display()));
+    return std::nullopt;
+}
+
 // The token, the programs file, the core, the host (and Mode B's queue); an exit code when
 // one of them is missing.
 std::variant<ServePlan, int> plan(ServeOptions options) {
@@ -326,6 +379,8 @@ std::variant<ServePlan, int> plan(ServeOptions options) {
     out.options = std::move(options);
     if (out.options.batchQueue)
         if (const auto code = attachBatchQueue(out)) return *code;
+    if (!out.options.broker.isEmpty())
+        if (const auto code = attachBroker(out)) return *code;
     return std::move(out);
 }
 

@@ -87,6 +87,11 @@ struct WorkerCommandLine {
             "How long a set may go without a sign of life from its worker before another takes it "
             "(the same on every worker).",
             "s", "60");
+    const QCommandLineOption maxDeliveries =
+        add("max-deliveries",
+            "A set handed out more often than this (it stopped every worker that took it) is "
+            "marked failed instead of handed out again.",
+            "n", "5");
 };
 
 }  // namespace
@@ -102,7 +107,12 @@ int runWorkerCommand(const QStringList& args) {
     if (!ok || leaseSeconds < 0.3 || leaseSeconds > 86400)
         return commandUsageError(kCommand, QStringLiteral("--lease-seconds takes 0.3..86400"),
                                  cl.parser);
+    const int maxDeliveries = p.value(cl.maxDeliveries).toInt(&ok);
+    if (!ok || maxDeliveries < 1 || maxDeliveries > 1000000)
+        return commandUsageError(kCommand, QStringLiteral("--max-deliveries takes 1..1000000"),
+                                 cl.parser);
     WorkerSettings settings;
+    settings.maxDeliveries = maxDeliveries;
     settings.leaseMs = int(leaseSeconds * 1000);
     settings.blockMs = std::min(1000, std::max(100, settings.leaseMs / 4));
     settings.name = p.isSet(cl.name) ? p.value(cl.name)

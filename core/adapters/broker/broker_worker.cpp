@@ -1,6 +1,7 @@
 #include "adapters/broker/broker_worker.h"
 
 #include <QDir>
+#include <QJsonDocument>
 
 #include "adapters/batch/s3_client.h"
 
@@ -104,6 +105,26 @@ void BrokerWorker::poll() {
 }
 
 void BrokerWorker::take(const StreamEntry& entry) {
+    const QByteArray action = entry.fields.value("action");
+    bool numbered = false;
+    const int setId = entry.fields.value("set").toInt(&numbered);
+    if (action.isEmpty() || !numbered) return accept(entry);  // failed as unreadable there
+    const QString setKey = BrokerSetJob::key(QString::fromUtf8(action), setId);
+    redis_->send(
+        SetStream::checkDeliveries(settings_.name, entry.id, setKey, settings_.maxDeliveries),
+        [this, entry, setKey](const RedisReply& reply, const BrokerError* e) {
+            // The broker went away: the entry stays this consumer's, read again later.
+            if (pollFailed(e)) return;
+            const auto over = SetStream::deliveryLimitFromCheck(reply);
+            if (!over) return accept(entry);
+            Q_EMIT note(QStringLiteral("set %1 failed: %2").arg(setKey, *over));
+            Q_EMIT setDone(setKey, QStringLiteral("failed"));
+            polling_ = false;
+            poll();
+        });
+}
+
+void BrokerWorker::accept(const StreamEntry& entry) {
     polling_ = false;
     auto parsed = BrokerSetJob::fromFields(entry.fields);
     Held held;
@@ -191,11 +212,15 @@ bool BrokerWorker::isHeldRecord(const SetRecord& record) const {
 }
 
 QList<QByteArray> BrokerWorker::stateFields(const QString& state) const {
-    return {"state", state.toUtf8(), "worker", settings_.name.toUtf8()};
+    QList<QByteArray> fields{"state", state.toUtf8(), "worker", settings_.name.toUtf8()};
+    // Whoever answers for the set (serve --broker) writes from it what the local queue would.
+    if (held_ && !held_->record.isEmpty()) fields << "record" << held_->record;
+    return fields;
 }
 
 void BrokerWorker::onSetChanged(const SetRecord& record) {
     if (!isHeldRecord(record) || held_->releasing) return;
+    held_->record = QJsonDocument(record.toJson()).toJson(QJsonDocument::Compact);
     if (record.state == SetState::Uploaded) {
         finishHeld(QStringLiteral("uploaded"), {}, {});
         return;

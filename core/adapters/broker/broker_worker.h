@@ -33,6 +33,9 @@ struct WorkerSettings {
     QString name;         // the consumer name: unique per worker (host-pid by default)
     int leaseMs = 60000;  // an entry idle this long is taken by another worker
     int blockMs = 1000;   // XREADGROUP BLOCK: how long one read waits for a new set
+    // A set delivered more often than this (it stopped every worker that took it: a crash,
+    // an out-of-memory kill) is failed and acknowledged instead of made again.
+    int maxDeliveries = 5;
 };
 
 class BrokerWorker : public QObject {
@@ -65,6 +68,7 @@ class BrokerWorker : public QObject {
         BrokerSetJob job;
         bool queued = false;  // handed to the local queue
         bool releasing = false;
+        QByteArray record;  // the local queue's record of the set (compact JSON), once it has one
     };
 
     void poll();
@@ -72,7 +76,10 @@ class BrokerWorker : public QObject {
     // A failed poll: true when there was an error (the next poll is scheduled, or the
     // worker ends on an error it cannot carry on from).
     bool pollFailed(const BrokerError* error);
+    // A delivered entry: its delivery count checked first (set_stream.h checkDeliveries),
+    // then accepted.
     void take(const StreamEntry& entry);
+    void accept(const StreamEntry& entry);
     void checkStore();
     void makeSet();
     void onSetChanged(const SetRecord& record);

@@ -16,6 +16,38 @@ redis.call('SADD', KEYS[3], KEYS[2])
 return id
 )lua";
 
+// KEYS: stream, index, one hash per job. ARGV: per job its field count, then its fields.
+// All or nothing: a known set refuses the whole request before anything is written.
+const QByteArray kEnqueueAll = R"lua(
+for i = 3, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then return {0, KEYS[i]} end
+end
+local out = {1}
+local a = 1
+for i = 3, #KEYS do
+  local n = tonumber(ARGV[a])
+  local fields = {}
+  for j = 1, n do fields[j] = ARGV[a + j] end
+  a = a + n + 1
+  local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
+  redis.call('HSET', KEYS[i], 'state', 'pending', 'entry', id, 'worker', '', 'error_code', '',
+             'reason', '', unpack(fields))
+  redis.call('SADD', KEYS[2], KEYS[i])
+  out[#out + 1] = id
+end
+return out
+)lua";
+
+// KEYS: index.
+const QByteArray kReadAll = R"lua(
+local out = {}
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local hash = redis.call('HGETALL', key)
+  if #hash > 0 then out[#out + 1] = hash end
+end
+return out
+)lua";
+
 // KEYS: stream. ARGV: group, consumer, id.
 const QByteArray kKeepLease = R"lua(
 local held = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
@@ -50,10 +82,30 @@ if ARGV[4] == '1' then
   if #held == 0 then return 0 end
 end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+redis.call('XDEL', KEYS[1], ARGV[3])
 if redis.call('HGET', KEYS[2], 'state') ~= 'uploaded' then
   redis.call('HSET', KEYS[2], unpack(ARGV, 5))
 end
 return 1
+)lua";
+
+// KEYS: stream, set hash. ARGV: group, consumer, id, most deliveries, updated. The hash's
+// worker is still the one before this consumer (it reports "claimed" after this check).
+const QByteArray kCheckDeliveries = R"lua(
+local held = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
+if #held == 0 then return {0} end
+local count = held[1][4]
+if count <= tonumber(ARGV[4]) then return {0} end
+local last = redis.call('HGET', KEYS[2], 'worker')
+if not last or last == '' then last = 'none' end
+local reason = 'delivered ' .. count .. ' times; last worker ' .. last
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+redis.call('XDEL', KEYS[1], ARGV[3])
+if redis.call('HGET', KEYS[2], 'state') ~= 'uploaded' then
+  redis.call('HSET', KEYS[2], 'state', 'failed', 'error_code', 'TooManyDeliveries', 'reason',
+             reason, 'step', '', 'total', '', 'updated', ARGV[5])
+end
+return {1, reason}
 )lua";
 
 QByteArray now() {
@@ -89,6 +141,17 @@ bool SetStream::groupExists(const RedisReply& error) {
 QList<QByteArray> SetStream::enqueue(const BrokerSetJob& job) {
     return QList<QByteArray>{"EVAL", kEnqueue, "3", kStream, setHash(job.key()), kIndex} +
            job.toFields();
+}
+
+QList<QByteArray> SetStream::enqueueAll(const QList<BrokerSetJob>& jobs) {
+    QList<QByteArray> keys{kStream, kIndex};
+    QList<QByteArray> args;
+    for (const BrokerSetJob& job : jobs) {
+        keys << setHash(job.key());
+        const QList<QByteArray> fields = job.toFields();
+        args << QByteArray::number(fields.size()) << fields;
+    }
+    return QList<QByteArray>{"EVAL", kEnqueueAll, QByteArray::number(keys.size())} + keys + args;
 }
 
 QList<QByteArray> SetStream::readOwn(const QString& consumer) {
@@ -145,12 +208,35 @@ QList<QByteArray> SetStream::finish(const QString& consumer, const QByteArray& i
            fields + QList<QByteArray>{"updated", now()};
 }
 
+QList<QByteArray> SetStream::checkDeliveries(const QString& consumer, const QByteArray& id,
+                                             const QString& setKey, int maxDeliveries) {
+    return {"EVAL",
+            kCheckDeliveries,
+            "2",
+            kStream,
+            setHash(setKey),
+            kGroup,
+            consumer.toUtf8(),
+            id,
+            QByteArray::number(maxDeliveries),
+            now()};
+}
+
+std::optional<QString> SetStream::deliveryLimitFromCheck(const RedisReply& reply) {
+    if (reply.elements.size() < 2 || reply.elements[0].integer != 1) return std::nullopt;
+    return reply.elements[1].toString();
+}
+
 QList<QByteArray> SetStream::listKeys() {
     return {"SMEMBERS", kIndex};
 }
 
 QList<QByteArray> SetStream::readState(const QByteArray& hash) {
     return {"HGETALL", hash};
+}
+
+QList<QByteArray> SetStream::readAllStates() {
+    return {"EVAL", kReadAll, "1", kIndex};
 }
 
 std::optional<StreamEntry> SetStream::entryFromRead(const RedisReply& reply) {
@@ -173,6 +259,12 @@ BrokerSetState SetStream::stateFromHash(const RedisReply& reply) {
     BrokerSetState out;
     for (int i = 0; i + 1 < reply.elements.size(); i += 2)
         out.insert(reply.elements[i].toString(), reply.elements[i + 1].toString());
+    return out;
+}
+
+QList<BrokerSetState> SetStream::statesFromAll(const RedisReply& reply) {
+    QList<BrokerSetState> out;
+    for (const RedisReply& hash : reply.elements) out << stateFromHash(hash);
     return out;
 }
 

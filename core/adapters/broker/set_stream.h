@@ -9,10 +9,11 @@
 //   archival:set-index            the set of those hash keys (for `batch --status --broker`)
 //
 // An entry is acknowledged (XACK) only once its set's objects are uploaded, or the set failed
-// for good. A worker that dies leaves its entry pending; another takes it with XAUTOCLAIM once
-// it has been idle past the lease; a worker at work keeps its lease by claiming its own entry
-// again (XCLAIM, only while it still holds it). The scripts (EVAL) make each check-and-change
-// one step on the server.
+// for good; it is deleted from the stream (XDEL) in the same script, so the stream holds only
+// the sets still to make (the hashes stay: they are what the status reads). A worker that dies
+// leaves its entry pending; another takes it with XAUTOCLAIM once it has been idle past the lease;
+// a worker at work keeps its lease by claiming its own entry again (XCLAIM, only while it still
+// holds it). The scripts (EVAL) make each check-and-change one step on the server.
 
 #include <QByteArray>
 #include <QList>
@@ -48,6 +49,9 @@ struct SetStream {
     // The set's hash and entry, unless the set is already known: the reply is the entry id,
     // or nil when the action already has this set id.
     static QList<QByteArray> enqueue(const BrokerSetJob& job);
+    // Every job's hash and entry, or none when one of the sets is already known: the reply is
+    // [1, entry id, ...], or [0, the known set's hash key].
+    static QList<QByteArray> enqueueAll(const QList<BrokerSetJob>& jobs);
     // The consumer's own pending entries first (after a restart or a lost reply), then
     // entries idle past the lease, then new ones (waiting up to blockMs).
     static QList<QByteArray> readOwn(const QString& consumer);
@@ -61,19 +65,30 @@ struct SetStream {
                                      const QString& setKey, int leaseMs);
     // The set's state fields (name, value, ...), unless it is already "uploaded".
     static QList<QByteArray> report(const QString& setKey, const QList<QByteArray>& fields);
-    // Acknowledges the entry and records the set's final fields. With ownerOnly (a failure)
-    // only while the consumer holds it: a worker that lost its lease leaves the set to the
+    // Acknowledges and deletes the entry and records the set's final fields. With ownerOnly (a
+    // failure) only while the consumer holds it: a worker that lost its lease leaves the set to the
     // one that has it. 1 when done.
     static QList<QByteArray> finish(const QString& consumer, const QByteArray& id,
                                     const QString& setKey, const QList<QByteArray>& fields,
                                     bool ownerOnly);
+    // A delivered entry's delivery count against `maxDeliveries`: over it (and still this
+    // consumer's), the set is failed ("delivered N times; last worker X"), the entry
+    // acknowledged and deleted, in one step. Reply: [1, reason] when it was, else [0].
+    static QList<QByteArray> checkDeliveries(const QString& consumer, const QByteArray& id,
+                                             const QString& setKey, int maxDeliveries);
     static QList<QByteArray> listKeys();                         // SMEMBERS of the index
     static QList<QByteArray> readState(const QByteArray& hash);  // HGETALL
+    // Every indexed set's hash in one reply (one round trip, one moment): [[field, value,
+    // ...], ...].
+    static QList<QByteArray> readAllStates();
 
     // Replies.
     static std::optional<StreamEntry> entryFromRead(const RedisReply& reply);   // XREADGROUP
     static std::optional<StreamEntry> entryFromClaim(const RedisReply& reply);  // XAUTOCLAIM
     static BrokerSetState stateFromHash(const RedisReply& reply);               // HGETALL
+    // checkDeliveries: the failure's reason when the set was failed.
+    static std::optional<QString> deliveryLimitFromCheck(const RedisReply& reply);
+    static QList<BrokerSetState> statesFromAll(const RedisReply& reply);  // readAllStates
 };
 
 }  // namespace archival::adapters

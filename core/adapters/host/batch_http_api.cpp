@@ -1,5 +1,6 @@
 #include "adapters/host/batch_http_api.h"
 
+#include <QCoreApplication>
 #include <QHttpServer>
 #include <QHttpServerRequest>
 #include <QJsonArray>
@@ -13,6 +14,8 @@
 
 #include "adapters/batch/batch_queue.h"
 #include "adapters/batch/path_id.h"
+#include "adapters/broker/broker_set_queue.h"
+#include "adapters/broker/broker_set_record.h"
 #include "adapters/host/outgoing_text.h"
 
 namespace archival::adapters::host {
@@ -58,7 +61,7 @@ BatchHttpApi::BatchHttpApi(BatchQueue* queue, Authorizer authorize, Logger log)
     : queue_(queue), authorize_(std::move(authorize)), log_(std::move(log)) {}
 
 QString BatchHttpApi::forClient(const QString& message) const {
-    return withoutLocalPaths(message, {queue_->root()});
+    return withoutLocalPaths(message, queue_ ? QStringList{queue_->root()} : QStringList{});
 }
 
 void BatchHttpApi::addRoutes(QHttpServer* server) {
@@ -92,10 +95,18 @@ void BatchHttpApi::addRoutes(QHttpServer* server) {
                   });
     server->route(
         QStringLiteral("/api/v1/batch/<arg>"), Method::Get,
-        [this, unauthorized, refused](const QString& id, const QHttpServerRequest& request) {
-            if (auto no = refused(request)) return std::move(*no);
-            if (!authorize_(request)) return unauthorized();
-            return status(id);
+        [this, unauthorized, refused](const QString& id, const QHttpServerRequest& request,
+                                      QHttpServerResponder&& responder) {
+            if (auto no = refused(request)) return no->write(std::move(responder));
+            if (!authorize_(request)) return unauthorized().write(std::move(responder));
+            if (!broker_) return status(id).write(std::move(responder));
+            // The broker answers later: as POST, the responder waits for it.
+            auto held = std::make_shared<QHttpServerResponder>(std::move(responder));
+            const QPointer<QTcpSocket> socket = held->socket();
+            brokerStatus(id, [held, socket](Status status, const QJsonObject& body) {
+                if (!socket || socket->state() != QAbstractSocket::ConnectedState) return;
+                QHttpServerResponse(body, status).write(std::move(*held));
+            });
         });
     server->route(
         QStringLiteral("/api/v1/batch/<arg>"), Method::Delete,
@@ -153,6 +164,7 @@ void BatchHttpApi::submit(const QByteArray& body, Answer answer) const {
     const QString actionId = action.toString();
     const SetRequest request{
         program.toString(), prompt.toString().trimmed(), actionId, {}, false, 1};
+    if (broker_) return submitToBroker(request, int(n), std::move(answer));
     const QList<int> setIds = queue_->nextSetIds(actionId, request.programId, int(n));
     if (const auto full = queue_->roomFor(request, setIds)) {
         const bool tooMany = full->kind == QueueFull::Kind::TooMany;
@@ -202,7 +214,74 @@ QHttpServerResponse BatchHttpApi::status(const QString& actionId) const {
                                            {QStringLiteral("sets"), sets}});
 }
 
+void BatchHttpApi::submitToBroker(const SetRequest& request, int sets, Answer answer) const {
+    BrokerSetQueue::Plan plan;
+    plan.request = request;
+    plan.count = sets;
+    plan.caps = naming_.caps;
+    plan.queuedBy = QStringLiteral("serve/") + QString::number(QCoreApplication::applicationPid());
+    broker_->enqueue(plan, [naming = naming_, log = log_, actionId = request.actionId,
+                            answer = std::move(answer)](const BrokerSetQueue::Enqueued& o) {
+        if (o.error) {
+            if (log)
+                log(QStringLiteral("batch action %1 refused: broker: %2")
+                        .arg(actionId, o.error->toString()));
+            return answer(Status::ServiceUnavailable,
+                          errorBody(QStringLiteral("broker_unavailable"),
+                                    QStringLiteral("the batch broker cannot be reached (%1); "
+                                                   "nothing was queued: try again later")
+                                        .arg(o.error->toString())));
+        }
+        if (o.full) {
+            const bool tooMany = o.full->kind == QueueFull::Kind::TooMany;
+            return answer(tooMany ? Status::TooManyRequests : Status::PayloadTooLarge,
+                          errorBody(tooMany ? QStringLiteral("queue_full")
+                                            : QStringLiteral("queue_too_large"),
+                                    o.full->message));
+        }
+        if (!o.existing.isEmpty())
+            return answer(Status::UnprocessableEntity,
+                          errorBody(QStringLiteral("InvalidRequest"),
+                                    QStringLiteral("set %1 is already on the broker (its objects "
+                                                   "are written once); nothing was queued")
+                                        .arg(o.existing)));
+        QJsonArray created;
+        for (const BrokerSetJob& job : o.jobs)
+            created.append(setJson(setRecordOf(job, naming), QString()));
+        answer(Status::Created, QJsonObject{{QStringLiteral("action_id"), actionId},
+                                            {QStringLiteral("sets"), created}});
+    });
+}
+
+void BatchHttpApi::brokerStatus(const QString& actionId, Answer answer) const {
+    broker_->readStates([naming = naming_, actionId, answer = std::move(answer)](
+                            const QList<BrokerSetState>& states, const BrokerError* e) {
+        if (e)
+            return answer(
+                Status::ServiceUnavailable,
+                errorBody(
+                    QStringLiteral("broker_unavailable"),
+                    QStringLiteral("the batch broker cannot be reached (%1)").arg(e->toString())));
+        QJsonArray sets;
+        for (const BrokerSetState& s : states)
+            if (s.value(QStringLiteral("action")) == actionId)
+                sets.append(setJson(setRecordOf(s, naming), QString()));
+        if (sets.isEmpty())
+            return answer(
+                Status::NotFound,
+                errorBody(QStringLiteral("unknown_action"),
+                          QStringLiteral("no batch action '%1'").arg(actionId.left(128))));
+        // A broker's action is never stopped as a whole: its sets fail one by one.
+        answer(Status::Ok, QJsonObject{{QStringLiteral("action_id"), actionId},
+                                       {QStringLiteral("stopped"), QJsonValue()},
+                                       {QStringLiteral("sets"), sets}});
+    });
+}
+
 QHttpServerResponse BatchHttpApi::cancel(const QString& actionId) const {
+    if (broker_)
+        return error(Status::NotImplemented, QStringLiteral("not_supported"),
+                     QStringLiteral("sets on the batch broker are not cancelled from this host"));
     if (!queue_->action(actionId))
         return error(Status::NotFound, QStringLiteral("unknown_action"),
                      QStringLiteral("no batch action '%1'").arg(actionId.left(128)));

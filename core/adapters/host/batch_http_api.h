@@ -7,6 +7,11 @@
 //   POST   /api/v1/batch               {program, prompt, action_id, sets, parallel}
 //   GET    /api/v1/batch/<action_id>   each set's state, object keys and error
 //   DELETE /api/v1/batch/<action_id>   cancels the sets that have not run
+//
+// With a broker (setBroker, `serve --broker`) the sets go onto the broker's stream for its
+// workers instead of the local queue, and the status reads the broker's states; the answers
+// have the same shapes. A broker that is away: 503 "broker_unavailable", nothing queued.
+// Cancelling is the local queue's only: 501 "not_supported" on a broker.
 
 #include <QHttpServerResponse>
 #include <QJsonObject>
@@ -14,13 +19,14 @@
 #include <functional>
 #include <optional>
 
+#include "adapters/batch/batch_queue.h"
 #include "adapters/host/http_request_guard.h"
 
 class QHttpServer;
 class QHttpServerRequest;
 
 namespace archival::adapters {
-class BatchQueue;
+class BrokerSetQueue;
 }
 
 namespace archival::adapters::host {
@@ -38,7 +44,14 @@ class BatchHttpApi {
         std::function<std::optional<HttpRefusal>(const QHttpServerRequest&, bool write)>;
 
     // Messages to clients name no local path (outgoing_text.h); `log` gets the full ones.
+    // `queue` may be null when a broker is set.
     BatchHttpApi(BatchQueue* queue, Authorizer authorize, Logger log = {});
+    // Sets go to the broker instead: `naming` names their objects and URLs (the workers'
+    // key settings), `caps` bound the broker's unfinished sets.
+    void setBroker(BrokerSetQueue* broker, QueueSettings naming) {
+        broker_ = broker;
+        naming_ = std::move(naming);
+    }
     // Adds the routes to `server` (before its missing-route handler applies).
     void addRoutes(QHttpServer* server);
     void setRequestCheck(RequestCheck check) { check_ = std::move(check); }
@@ -53,12 +66,17 @@ class BatchHttpApi {
     using Answer = std::function<void(QHttpServerResponse::StatusCode, const QJsonObject&)>;
     void submit(const QByteArray& body, Answer answer) const;
     QHttpServerResponse status(const QString& actionId) const;
+    // The status of a broker's action (answers through `answer`).
+    void brokerStatus(const QString& actionId, Answer answer) const;
     QHttpServerResponse cancel(const QString& actionId) const;
 
   private:
     QString forClient(const QString& message) const;
+    void submitToBroker(const SetRequest& request, int sets, Answer answer) const;
 
     BatchQueue* queue_;
+    BrokerSetQueue* broker_ = nullptr;
+    QueueSettings naming_;
     Authorizer authorize_;
     Logger log_;
     RequestCheck check_;

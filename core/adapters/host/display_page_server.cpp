@@ -71,11 +71,12 @@ DisplayPageServer::DisplayPageServer(ExhibitionHost* host)
                             {QStringLiteral("tls"), host_->settings().tlsEnabled()},
                             {QStringLiteral("token_required"), host_->settings().tokenRequired()}});
         });
-    if (host_->batchQueue()) {
+    if (host_->batchQueue() || host_->batchBroker()) {
         batchApi_ = std::make_unique<BatchHttpApi>(
             host_->batchQueue(),
             [this](const QHttpServerRequest& request) { return host_->authorizeHttp(request); },
             [this](const QString& line) { host_->log(line); });
+        if (host_->batchBroker()) batchApi_->setBroker(host_->batchBroker(), host_->brokerNaming());
         batchApi_->setRequestCheck([this](const QHttpServerRequest& request, bool write) {
             return refusal(request, write);
         });
@@ -87,6 +88,7 @@ DisplayPageServer::DisplayPageServer(ExhibitionHost* host)
         host_->batchQueue(),
         [this](const QHttpServerRequest& request) { return host_->authorizeHttp(request); },
         [this](const QString& line) { host_->log(line); });
+    if (host_->batchBroker()) seedApi_->setBroker(host_->batchBroker(), host_->brokerNaming());
     seedApi_->setRequestCheck(
         [this](const QHttpServerRequest& request, bool write) { return refusal(request, write); });
     seedApi_->setMaxPromptChars(host_->settings().limits.maxPromptChars);

@@ -23,6 +23,7 @@
 #include <QString>
 #include <memory>
 
+#include "adapters/batch/batch_queue.h"
 #include "adapters/host/auth_failure_limiter.h"
 #include "adapters/host/client_session.h"
 #include "adapters/host/connect_rate_limiter.h"
@@ -35,7 +36,8 @@ class QWebSocketServer;
 
 namespace archival::adapters {
 class BatchQueue;
-}
+class BrokerSetQueue;
+}  // namespace archival::adapters
 
 namespace archival::adapters::host {
 
@@ -75,6 +77,14 @@ class ExhibitionHost : public QObject {
     // same token rules. Set before start(); null (the default) leaves it out.
     void setBatchQueue(BatchQueue* queue) { batchQueue_ = queue; }
     BatchQueue* batchQueue() const { return batchQueue_; }
+    // Mode B over a broker (`serve --broker`): the batch endpoints put sets on it instead of
+    // a local queue; `naming` is how the workers name the sets' objects, with the caps.
+    void setBatchBroker(BrokerSetQueue* broker, QueueSettings naming) {
+        batchBroker_ = broker;
+        brokerNaming_ = std::move(naming);
+    }
+    BrokerSetQueue* batchBroker() const { return batchBroker_; }
+    const QueueSettings& brokerNaming() const { return brokerNaming_; }
     // Whether an HTTP request carries what this host requires (token rules). A wrong token
     // counts against its address as on the WebSocket; an address over the limit is refused
     // without comparing (a missing token is not a guess and does not count).
@@ -118,6 +128,8 @@ class ExhibitionHost : public QObject {
     QList<ClientSession*> sessions_;
     std::unique_ptr<JobFanOut> fanOut_;  // after sessions_: it reads that list
     BatchQueue* batchQueue_ = nullptr;
+    BrokerSetQueue* batchBroker_ = nullptr;
+    QueueSettings brokerNaming_;
     AuthFailureLimiter authFailures_;
     ConnectRateLimiter connects_;  // WebSocket connections per address
     int nextClientNumber_ = 1;

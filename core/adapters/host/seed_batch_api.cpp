@@ -6,12 +6,15 @@
 #include <QHttpServerRequest>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QTimer>
 #include <cmath>
 #include <limits>
 
 #include "adapters/batch/image_source.h"
 #include "adapters/batch/path_id.h"
 #include "adapters/batch/typed_json.h"
+#include "adapters/broker/broker_set_queue.h"
+#include "adapters/broker/broker_set_record.h"
 #include "adapters/host/outgoing_text.h"
 
 namespace archival::adapters::host {
@@ -20,7 +23,8 @@ namespace {
 
 using Status = QHttpServerResponse::StatusCode;
 constexpr int kMaxSets = 1000;
-constexpr int kDefaultSets = 5;  // the reference's num_sets default
+constexpr int kDefaultSets = 5;     // the reference's num_sets default
+constexpr int kBrokerPollMs = 500;  // how often a request waiting on broker sets reads them
 
 // The reference's number types: a duration of 2 s is 2.0 (typed_json.h).
 QHttpServerResponse jsonResponse(const QJsonObject& body, Status status = Status::Ok) {
@@ -174,6 +178,11 @@ SeedBatchApi::SeedBatchApi(BatchQueue* queue, Authorizer authorize, Logger log, 
 
 SeedBatchApi::~SeedBatchApi() = default;
 
+void SeedBatchApi::setBroker(BrokerSetQueue* broker, QueueSettings naming) {
+    broker_ = broker;
+    naming_ = std::move(naming);
+}
+
 QString SeedBatchApi::forClient(const QString& message) const {
     return withoutLocalPaths(message, queue_ ? QStringList{queue_->root()} : QStringList{});
 }
@@ -298,7 +307,7 @@ void SeedBatchApi::generate(const QByteArray& body, bool multiple, Answer answer
                                      "set in its durable queue and answers with the uploaded "
                                      "objects' URLs; leave upload_to_r2 out or true"),
                       QStringLiteral("upload_to_r2"));
-    if (!queue_ || !queue_->uploader()) {
+    if (!broker_ && (!queue_ || !queue_->uploader())) {
         const QString why =
             !queue_ ? QStringLiteral("this host has no batch destination")
                     : QStringLiteral("this host cannot upload (%1)").arg(queue_->uploaderProblem());
@@ -315,6 +324,11 @@ void SeedBatchApi::generate(const QByteArray& body, bool multiple, Answer answer
     w->request = parsed->sets;
     w->setIds = parsed->setIds;
     w->clock.start();
+    if (broker_) {
+        w->answer = std::move(answer);
+        w->connected = std::move(connected);
+        return generateOnBroker(w, json);
+    }
     const QString& actionId = w->request.actionId;
     const QString& programId = w->request.programId;
 
@@ -386,18 +400,133 @@ void SeedBatchApi::startWaiting(const std::shared_ptr<Waiting>& w, const QJsonOb
     settle();  // sets already uploaded answer at once
 }
 
+void SeedBatchApi::generateOnBroker(const std::shared_ptr<Waiting>& w, const QJsonObject& json) {
+    auto unavailable = [w, json](const BrokerError& e) {
+        w->answer(Status::ServiceUnavailable,
+                  refusalBody(json, w->multiple, QStringLiteral("broker_unavailable"),
+                              QStringLiteral("the batch broker cannot be reached (%1); nothing "
+                                             "was queued: try again later")
+                                  .arg(e.toString())));
+    };
+    auto conflict = [w, json](int id, const SetRecord& existing) {
+        w->answer(Status::Conflict,
+                  refusalBody(
+                      json, w->multiple, QStringLiteral("set_exists"),
+                      QStringLiteral("set %1 of action %2 already holds another request "
+                                     "(program %3, prompt \"%4\"); its objects are "
+                                     "written once: use another action id or set id")
+                          .arg(id)
+                          .arg(w->request.actionId, existing.programId, existing.prompt.left(80))));
+    };
+    broker_->readStates([self = QPointer<SeedBatchApi>(this), w, json, unavailable, conflict](
+                            const QList<BrokerSetState>& states, const BrokerError* e) {
+        if (!self) return;
+        if (e) return unavailable(*e);
+        // Sets already on the broker under these ids (the same request sent again) are
+        // waited for; another request's are refused, as their objects are written once.
+        QMap<QString, SetRecord> known;
+        for (const BrokerSetState& s : states) {
+            const SetRecord r = setRecordOf(s, self->naming_);
+            known.insert(BrokerSetJob::key(r.actionId, r.setNumber), r);
+        }
+        QList<int> toQueue;
+        for (int id : w->setIds) {
+            const auto it = known.constFind(BrokerSetJob::key(w->request.actionId, id));
+            if (it == known.constEnd())
+                toQueue << id;
+            else if (!sameRequest(*it, w->request))
+                return conflict(id, *it);
+        }
+        if (toQueue.isEmpty()) return self->waitOnBroker(w, 0);
+        BrokerSetQueue::Plan plan;
+        plan.request = w->request;
+        plan.setIds = toQueue;
+        plan.caps = self->naming_.caps;
+        plan.queuedBy =
+            QStringLiteral("serve/") + QString::number(QCoreApplication::applicationPid());
+        self->broker_->enqueue(plan, [self, w, json, unavailable, conflict,
+                                      n = int(toQueue.size())](const BrokerSetQueue::Enqueued& o) {
+            if (!self) return;
+            if (o.error) {
+                if (self->log_)
+                    self->log_(QStringLiteral("batch action %1 refused: broker: %2")
+                                   .arg(w->request.actionId, o.error->toString()));
+                return unavailable(*o.error);
+            }
+            if (o.full) {
+                const bool tooMany = o.full->kind == QueueFull::Kind::TooMany;
+                return w->answer(tooMany ? Status::TooManyRequests : Status::PayloadTooLarge,
+                                 refusalBody(json, w->multiple,
+                                             tooMany ? QStringLiteral("queue_full")
+                                                     : QStringLiteral("queue_too_large"),
+                                             o.full->message));
+            }
+            // Queued by another request since the states were read.
+            if (!o.existing.isEmpty())
+                return conflict(o.existingState.value(QStringLiteral("set")).toInt(),
+                                setRecordOf(o.existingState, self->naming_));
+            self->waitOnBroker(w, n);
+        });
+    });
+}
+
+void SeedBatchApi::waitOnBroker(const std::shared_ptr<Waiting>& w, int queuedNow) {
+    if (log_)
+        log_(QStringLiteral("batch request: action %1, %2 set(s) of %3 (%4 queued on the broker "
+                            "now)")
+                 .arg(w->request.actionId)
+                 .arg(w->setIds.size())
+                 .arg(w->request.programId)
+                 .arg(queuedNow));
+    waiting_.push_back(w);
+    refreshFromBroker();
+}
+
+void SeedBatchApi::refreshFromBroker() {
+    if (readingBroker_ || waiting_.empty()) return;
+    readingBroker_ = true;
+    broker_->readStates([self = QPointer<SeedBatchApi>(this)](const QList<BrokerSetState>& states,
+                                                              const BrokerError* e) {
+        if (!self) return;
+        self->readingBroker_ = false;
+        // A broker away for a while: the requests wait on (their sets are on it).
+        if (!e) {
+            self->brokerSets_.clear();
+            for (const BrokerSetState& s : states) {
+                const SetRecord r = setRecordOf(s, self->naming_);
+                self->brokerSets_.insert(BrokerSetJob::key(r.actionId, r.setNumber), r);
+            }
+            self->settle();
+        }
+        if (!self->waiting_.empty())
+            QTimer::singleShot(kBrokerPollMs, self, &SeedBatchApi::refreshFromBroker);
+    });
+}
+
+std::optional<SetRecord> SeedBatchApi::recordOf(const Waiting& w, int index) const {
+    if (broker_) {
+        const auto it =
+            brokerSets_.constFind(BrokerSetJob::key(w.request.actionId, w.setIds.value(index)));
+        if (it == brokerSets_.constEnd()) return std::nullopt;
+        return *it;
+    }
+    return queue_->setAt(w.objectPrefixes.value(index));
+}
+
 bool SeedBatchApi::finished(const Waiting& w) const {
-    const auto action = queue_->action(w.request.actionId);
-    if (action && !action->stopCode.isEmpty()) return true;
-    for (const QString& prefix : w.objectPrefixes) {
-        const auto r = queue_->setAt(prefix);
+    if (!broker_) {
+        const auto action = queue_->action(w.request.actionId);
+        if (action && !action->stopCode.isEmpty()) return true;
+    }
+    for (int i = 0; i < w.setIds.size(); ++i) {
+        const auto r = recordOf(w, i);
         if (!r || !r->isFinal()) return false;
     }
     return true;
 }
 
 QJsonObject SeedBatchApi::setAnswer(const Waiting& w, int index, bool single) const {
-    const auto r = queue_->setAt(w.objectPrefixes.value(index));
+    const auto r = recordOf(w, index);
     const bool ok = r && r->state == SetState::Uploaded;
     QJsonArray previews;
     QJsonValue error;
@@ -407,7 +536,7 @@ QJsonObject SeedBatchApi::setAnswer(const Waiting& w, int index, bool single) co
     } else if (r && r->state == SetState::Failed) {
         error = forClient(QStringLiteral("%1: %2").arg(r->errorCode, r->reason));
     } else {
-        const auto action = queue_->action(w.request.actionId);
+        const auto action = queue_ ? queue_->action(w.request.actionId) : std::nullopt;
         error = forClient(QStringLiteral("the action stopped: %1")
                               .arg(action ? action->stopMessage : QStringLiteral("unknown")));
     }
@@ -446,7 +575,7 @@ QJsonObject SeedBatchApi::answerOf(const Waiting& w) const {
 }
 
 void SeedBatchApi::settle() {
-    if (!queue_) return;
+    if (!queue_ && !broker_) return;
     for (auto it = waiting_.begin(); it != waiting_.end();) {
         Waiting& w = **it;
         if (w.connected && !w.connected()) {

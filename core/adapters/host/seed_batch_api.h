@@ -18,12 +18,19 @@
 // mid-request finishes them on restart, and the same request sent again is answered from
 // those sets (it attaches to them; a request for a set id that holds another request's sets
 // is refused, as their objects are written once).
+//
+// With a broker (setBroker, `serve --broker`) the sets go onto the broker's stream for its
+// workers instead; a waiting request reads the broker's set states every half second (on the
+// event loop: nothing blocks) and is answered as from the local queue. A broker that is away
+// when the request comes: 503 "broker_unavailable", nothing queued. A failed set asked for
+// again is answered with its failure (a broker set is not retried from here).
 
 #include <QElapsedTimer>
 #include <QHttpServerResponder>
 #include <QHttpServerResponse>
 #include <QJsonObject>
 #include <QList>
+#include <QMap>
 #include <QObject>
 #include <QPointer>
 #include <QString>
@@ -37,6 +44,10 @@
 
 class QHttpServer;
 class QHttpServerRequest;
+
+namespace archival::adapters {
+class BrokerSetQueue;
+}
 
 namespace archival::adapters::host {
 
@@ -52,6 +63,11 @@ class SeedBatchApi : public QObject {
     SeedBatchApi(BatchQueue* queue, Authorizer authorize, Logger log = {},
                  QObject* parent = nullptr);
     ~SeedBatchApi() override;
+
+    // Sets go to the broker instead of `queue` (which may then be null): `naming` names their
+    // objects and URLs (the workers' key settings), its caps bound the broker's unfinished
+    // sets.
+    void setBroker(BrokerSetQueue* broker, QueueSettings naming);
 
     void addRoutes(QHttpServer* server);
     // Host, Origin, Content-Type and body checks (HttpRequestGuard); none: every request passes.
@@ -79,6 +95,12 @@ class SeedBatchApi : public QObject {
     void startWaiting(const std::shared_ptr<Waiting>& w, const QJsonObject& json, int queuedNow,
                       const QList<int>& toRetry, const std::optional<pipeline::Error>& failure);
     void settle();
+    void generateOnBroker(const std::shared_ptr<Waiting>& w, const QJsonObject& json);
+    void waitOnBroker(const std::shared_ptr<Waiting>& w, int queuedNow);
+    void refreshFromBroker();
+    // The set behind a waiting request's index: the local queue's, or the broker's as read
+    // last.
+    std::optional<SetRecord> recordOf(const Waiting& w, int index) const;
     bool finished(const Waiting& w) const;
     QJsonObject setAnswer(const Waiting& w, int index, bool single) const;
     QJsonObject answerOf(const Waiting& w) const;
@@ -89,6 +111,10 @@ class SeedBatchApi : public QObject {
     Logger log_;
     std::list<std::shared_ptr<Waiting>> waiting_;
     RequestCheck check_;
+    BrokerSetQueue* broker_ = nullptr;
+    QueueSettings naming_;
+    QMap<QString, SetRecord> brokerSets_;  // "action:set" -> record, as last read
+    bool readingBroker_ = false;
     int maxPromptChars_ = HostLimits().maxPromptChars;
 };
 

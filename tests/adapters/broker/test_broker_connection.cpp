@@ -197,6 +197,9 @@ class TestBrokerConnection : public QObject {
         QCOMPARE(r.integer, qint64(1));
         QVERIFY(!c->sendNow({"XPENDING", SetStream::kStream, SetStream::kGroup}, &r));
         QCOMPARE(r.elements.value(0).integer, qint64(0));
+        // ... and deleted from the stream: it holds only sets still to make.
+        QVERIFY(!c->sendNow({"XLEN", SetStream::kStream}, &r));
+        QCOMPARE(r.integer, qint64(0));
         QVERIFY(!c->sendNow(SetStream::report("rules:0", {"state", "generating"}), &r));
         QVERIFY(!c->sendNow(SetStream::readState(SetStream::setHash("rules:0")), &r));
         const BrokerSetState state = SetStream::stateFromHash(r);

@@ -11,7 +11,10 @@
 //   * redis-server killed and started again mid-run: no set lost, none made twice;
 //   * 5xx answers are retried; a 403 fails the set with the store's reason, which
 //     `batch --status --broker` shows;
-//   * the broker's password never appears in what the processes print.
+//   * the broker's password never appears in what the processes print;
+//   * acknowledged entries leave the stream (its length back to 0) while the status still
+//     lists every set;
+//   * a set delivered more often than --max-deliveries is failed with its last worker named.
 #include <QDirIterator>
 #include <QElapsedTimer>
 #include <QImage>
@@ -68,8 +71,8 @@ class TestBrokerWorkers : public QObject {
                 "cpu"};
     }
 
-    QProcess* startWorker(const QString& name, const QString& endpoint,
-                          const QString& secret = {}) {
+    QProcess* startWorker(const QString& name, const QString& endpoint, const QString& secret = {},
+                          const QStringList& extra = {}) {
         auto p = std::make_unique<QProcess>();
         p->setProcessEnvironment(environment(secret));
         p->setProgram(QStringLiteral(ARCHIVAL_STUDIO_BINARY));
@@ -77,7 +80,7 @@ class TestBrokerWorkers : public QObject {
                                     "--endpoint", endpoint, "--bucket", kBucket, "--prefix",
                                     "exhibit", "--access-key-id", store_.accessKeyId(), "--queue",
                                     home_.path() + "/workers", "--lease-seconds", kLease} +
-                        common());
+                        extra + common());
         p->setProcessChannelMode(QProcess::MergedChannels);
         p->setStandardOutputFile(logPath(name), QIODevice::Append);
         p->start();
@@ -222,6 +225,8 @@ class TestBrokerWorkers : public QObject {
         for (QProcess* w : workers) QVERIFY(stopWorker(w));
         checkStoredOnce(action, 12, proxy.report()["puts"].toObject());
 
+        // Every acknowledged entry left the stream; the sets' hashes stayed.
+        QCOMPARE(redis_.raw("XLEN archival:sets"), QByteArray(":0\r\n"));
         // The status lists them all, each with the worker that made it.
         const auto status = batch({"--status", "--broker", redis_.url(), "--action-id", action});
         QVERIFY2(status.first == 0, qPrintable(status.second));
@@ -348,6 +353,7 @@ class TestBrokerWorkers : public QObject {
         QCOMPARE(members.count("archival:set:" + action.toUtf8() + ":"), kSets);
         QVERIFY2(redis_.raw("XPENDING archival:sets archival-workers").startsWith("*4\r\n:0"),
                  redis_.raw("XPENDING archival:sets archival-workers").constData());
+        QCOMPARE(redis_.raw("XLEN archival:sets"), QByteArray(":0\r\n"));
         checkStoredOnce(action, kSets, proxy.report()["puts"].toObject());
         checkNoPasswordPrinted();
     }
@@ -376,6 +382,41 @@ class TestBrokerWorkers : public QObject {
             status.second.contains("failed") && status.second.contains("SignatureDoesNotMatch"),
             qPrintable(status.second));
         QVERIFY(store_.list(kBucket, "exhibit/actions/refused/").isEmpty());
+    }
+
+    void aSetDeliveredTooOftenFailsNamingItsLastWorker() {
+        const QString action = QStringLiteral("looping");
+        const auto queued = batch(queueArgs(action, 1, 6000));
+        QVERIFY2(queued.first == 0, qPrintable(queued.second));
+        const QByteArray id = field(action, 0, "entry").toUtf8();
+        QVERIFY(!id.isEmpty());
+        // Delivered twice before, to workers that died with it (a set that crashes whoever
+        // takes it): the second one named in the hash, its lease long gone.
+        QVERIFY(redis_
+                    .raw("XREADGROUP GROUP archival-workers ghost-1 COUNT 1 STREAMS "
+                         "archival:sets >")
+                    .contains(id));
+        QVERIFY(redis_
+                    .raw("XCLAIM archival:sets archival-workers ghost-2 0 " + id +
+                         " IDLE 3600000 RETRYCOUNT 2")
+                    .contains(id));
+        redis_.raw("HSET archival:set:looping:0 state generating worker ghost-2");
+        QProcess* w = startWorker("capped", store_.endpoint(), {}, {"--max-deliveries", "2"});
+        QVERIFY(w);
+        QVERIFY2(waitForAll(action, 1, "failed", 60000), "the set was not failed");
+        QCOMPARE(field(action, 0, "error_code"), QStringLiteral("TooManyDeliveries"));
+        QCOMPARE(field(action, 0, "reason"),
+                 QStringLiteral("delivered 3 times; last worker ghost-2"));
+        QVERIFY(stopWorker(w));
+        // Acknowledged and gone from the stream: no worker takes it again.
+        QVERIFY2(redis_.raw("XPENDING archival:sets archival-workers").startsWith("*4\r\n:0"),
+                 redis_.raw("XPENDING archival:sets archival-workers").constData());
+        QCOMPARE(redis_.raw("XLEN archival:sets"), QByteArray(":0\r\n"));
+        const auto status = batch({"--status", "--broker", redis_.url(), "--action-id", action});
+        QVERIFY2(status.second.contains("failed") &&
+                     status.second.contains("delivered 3 times; last worker ghost-2"),
+                 qPrintable(status.second));
+        QVERIFY(store_.list(kBucket, "exhibit/actions/looping/").isEmpty());
     }
 };
 
