@@ -42,112 +42,117 @@
 <context>
     <name>archival::ui::BatchPanel</name>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="37"/>
+        <location filename="../ui/batch_panel.cpp" line="40"/>
         <source>Action / set</source>
         <translation>Action / set</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="37"/>
+        <location filename="../ui/batch_panel.cpp" line="40"/>
         <source>State</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="37"/>
+        <location filename="../ui/batch_panel.cpp" line="40"/>
         <source>Upload</source>
         <translation>Upload</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="37"/>
+        <location filename="../ui/batch_panel.cpp" line="40"/>
         <source>Message</source>
         <translation>Message</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="42"/>
+        <location filename="../ui/batch_panel.cpp" line="45"/>
         <source>Retry</source>
         <translation>Retry</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="44"/>
+        <location filename="../ui/batch_panel.cpp" line="47"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="47"/>
+        <location filename="../ui/batch_panel.cpp" line="50"/>
         <source>Send the failed sets of the selected action (or the selected set) back to work</source>
         <translation>Send the failed sets of the selected action (or the selected set) back to work</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="49"/>
+        <location filename="../ui/batch_panel.cpp" line="52"/>
         <source>Stop the selected action&apos;s (or set&apos;s) sets that are not uploaded</source>
         <translation>Stop the selected action&apos;s (or set&apos;s) sets that are not uploaded</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="55"/>
+        <location filename="../ui/batch_panel.cpp" line="58"/>
         <source>Cloudflare R2</source>
         <translation>Cloudflare R2</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="61"/>
+        <location filename="../ui/batch_panel.cpp" line="64"/>
         <source>optional: any S3-compatible URL instead of R2</source>
         <translation>optional: any S3-compatible URL instead of R2</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="71"/>
+        <location filename="../ui/batch_panel.cpp" line="74"/>
         <source>kept in the system keychain</source>
         <translation>kept in the system keychain</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="72"/>
+        <location filename="../ui/batch_panel.cpp" line="75"/>
         <source>Account id</source>
         <translation>Account id</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="73"/>
+        <location filename="../ui/batch_panel.cpp" line="76"/>
         <source>Endpoint</source>
         <translation>Endpoint</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="74"/>
+        <location filename="../ui/batch_panel.cpp" line="77"/>
         <source>Bucket</source>
         <translation>Bucket</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="75"/>
+        <location filename="../ui/batch_panel.cpp" line="78"/>
         <source>Prefix</source>
         <translation>Prefix</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="76"/>
+        <location filename="../ui/batch_panel.cpp" line="79"/>
         <source>Access key id</source>
         <translation>Access key id</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="77"/>
+        <location filename="../ui/batch_panel.cpp" line="80"/>
         <source>Secret access key</source>
         <translation>Secret access key</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="78"/>
+        <location filename="../ui/batch_panel.cpp" line="97"/>
         <source>Test connection</source>
         <translation>Test connection</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="80"/>
+        <location filename="../ui/batch_panel.cpp" line="99"/>
         <source>Save</source>
         <translation>Save</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="173"/>
+        <location filename="../ui/batch_panel.cpp" line="111"/>
+        <source>Broker (every machine&apos;s sets)</source>
+        <translation>Broker (every machine&apos;s sets)</translation>
+    </message>
+    <message>
+        <location filename="../ui/batch_panel.cpp" line="213"/>
         <source>stopped</source>
         <translation>stopped</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="174"/>
+        <location filename="../ui/batch_panel.cpp" line="214"/>
         <source>%1/%2 uploaded</source>
         <translation>%1/%2 uploaded</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/batch_panel.cpp" line="175"/>
+        <location filename="../ui/batch_panel.cpp" line="215"/>
         <source>%n failed</source>
         <translation>
             <numerusform>%n failed</numerusform>
@@ -155,67 +160,125 @@
         </translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="265"/>
+        <location filename="../ui/batch_panel.cpp" line="305"/>
         <source>Missing: %1</source>
         <translation>Missing: %1</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="275"/>
+        <location filename="../ui/batch_panel.cpp" line="315"/>
         <source>Testing...</source>
         <translation>Testing...</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="280"/>
+        <location filename="../ui/batch_panel.cpp" line="320"/>
         <source>Connected: bucket %1 answers a signed request.</source>
         <translation>Connected: bucket %1 answers a signed request.</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="281"/>
+        <location filename="../ui/batch_panel.cpp" line="321"/>
         <source>Failed: %1</source>
         <translation>Failed: %1</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="293"/>
+        <location filename="../ui/batch_panel.cpp" line="333"/>
         <source>No secret: type it above (the keychain said: %1)</source>
         <translation>No secret: type it above (the keychain said: %1)</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="313"/>
+        <location filename="../ui/batch_panel.cpp" line="359"/>
         <source>Saved; the secret is in the system keychain.</source>
         <translation>Saved; the secret is in the system keychain.</translation>
     </message>
     <message>
-        <location filename="../ui/batch_panel.cpp" line="315"/>
+        <location filename="../ui/batch_panel.cpp" line="361"/>
         <source>Settings saved, but the keychain refused the secret (%1). Set ARCHIVAL_R2_SECRET for command-line runs.</source>
         <translation>Settings saved, but the keychain refused the secret (%1). Set ARCHIVAL_R2_SECRET for command-line runs.</translation>
     </message>
     <message>
+        <location filename="../ui/batch_panel.cpp" line="84"/>
         <source>seed: {prefix}/actions/{action}/sets/{set} (or studio, or your own)</source>
         <translation>seed: {prefix}/actions/{action}/sets/{set} (or studio, or your own)</translation>
     </message>
     <message>
+        <location filename="../ui/batch_panel.cpp" line="86"/>
         <source>Where a set&apos;s objects go: seed (the exhibition&apos;s replay layout), studio ({prefix}/{action}/{program}/set_{set:03}) or a template of {prefix} {action} {program} {set} {set:03}.</source>
         <translation>Where a set&apos;s objects go: seed (the exhibition&apos;s replay layout), studio ({prefix}/{action}/{program}/set_{set:03}) or a template of {prefix} {action} {program} {set} {set:03}.</translation>
     </message>
     <message>
+        <location filename="../ui/batch_panel.cpp" line="91"/>
         <source>https://&lt;bucket&gt;.r2.dev</source>
         <translation>https://&lt;bucket&gt;.r2.dev</translation>
     </message>
     <message>
+        <location filename="../ui/batch_panel.cpp" line="92"/>
         <source>Upload every step&apos;s preview (&lt;step&gt;.jpg)</source>
         <translation>Upload every step&apos;s preview (&lt;step&gt;.jpg)</translation>
     </message>
     <message>
+        <location filename="../ui/batch_panel.cpp" line="94"/>
         <source>Key template</source>
         <translation>Key template</translation>
     </message>
     <message>
+        <location filename="../ui/batch_panel.cpp" line="95"/>
         <source>Public URL</source>
         <translation>Public URL</translation>
     </message>
     <message>
+        <location filename="../ui/batch_panel.cpp" line="346"/>
         <source>Not saved: %1</source>
         <translation>Not saved: %1</translation>
+    </message>
+</context>
+<context>
+    <name>archival::ui::BrokerSetsView</name>
+    <message>
+        <location filename="../ui/broker_sets_view.cpp" line="28"/>
+        <source>Action / set</source>
+        <translation>Action / set</translation>
+    </message>
+    <message>
+        <location filename="../ui/broker_sets_view.cpp" line="28"/>
+        <source>Program</source>
+        <translation>Program</translation>
+    </message>
+    <message>
+        <location filename="../ui/broker_sets_view.cpp" line="28"/>
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <location filename="../ui/broker_sets_view.cpp" line="28"/>
+        <source>Worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <location filename="../ui/broker_sets_view.cpp" line="28"/>
+        <source>Error</source>
+        <translation>Error</translation>
+    </message>
+    <message>
+        <location filename="../ui/broker_sets_view.cpp" line="63"/>
+        <source>The broker URL cannot be used: %1</source>
+        <translation>The broker URL cannot be used: %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/broker_sets_view.cpp" line="72"/>
+        <source>Connecting to %1 ...</source>
+        <translation>Connecting to %1 ...</translation>
+    </message>
+    <message>
+        <location filename="../ui/broker_sets_view.cpp" line="87"/>
+        <source>Broker %1: %2</source>
+        <translation>Broker %1: %2</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../ui/broker_sets_view.cpp" line="116"/>
+        <source>Broker %1: %n set(s), %2 failed</source>
+        <translation>
+            <numerusform>Broker %1: %n set, %2 failed</numerusform>
+            <numerusform>Broker %1: %n sets, %2 failed</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -373,27 +436,27 @@
         <translation>Model</translation>
     </message>
     <message>
-        <location filename="../ui/gallery_panel.cpp" line="219"/>
+        <location filename="../ui/gallery_panel.cpp" line="221"/>
         <source>LoRAs</source>
         <translation>LoRAs</translation>
     </message>
     <message>
-        <location filename="../ui/gallery_panel.cpp" line="220"/>
+        <location filename="../ui/gallery_panel.cpp" line="222"/>
         <source>Device</source>
         <translation>Device</translation>
     </message>
     <message>
-        <location filename="../ui/gallery_panel.cpp" line="221"/>
+        <location filename="../ui/gallery_panel.cpp" line="223"/>
         <source>Time</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../ui/gallery_panel.cpp" line="221"/>
+        <location filename="../ui/gallery_panel.cpp" line="223"/>
         <source>%1 s (denoise %2 s)</source>
         <translation>%1 s (denoise %2 s)</translation>
     </message>
     <message>
-        <location filename="../ui/gallery_panel.cpp" line="224"/>
+        <location filename="../ui/gallery_panel.cpp" line="226"/>
         <source>Made</source>
         <translation>Made</translation>
     </message>
@@ -1541,100 +1604,121 @@ Each step&apos;s preview appears here.</translation>
         <translation>&amp;Device</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="157"/>
+        <location filename="../ui/settings_dialog.cpp" line="159"/>
         <source>Automatic (bf16/fp16 on CUDA; on the CPU bf16 where it has bf16 units, else fp32)</source>
         <translation>Automatic (bf16/fp16 on CUDA; on the CPU bf16 where it has bf16 units, else fp32)</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="158"/>
+        <location filename="../ui/settings_dialog.cpp" line="160"/>
         <source>float32</source>
         <translation>float32</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="159"/>
+        <location filename="../ui/settings_dialog.cpp" line="161"/>
         <source>float16</source>
         <translation>float16</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="160"/>
+        <location filename="../ui/settings_dialog.cpp" line="162"/>
         <source>bfloat16</source>
         <translation>bfloat16</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="163"/>
+        <location filename="../ui/settings_dialog.cpp" line="165"/>
         <source>Precision</source>
         <translation>Precision</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="164"/>
+        <location filename="../ui/settings_dialog.cpp" line="166"/>
         <source>&amp;Precision</source>
         <translation>&amp;Precision</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="166"/>
+        <location filename="../ui/settings_dialog.cpp" line="168"/>
         <source>Load the T5 text encoder (SD 3.5; better prompts, more memory)</source>
         <translation>Load the T5 text encoder (SD 3.5; better prompts, more memory)</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="171"/>
+        <location filename="../ui/settings_dialog.cpp" line="173"/>
         <source>Free the text encoders between jobs (SD 3.5; saves memory)</source>
         <translation>Free the text encoders between jobs (SD 3.5; saves memory)</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="176"/>
+        <location filename="../ui/settings_dialog.cpp" line="178"/>
         <source>Changing the device, precision or model folders unloads the cached models.</source>
         <translation>Changing the device, precision or model folders unloads the cached models.</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="187"/>
+        <location filename="../ui/settings_dialog.cpp" line="189"/>
         <source>Output folder</source>
         <translation>Output folder</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="188"/>
+        <location filename="../ui/settings_dialog.cpp" line="190"/>
         <source>Show a preview of each step</source>
         <translation>Show a preview of each step</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="194"/>
-        <location filename="../ui/settings_dialog.cpp" line="200"/>
+        <location filename="../ui/settings_dialog.cpp" line="196"/>
+        <location filename="../ui/settings_dialog.cpp" line="202"/>
         <source>Least time between previews</source>
         <translation>Least time between previews</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="197"/>
+        <location filename="../ui/settings_dialog.cpp" line="199"/>
         <source> ms</source>
         <translation> ms</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="198"/>
+        <location filename="../ui/settings_dialog.cpp" line="200"/>
         <source>every step</source>
         <translation>every step</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="201"/>
+        <location filename="../ui/settings_dialog.cpp" line="203"/>
         <source>System language</source>
         <translation>System language</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="206"/>
+        <location filename="../ui/settings_dialog.cpp" line="208"/>
         <source>Language</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="207"/>
+        <location filename="../ui/settings_dialog.cpp" line="209"/>
         <source>&amp;Language (after a restart)</source>
         <translation>&amp;Language (after a restart)</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="214"/>
+        <location filename="../ui/settings_dialog.cpp" line="216"/>
         <source>Cloudflare R2 (batch uploads)</source>
         <translation>Cloudflare R2 (batch uploads)</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="216"/>
+        <location filename="../ui/settings_dialog.cpp" line="218"/>
         <source>The R2 destination (account, bucket, prefix, access key) and its secret are set in the Batch panel, where Test connection tries them. The secret is kept in the system keychain.</source>
         <translation>The R2 destination (account, bucket, prefix, access key) and its secret are set in the Batch panel, where Test connection tries them. The secret is kept in the system keychain.</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="246"/>
+        <source>Batch broker (several machines)</source>
+        <translation>Batch broker (several machines)</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="250"/>
+        <location filename="../ui/settings_dialog.cpp" line="252"/>
+        <source>Broker URL</source>
+        <translation>Broker URL</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="251"/>
+        <source>redis://HOST:6379/0 (empty: none)</source>
+        <translation>redis://HOST:6379/0 (empty: none)</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="253"/>
+        <source>The Batch panel then shows every set on the broker, with its worker. The password is read from the system keychain or ARCHIVAL_BROKER_PASSWORD, never stored here.</source>
+        <translation>The Batch panel then shows every set on the broker, with its worker. The password is read from the system keychain or ARCHIVAL_BROKER_PASSWORD, never stored here.</translation>
     </message>
     <message>
         <source>R2 account id</source>
@@ -1665,32 +1749,32 @@ Each step&apos;s preview appears here.</translation>
         <translation type="vanished">Access keys are kept in the system keychain: enter them in the Batch panel.</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="225"/>
+        <location filename="../ui/settings_dialog.cpp" line="227"/>
         <source>WebSocket host (exhibition screens)</source>
         <translation>WebSocket host (exhibition screens)</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="229"/>
+        <location filename="../ui/settings_dialog.cpp" line="231"/>
         <source>Host address</source>
         <translation>Host address</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="230"/>
+        <location filename="../ui/settings_dialog.cpp" line="232"/>
         <source>Address</source>
         <translation>Address</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="233"/>
+        <location filename="../ui/settings_dialog.cpp" line="235"/>
         <source>Host port</source>
         <translation>Host port</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="236"/>
+        <location filename="../ui/settings_dialog.cpp" line="238"/>
         <source>Port</source>
         <translation>Port</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="237"/>
+        <location filename="../ui/settings_dialog.cpp" line="239"/>
         <source>The access token is kept in the system keychain: set it in the Host panel.</source>
         <translation>The access token is kept in the system keychain: set it in the Host panel.</translation>
     </message>
@@ -1703,28 +1787,28 @@ Each step&apos;s preview appears here.</translation>
         <translation>Batch</translation>
     </message>
     <message>
-        <location filename="../ui/studio_panels.cpp" line="34"/>
+        <location filename="../ui/studio_panels.cpp" line="35"/>
         <source>Exhibition host</source>
         <translation>Exhibition host</translation>
     </message>
     <message>
-        <location filename="../ui/studio_panels.cpp" line="69"/>
+        <location filename="../ui/studio_panels.cpp" line="72"/>
         <source>The exhibition host will listen on %1 when switched on.</source>
         <translation>The exhibition host will listen on %1 when switched on.</translation>
     </message>
     <message>
-        <location filename="../ui/studio_panels.cpp" line="75"/>
+        <location filename="../ui/studio_panels.cpp" line="78"/>
         <source>The exhibition host now listens on %1.</source>
         <translation>The exhibition host now listens on %1.</translation>
     </message>
     <message>
-        <location filename="../ui/studio_panels.cpp" line="78"/>
+        <location filename="../ui/studio_panels.cpp" line="81"/>
         <source>The exhibition host cannot listen on %1: %2</source>
         <translation>The exhibition host cannot listen on %1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/studio_panels.cpp" line="26"/>
-        <location filename="../ui/studio_panels.cpp" line="57"/>
+        <location filename="../ui/studio_panels.cpp" line="27"/>
+        <location filename="../ui/studio_panels.cpp" line="60"/>
         <source>Batch uploads wait for the R2 key: %1</source>
         <translation>Batch uploads wait for the R2 key: %1</translation>
     </message>

@@ -17,6 +17,7 @@
 #include "adapters/batch/object_key_template.h"
 #include "adapters/batch/s3_client.h"
 #include "adapters/batch/secret_store.h"
+#include "ui/broker_sets_view.h"
 
 namespace archival::ui {
 
@@ -107,9 +108,17 @@ BatchPanel::BatchPanel(BatchQueue* queue, QWidget* parent) : QWidget(parent), qu
     form->addRow(r2Buttons);
     form->addRow(status_);
 
+    broker_ = new QGroupBox(tr("Broker (every machine's sets)"), this);
+    broker_->setObjectName(QStringLiteral("brokerGroup"));
+    brokerView_ = new BrokerSetsView(broker_);
+    auto* brokerLayout = new QVBoxLayout(broker_);
+    brokerLayout->addWidget(brokerView_);
+    broker_->setVisible(false);
+
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(tree_, 1);
     layout->addLayout(buttons);
+    layout->addWidget(broker_, 1);
     layout->addWidget(r2);
 
     connect(retry_, &QPushButton::clicked, this, &BatchPanel::retrySelected);
@@ -125,6 +134,11 @@ BatchPanel::BatchPanel(BatchQueue* queue, QWidget* parent) : QWidget(parent), qu
 }
 
 BatchPanel::~BatchPanel() = default;
+
+void BatchPanel::setBrokerUrl(const QString& url) {
+    brokerView_->setBrokerUrl(url);
+    broker_->setVisible(!url.trimmed().isEmpty());
+}
 
 void BatchPanel::setQueue(BatchQueue* queue) {
     disconnect(queue_, nullptr, this, nullptr);

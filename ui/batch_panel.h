@@ -7,6 +7,7 @@
 //
 //   auto* panel = new archival::ui::BatchPanel(&queue, this);   // the queue outlives it
 //   connect(panel, &BatchPanel::settingsSaved, ...);            // retarget the uploads
+//   panel->setBrokerUrl(url);      // a broker configured: its sets, broker-wide, shown too
 
 #include <QWidget>
 
@@ -19,6 +20,7 @@ class QLineEdit;
 class QPushButton;
 class QTreeWidget;
 class QTreeWidgetItem;
+class QGroupBox;
 
 namespace archival::adapters {
 class BatchQueue;
@@ -26,6 +28,8 @@ class S3Client;
 }  // namespace archival::adapters
 
 namespace archival::ui {
+
+class BrokerSetsView;
 
 class BatchPanel : public QWidget {
     Q_OBJECT
@@ -41,6 +45,10 @@ class BatchPanel : public QWidget {
     adapters::R2Settings r2Settings() const;
     void setR2Settings(const adapters::R2Settings& settings);
     void setSecret(const QString& secret);
+
+    // Every set on this broker (settings: broker URL) below the local queue's; empty: none.
+    void setBrokerUrl(const QString& url);
+    BrokerSetsView* brokerView() const { return brokerView_; }
 
     QTreeWidget* tree() const { return tree_; }
     QString connectionStatus() const;
@@ -81,6 +89,8 @@ class BatchPanel : public QWidget {
     QPushButton* test_;
     QLabel* status_;
     adapters::S3Client* tester_ = nullptr;
+    QGroupBox* broker_;
+    BrokerSetsView* brokerView_;
 };
 
 }  // namespace archival::ui

@@ -242,6 +242,21 @@ QWidget* SettingsDialog::connectionsTab() {
     token->setWordWrap(true);
     hostForm->addRow(token);
     layout->addWidget(host);
+
+    auto* broker = new QGroupBox(tr("Batch broker (several machines)"), page);
+    auto* brokerForm = new QFormLayout(broker);
+    brokerUrl_ = new QLineEdit(initial_.brokerUrl, broker);
+    brokerUrl_->setObjectName(QStringLiteral("brokerUrl"));
+    brokerUrl_->setAccessibleName(tr("Broker URL"));
+    brokerUrl_->setPlaceholderText(tr("redis://HOST:6379/0 (empty: none)"));
+    brokerForm->addRow(tr("Broker URL"), brokerUrl_);
+    auto* brokerNote = new QLabel(tr("The Batch panel then shows every set on the broker, "
+                                     "with its worker. The password is read from the system "
+                                     "keychain or ARCHIVAL_BROKER_PASSWORD, never stored here."),
+                                  broker);
+    brokerNote->setWordWrap(true);
+    brokerForm->addRow(brokerNote);
+    layout->addWidget(broker);
     layout->addStretch(1);
     return page;
 }
@@ -269,6 +284,7 @@ StudioSettings SettingsDialog::settings() const {
     s.language = language_->currentData().toString();
     s.host.address = hostAddress_->text().trimmed();
     s.host.port = hostPort_->value();
+    s.brokerUrl = brokerUrl_->text().trimmed();
     return s;
 }
 

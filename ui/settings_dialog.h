@@ -51,6 +51,7 @@ class SettingsDialog : public QDialog {
     QSpinBox* previewInterval_ = nullptr;
     QComboBox* language_ = nullptr;
     QLineEdit* hostAddress_ = nullptr;
+    QLineEdit* brokerUrl_ = nullptr;
     QSpinBox* hostPort_ = nullptr;
 };
 

@@ -22,6 +22,7 @@ StudioPanels::StudioPanels(MainWindow* window, adapters::BatchDestination* batch
     connect(batch_, &adapters::BatchDestination::queueReplaced, batchPanel_, &BatchPanel::setQueue);
     connect(batchPanel_, &BatchPanel::settingsSaved, this, &StudioPanels::retargetBatch);
     batchDock_ = window_->addPanelDock(batchPanel_, tr("Batch"), QStringLiteral("batchDock"));
+    batchPanel_->setBrokerUrl(StudioSettings::load().brokerUrl);
     if (batch_->destination().missing().isEmpty() && !batch_->uploaderProblem().isEmpty())
         showMessage(tr("Batch uploads wait for the R2 key: %1").arg(batch_->uploaderProblem()),
                     10000);
@@ -32,8 +33,10 @@ StudioPanels::StudioPanels(MainWindow* window, adapters::BatchDestination* batch
             [this](const QString& text) { showMessage(text, 8000); });
     hostDock_ =
         window_->addPanelDock(hostPanel_, tr("Exhibition host"), QStringLiteral("hostDock"));
-    connect(window_, &MainWindow::settingsApplied, this,
-            [this](const StudioSettings& settings) { moveHost(settings.host); });
+    connect(window_, &MainWindow::settingsApplied, this, [this](const StudioSettings& settings) {
+        moveHost(settings.host);
+        batchPanel_->setBrokerUrl(settings.brokerUrl);
+    });
 }
 
 StudioPanels::~StudioPanels() {

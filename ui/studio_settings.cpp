@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QSettings>
+#include <QUrl>
 
 #include "pipeline/studio_settings.h"
 
@@ -19,6 +20,7 @@ StudioSettings StudioSettings::load(const QSettings& s) {
     out.outputFolder = pipeline::outputFolderFromSettings(s);
     out.language = s.value(QStringLiteral("ui/language")).toString();
     out.host = adapters::host::ListenAddress::load(s);
+    out.brokerUrl = s.value(QStringLiteral("broker/url")).toString();
     return out;
 }
 
@@ -33,6 +35,12 @@ void StudioSettings::save(QSettings& s) const {
     s.setValue(QStringLiteral("output/folder"), outputFolder);
     s.setValue(QStringLiteral("ui/language"), language);
     host.save(s);
+    // A password typed into the URL is used for this run, never written here.
+    QUrl broker(brokerUrl.trimmed());
+    broker.setPassword(QString());
+    if (broker.userName().isEmpty()) broker.setUserInfo(QString());  // no bare "@"
+    s.setValue(QStringLiteral("broker/url"),
+               brokerUrl.trimmed().isEmpty() ? QString() : broker.toString());
     s.sync();
 }
 
