@@ -115,9 +115,16 @@ class TestBrokerBatchPanel : public QObject {
         s.save(file);
         QCOMPARE(ui::StudioSettings::load(file).brokerUrl,
                  QStringLiteral("redis://10.0.0.5:6379/2"));
+        // An ACL user stays; its password does not.
+        s.brokerUrl = QStringLiteral("rediss://curator:typed-secret-88@10.0.0.5:6380/0");
+        s.save(file);
+        QCOMPARE(ui::StudioSettings::load(file).brokerUrl,
+                 QStringLiteral("rediss://curator@10.0.0.5:6380/0"));
+        file.sync();
         QFile ini(file.fileName());
         QVERIFY(ini.open(QIODevice::ReadOnly));
-        QVERIFY(!ini.readAll().contains("typed-secret-77"));
+        const QByteArray written = ini.readAll();
+        QVERIFY(!written.contains("typed-secret-77") && !written.contains("typed-secret-88"));
     }
 };
 
