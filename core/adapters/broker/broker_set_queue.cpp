@@ -42,8 +42,16 @@ std::optional<BrokerError> BrokerSetQueue::away() const {
 }
 
 void BrokerSetQueue::readStates(StatesDone done) const {
+    readWith(SetStream::readAllStates(), std::move(done));
+}
+
+void BrokerSetQueue::readStates(const QStringList& setKeys, StatesDone done) const {
+    readWith(SetStream::readStates(setKeys), std::move(done));
+}
+
+void BrokerSetQueue::readWith(const QList<QByteArray>& command, StatesDone done) const {
     if (const auto e = away()) return done({}, &*e);
-    redis_->send(SetStream::readAllStates(),
+    redis_->send(command,
                  [done = std::move(done)](const RedisReply& reply, const BrokerError* error) {
                      if (error) return done({}, error);
                      QList<BrokerSetState> states = SetStream::statesFromAll(reply);

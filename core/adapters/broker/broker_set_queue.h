@@ -40,6 +40,9 @@ class BrokerSetQueue {
     using StatesDone =
         std::function<void(const QList<BrokerSetState>& states, const BrokerError* error)>;
     void readStates(StatesDone done) const;
+    // Only these sets ("action:set", BrokerSetJob::key), for a caller waiting on a few: the
+    // broker keeps every set it ever had.
+    void readStates(const QStringList& setKeys, StatesDone done) const;
 
     struct Plan {
         SetRequest request;  // its seed, when given, is the first set's; the next count up
@@ -67,6 +70,7 @@ class BrokerSetQueue {
 
   private:
     std::optional<BrokerError> away() const;
+    void readWith(const QList<QByteArray>& command, StatesDone done) const;
     void enqueueKnowing(const Plan& plan, const QList<BrokerSetState>& states,
                         EnqueueDone done) const;
 

@@ -48,6 +48,16 @@ end
 return out
 )lua";
 
+// KEYS: set hashes.
+const QByteArray kReadSome = R"lua(
+local out = {}
+for _, key in ipairs(KEYS) do
+  local hash = redis.call('HGETALL', key)
+  if #hash > 0 then out[#out + 1] = hash end
+end
+return out
+)lua";
+
 // KEYS: stream. ARGV: group, consumer, id.
 const QByteArray kKeepLease = R"lua(
 local held = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
@@ -237,6 +247,12 @@ QList<QByteArray> SetStream::readState(const QByteArray& hash) {
 
 QList<QByteArray> SetStream::readAllStates() {
     return {"EVAL", kReadAll, "1", kIndex};
+}
+
+QList<QByteArray> SetStream::readStates(const QStringList& setKeys) {
+    QList<QByteArray> command{"EVAL", kReadSome, QByteArray::number(setKeys.size())};
+    for (const QString& key : setKeys) command << setHash(key);
+    return command;
 }
 
 std::optional<StreamEntry> SetStream::entryFromRead(const RedisReply& reply) {

@@ -81,6 +81,9 @@ struct SetStream {
     // Every indexed set's hash in one reply (one round trip, one moment): [[field, value,
     // ...], ...].
     static QList<QByteArray> readAllStates();
+    // These sets' hashes ("action:set" keys), in one reply of the same shape (unknown sets
+    // left out).
+    static QList<QByteArray> readStates(const QStringList& setKeys);
 
     // Replies.
     static std::optional<StreamEntry> entryFromRead(const RedisReply& reply);   // XREADGROUP

@@ -1,6 +1,7 @@
 #include "adapters/host/batch_http_api.h"
 
 #include <QCoreApplication>
+#include <QHostInfo>
 #include <QHttpServer>
 #include <QHttpServerRequest>
 #include <QJsonArray>
@@ -219,7 +220,8 @@ void BatchHttpApi::submitToBroker(const SetRequest& request, int sets, Answer an
     plan.request = request;
     plan.count = sets;
     plan.caps = naming_.caps;
-    plan.queuedBy = QStringLiteral("serve/") + QString::number(QCoreApplication::applicationPid());
+    plan.queuedBy = QHostInfo::localHostName() + QStringLiteral("/serve-") +
+                    QString::number(QCoreApplication::applicationPid());
     broker_->enqueue(plan, [naming = naming_, log = log_, actionId = request.actionId,
                             answer = std::move(answer)](const BrokerSetQueue::Enqueued& o) {
         if (o.error) {

@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QHostInfo>
 #include <QHttpServer>
 #include <QHttpServerRequest>
 #include <QJsonArray>
@@ -442,8 +443,8 @@ void SeedBatchApi::generateOnBroker(const std::shared_ptr<Waiting>& w, const QJs
         plan.request = w->request;
         plan.setIds = toQueue;
         plan.caps = self->naming_.caps;
-        plan.queuedBy =
-            QStringLiteral("serve/") + QString::number(QCoreApplication::applicationPid());
+        plan.queuedBy = QHostInfo::localHostName() + QStringLiteral("/serve-") +
+                        QString::number(QCoreApplication::applicationPid());
         self->broker_->enqueue(plan, [self, w, json, unavailable, conflict,
                                       n = int(toQueue.size())](const BrokerSetQueue::Enqueued& o) {
             if (!self) return;
@@ -485,8 +486,13 @@ void SeedBatchApi::waitOnBroker(const std::shared_ptr<Waiting>& w, int queuedNow
 void SeedBatchApi::refreshFromBroker() {
     if (readingBroker_ || waiting_.empty()) return;
     readingBroker_ = true;
-    broker_->readStates([self = QPointer<SeedBatchApi>(this)](const QList<BrokerSetState>& states,
-                                                              const BrokerError* e) {
+    // The waiting requests' sets only (the broker keeps every set it ever had).
+    QStringList keys;
+    for (const auto& w : waiting_)
+        for (int id : w->setIds) keys << BrokerSetJob::key(w->request.actionId, id);
+    keys.removeDuplicates();
+    broker_->readStates(keys, [self = QPointer<SeedBatchApi>(this)](
+                                  const QList<BrokerSetState>& states, const BrokerError* e) {
         if (!self) return;
         self->readingBroker_ = false;
         // A broker away for a while: the requests wait on (their sets are on it).

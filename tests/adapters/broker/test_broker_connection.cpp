@@ -205,6 +205,11 @@ class TestBrokerConnection : public QObject {
         const BrokerSetState state = SetStream::stateFromHash(r);
         QCOMPARE(state.value("state"), QStringLiteral("uploaded"));
         QCOMPARE(state.value("action"), QStringLiteral("rules"));
+        // Read by key: known sets only, in one reply.
+        QVERIFY(!c->sendNow(SetStream::readStates({"rules:0", "rules:99"}), &r));
+        const auto some = SetStream::statesFromAll(r);
+        QCOMPARE(some.size(), 1);
+        QCOMPARE(some[0].value("state"), QStringLiteral("uploaded"));
     }
 
     // rediss://: the server's self-signed certificate trusted through ?ca=, refused without.
