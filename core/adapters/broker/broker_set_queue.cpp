@@ -3,6 +3,7 @@
 #include <QRandomGenerator>
 #include <QSet>
 #include <algorithm>
+#include <memory>
 
 namespace archival::adapters {
 
@@ -64,6 +65,23 @@ void BrokerSetQueue::readWith(const QList<QByteArray>& command, StatesDone done)
                                });
                      done(states, nullptr);
                  });
+}
+
+void BrokerSetQueue::requeueFailed(const QStringList& setKeys, RequeueDone done) const {
+    if (const auto e = away()) return done(0, &*e);
+    if (setKeys.isEmpty()) return done(0, nullptr);
+    // One script per set, sent together: RESP answers in order, so the last answer ends it.
+    auto count = std::make_shared<int>(0);
+    auto failure = std::make_shared<std::optional<BrokerError>>();
+    for (int i = 0; i < setKeys.size(); ++i) {
+        const bool last = i == setKeys.size() - 1;
+        redis_->send(SetStream::requeueFailed(setKeys[i]),
+                     [count, failure, last, done](const RedisReply& reply, const BrokerError* e) {
+                         if (e && !*failure) *failure = *e;
+                         if (!e && !reply.isNil()) ++*count;
+                         if (last) done(*count, *failure ? &**failure : nullptr);
+                     });
+    }
 }
 
 void BrokerSetQueue::enqueue(const Plan& plan, EnqueueDone done) const {

@@ -62,6 +62,11 @@ class BrokerSetQueue {
     using EnqueueDone = std::function<void(const Enqueued& outcome)>;
     void enqueue(const Plan& plan, EnqueueDone done) const;
 
+    // Failed sets ("action:set") on the stream again, each as it was queued (same seed).
+    // `requeued` counts those that were failed; `error` is null on success.
+    using RequeueDone = std::function<void(int requeued, const BrokerError* error)>;
+    void requeueFailed(const QStringList& setKeys, RequeueDone done) const;
+
     // What the broker's unfinished sets (neither uploaded nor failed) hold, for the caps.
     static QueueLoad unfinishedLoad(const QList<BrokerSetState>& states);
     static bool isFinal(const BrokerSetState& state);

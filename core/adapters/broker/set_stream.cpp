@@ -48,6 +48,24 @@ end
 return out
 )lua";
 
+// KEYS: stream, set hash. ARGV: updated, then the job's field names.
+const QByteArray kRequeueFailed = R"lua(
+if redis.call('HGET', KEYS[2], 'state') ~= 'failed' then return false end
+local fields = {}
+for i = 2, #ARGV do
+  local value = redis.call('HGET', KEYS[2], ARGV[i])
+  if value then
+    fields[#fields + 1] = ARGV[i]
+    fields[#fields + 1] = value
+  end
+end
+local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
+redis.call('HSET', KEYS[2], 'state', 'pending', 'entry', id, 'worker', '', 'error_code', '',
+           'reason', '', 'step', '', 'total', '', 'updated', ARGV[1])
+redis.call('HDEL', KEYS[2], 'record')
+return id
+)lua";
+
 // KEYS: set hashes.
 const QByteArray kReadSome = R"lua(
 local out = {}
@@ -162,6 +180,14 @@ QList<QByteArray> SetStream::enqueueAll(const QList<BrokerSetJob>& jobs) {
         args << QByteArray::number(fields.size()) << fields;
     }
     return QList<QByteArray>{"EVAL", kEnqueueAll, QByteArray::number(keys.size())} + keys + args;
+}
+
+QList<QByteArray> SetStream::requeueFailed(const QString& setKey) {
+    QList<QByteArray> command{"EVAL", kRequeueFailed, "2", kStream, setHash(setKey), now()};
+    // The names a job's entry has (every other element of its fields).
+    const QList<QByteArray> fields = BrokerSetJob().toFields();
+    for (int i = 0; i < fields.size(); i += 2) command << fields[i];
+    return command;
 }
 
 QList<QByteArray> SetStream::readOwn(const QString& consumer) {

@@ -52,6 +52,10 @@ struct SetStream {
     // Every job's hash and entry, or none when one of the sets is already known: the reply is
     // [1, entry id, ...], or [0, the known set's hash key].
     static QList<QByteArray> enqueueAll(const QList<BrokerSetJob>& jobs);
+    // A failed set on the stream again, as it was queued (its seed kept, so the same pixels):
+    // a new entry, its hash back to "pending". The reply is the entry id, or nil when the set
+    // is not failed (unknown, or not failed now).
+    static QList<QByteArray> requeueFailed(const QString& setKey);
     // The consumer's own pending entries first (after a restart or a lost reply), then
     // entries idle past the lease, then new ones (waiting up to blockMs).
     static QList<QByteArray> readOwn(const QString& consumer);

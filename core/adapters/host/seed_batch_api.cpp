@@ -167,6 +167,7 @@ struct SeedBatchApi::Waiting {
     SetRequest request;
     QList<int> setIds;
     QStringList objectPrefixes;  // one per set id
+    int firstRead = 0;           // broker: the first read of states that may answer it
     QElapsedTimer clock;
 };
 
@@ -431,21 +432,24 @@ void SeedBatchApi::generateOnBroker(const std::shared_ptr<Waiting>& w, const QJs
             known.insert(BrokerSetJob::key(r.actionId, r.setNumber), r);
         }
         QList<int> toQueue;
+        QStringList toRetry;  // failed before: made again (as the local queue retries them)
         for (int id : w->setIds) {
             const auto it = known.constFind(BrokerSetJob::key(w->request.actionId, id));
             if (it == known.constEnd())
                 toQueue << id;
             else if (!sameRequest(*it, w->request))
                 return conflict(id, *it);
+            else if (it->state == SetState::Failed)
+                toRetry << BrokerSetJob::key(w->request.actionId, id);
         }
-        if (toQueue.isEmpty()) return self->waitOnBroker(w, 0);
+        if (toQueue.isEmpty()) return self->retryThenWait(w, json, toRetry, 0);
         BrokerSetQueue::Plan plan;
         plan.request = w->request;
         plan.setIds = toQueue;
         plan.caps = self->naming_.caps;
         plan.queuedBy = QHostInfo::localHostName() + QStringLiteral("/serve-") +
                         QString::number(QCoreApplication::applicationPid());
-        self->broker_->enqueue(plan, [self, w, json, unavailable, conflict,
+        self->broker_->enqueue(plan, [self, w, json, unavailable, conflict, toRetry,
                                       n = int(toQueue.size())](const BrokerSetQueue::Enqueued& o) {
             if (!self) return;
             if (o.error) {
@@ -466,8 +470,25 @@ void SeedBatchApi::generateOnBroker(const std::shared_ptr<Waiting>& w, const QJs
             if (!o.existing.isEmpty())
                 return conflict(o.existingState.value(QStringLiteral("set")).toInt(),
                                 setRecordOf(o.existingState, self->naming_));
-            self->waitOnBroker(w, n);
+            self->retryThenWait(w, json, toRetry, n);
         });
+    });
+}
+
+void SeedBatchApi::retryThenWait(const std::shared_ptr<Waiting>& w, const QJsonObject& json,
+                                 const QStringList& failedKeys, int queuedNow) {
+    if (failedKeys.isEmpty()) return waitOnBroker(w, queuedNow);
+    broker_->requeueFailed(failedKeys, [self = QPointer<SeedBatchApi>(this), w, json, queuedNow](
+                                           int, const BrokerError* e) {
+        if (!self) return;
+        if (e)
+            return w->answer(
+                Status::ServiceUnavailable,
+                refusalBody(json, w->multiple, QStringLiteral("broker_unavailable"),
+                            QStringLiteral("the batch broker cannot be reached (%1); the failed "
+                                           "sets were not queued again: try again later")
+                                .arg(e->toString())));
+        self->waitOnBroker(w, queuedNow);
     });
 }
 
@@ -479,6 +500,9 @@ void SeedBatchApi::waitOnBroker(const std::shared_ptr<Waiting>& w, int queuedNow
                  .arg(w->setIds.size())
                  .arg(w->request.programId)
                  .arg(queuedNow));
+    // Answered from a read that starts after this: one in flight may predate a set queued
+    // again just now.
+    w->firstRead = readsStarted_ + 1;
     waiting_.push_back(w);
     refreshFromBroker();
 }
@@ -486,15 +510,17 @@ void SeedBatchApi::waitOnBroker(const std::shared_ptr<Waiting>& w, int queuedNow
 void SeedBatchApi::refreshFromBroker() {
     if (readingBroker_ || waiting_.empty()) return;
     readingBroker_ = true;
+    const int read = ++readsStarted_;
     // The waiting requests' sets only (the broker keeps every set it ever had).
     QStringList keys;
     for (const auto& w : waiting_)
         for (int id : w->setIds) keys << BrokerSetJob::key(w->request.actionId, id);
     keys.removeDuplicates();
-    broker_->readStates(keys, [self = QPointer<SeedBatchApi>(this)](
+    broker_->readStates(keys, [self = QPointer<SeedBatchApi>(this), read](
                                   const QList<BrokerSetState>& states, const BrokerError* e) {
         if (!self) return;
         self->readingBroker_ = false;
+        if (!e) self->readsDone_ = read;
         // A broker away for a while: the requests wait on (their sets are on it).
         if (!e) {
             self->brokerSets_.clear();
@@ -520,6 +546,7 @@ std::optional<SetRecord> SeedBatchApi::recordOf(const Waiting& w, int index) con
 }
 
 bool SeedBatchApi::finished(const Waiting& w) const {
+    if (broker_ && w.firstRead > readsDone_) return false;
     if (!broker_) {
         const auto action = queue_->action(w.request.actionId);
         if (action && !action->stopCode.isEmpty()) return true;

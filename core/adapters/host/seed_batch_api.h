@@ -23,7 +23,7 @@
 // workers instead; a waiting request reads the broker's set states every half second (on the
 // event loop: nothing blocks) and is answered as from the local queue. A broker that is away
 // when the request comes: 503 "broker_unavailable", nothing queued. A failed set asked for
-// again is answered with its failure (a broker set is not retried from here).
+// again is put on the stream again, with its seed, as the local queue retries it.
 
 #include <QElapsedTimer>
 #include <QHttpServerResponder>
@@ -96,6 +96,8 @@ class SeedBatchApi : public QObject {
                       const QList<int>& toRetry, const std::optional<pipeline::Error>& failure);
     void settle();
     void generateOnBroker(const std::shared_ptr<Waiting>& w, const QJsonObject& json);
+    void retryThenWait(const std::shared_ptr<Waiting>& w, const QJsonObject& json,
+                       const QStringList& failedKeys, int queuedNow);
     void waitOnBroker(const std::shared_ptr<Waiting>& w, int queuedNow);
     void refreshFromBroker();
     // The set behind a waiting request's index: the local queue's, or the broker's as read
@@ -115,6 +117,8 @@ class SeedBatchApi : public QObject {
     QueueSettings naming_;
     QMap<QString, SetRecord> brokerSets_;  // "action:set" -> record, as last read
     bool readingBroker_ = false;
+    int readsStarted_ = 0;  // reads of the broker's states, numbered
+    int readsDone_ = 0;     // the last one that answered
     int maxPromptChars_ = HostLimits().maxPromptChars;
 };
 

@@ -6,7 +6,8 @@
 //   * the queue caps count the broker's unfinished sets: a request larger than the cap is
 //     413, one that would pass it 429, nothing queued;
 //   * sets posted to /api/v1/batch and /generate_multiple_sets are made and uploaded once
-//     each; the seed endpoint answers once they are, the status shows them uploaded;
+//     each; the seed endpoint answers once they are, the status shows them uploaded; the
+//     same seed request for a set that failed makes it again;
 //   * a broker that is down: 503 "broker_unavailable" from every batch endpoint, and nothing
 //     of those requests is on the broker once it is back.
 #include <QEventLoop>
@@ -200,6 +201,19 @@ class TestBrokerServe : public QObject {
         QCOMPARE(a.body["stopped"], QJsonValue());
         QCOMPARE(sets[1].toObject()["uploaded"].toArray(), QJsonArray({"final.png", "meta.json"}));
         QCOMPARE(call("GET", "/api/v1/batch/nothing-here").status, 404);
+        // The same request again for a set that failed: made again (the local queue retries
+        // it too). Its objects are in the store already: the worker finds them, nothing is
+        // written twice.
+        redis_.raw("HSET archival:set:seed:0 state failed error_code Storage reason lost");
+        a = call("POST", "/generate_multiple_sets",
+                 {{"action_id", "seed"},
+                  {"program", "T15"},
+                  {"prompt", "ai conference"},
+                  {"num_sets", 1},
+                  {"upload_previews", false}});
+        QVERIFY2(a.status == 200 && a.body["success"].toBool(), a.raw.constData());
+        QCOMPARE(a.body["sets"].toArray()[0].toObject()["final_url"], set["final_url"]);
+
         const QJsonObject puts = proxy.report()["puts"].toObject();
         checkStoredOnce("api", 2, puts);
         checkStoredOnce("seed", 1, puts);
