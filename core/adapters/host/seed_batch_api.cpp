@@ -635,12 +635,14 @@ QJsonObject SeedBatchApi::health() const {
 QHttpServerResponse SeedBatchApi::memoryStats() const {
     if (!queue_)
         return jsonResponse(
-            QJsonObject{{"status", "error"},
-                        {"error_code", "no_destination"},
-                        {"error",
-                         "this host runs no batch queue (its models are the queue's): start "
-                         "serve with the R2 options or --batch-queue"},
-                        {"timestamp", utcNow()}},
+            QJsonObject{
+                {"status", "error"},
+                {"error_code", "no_destination"},
+                {"error", broker_ ? "this host puts its sets on a batch broker: the models are "
+                                    "its workers', each on its own machine"
+                                  : "this host runs no batch queue (its models are the queue's): "
+                                    "start serve with the R2 options or --batch-queue"},
+                {"timestamp", utcNow()}},
             Status::ServiceUnavailable);
     const pipeline::MemoryStats s = queue_->source()->memoryStats();
     quint64 weights = 0;

@@ -201,6 +201,10 @@ class TestBrokerServe : public QObject {
         QCOMPARE(a.body["stopped"], QJsonValue());
         QCOMPARE(sets[1].toObject()["uploaded"].toArray(), QJsonArray({"final.png", "meta.json"}));
         QCOMPARE(call("GET", "/api/v1/batch/nothing-here").status, 404);
+        // The models are the workers': this host says so.
+        a = call("GET", "/memory_stats");
+        QVERIFY2(a.status == 503 && a.body["error"].toString().contains("broker"),
+                 a.raw.constData());
         // The same request again for a set that failed: made again (the local queue retries
         // it too). Its objects are in the store already: the worker finds them, nothing is
         // written twice.
