@@ -140,7 +140,7 @@ if cmake -S "$ROOT" -B "$BUILD" "${GENERATOR[@]}" -DCMAKE_BUILD_TYPE=Release \
 else
     row "build engine-only tree" "FAILED: see $(basename "$LOGS")/configure.log, build.log" \
         "$(elapsed "$step")"
-    tail -30 "$LOGS/configure.log" "$LOGS/build.log" >&2
+    tail -n 30 "$LOGS/configure.log" "$LOGS/build.log" >&2
     FAILED=1
 fi
 BENCH=$BUILD/app/bench/archival-bench

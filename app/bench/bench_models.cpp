@@ -340,6 +340,7 @@ int runSd35(const std::vector<std::string>& args) {
     engine::SD3Transformer mmdit(mmditConfig, engine::Scope(src, "transformer."));
     engine::AutoencoderKL vae(vaeConfig, engine::Scope(src, "vae."));
     buildTime += seconds(t);
+    std::printf("RSS after building MMDiT and VAE  %.2f GB\n", currentRssGb());
     std::printf("build (random init) %.2f s\n", buildTime);
     at::Tensor x = at::randn({o.batch, 16, o.height / 8, o.width / 8}).to(dev, dt);
     std::vector<double> steps;

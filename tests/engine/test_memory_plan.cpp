@@ -9,6 +9,7 @@
 #include "engine/pipelines/denoise_loop.h"
 #include "engine/pipelines/memory_plan.h"
 #include "engine/pipelines/pipeline_stages.h"
+#include "engine/pipelines/sd15_pipeline.h"
 #include "engine/pipelines/sd3_pipeline.h"
 #include "engine/runtime/device.h"
 #include "engine/runtime/host_memory.h"
@@ -31,6 +32,21 @@ std::vector<ResidentComponent> sd35Large() {
             {"vae", 168 * GB / 1000}};
 }
 
+// SD 1.5 in 16 bits (CLIP-L 123M, UNet 860M, VAE 84M parameters).
+std::vector<ResidentComponent> sd15() {
+    return {
+        {"text_encoder", 246 * GB / 1000}, {"unet", 1719 * GB / 1000}, {"vae", 167 * GB / 1000}};
+}
+
+constexpr std::uint64_t GiB = 1ull << 30;
+
+// A card of `bytes` as the pipeline factory plans for it: nine tenths of it as the budget.
+MemoryPlan onCard(const std::vector<ResidentComponent>& model, std::uint64_t bytes) {
+    return planMemory(model, bytes / 10 * 9, false, false, bytes);
+}
+
+using Names = std::vector<std::string>;
+
 QString sd3PipeFolder() {
     return archival::test::fixturesDir() + "/models/sd3-tiny-pipe";
 }
@@ -41,6 +57,20 @@ struct ScopedEnv {
     ScopedEnv(const char* n, const QByteArray& value) : name(n) { qputenv(n, value); }
     ~ScopedEnv() { qunsetenv(name.constData()); }
 };
+
+// A smooth picture for image-to-image.
+Image gradientImage(int width, int height) {
+    Image img;
+    img.width = width;
+    img.height = height;
+    img.rgb.resize(std::size_t(width) * height * 3);
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x)
+            for (int c = 0; c < 3; ++c)
+                img.rgb[(std::size_t(y) * width + x) * 3 + c] =
+                    static_cast<std::uint8_t>((x * 5 + y * 3 + c * 60) % 256);
+    return img;
+}
 
 GenerationRequest smallRequest() {
     GenerationRequest req;
@@ -84,6 +114,61 @@ class TestMemoryPlan : public QObject {
         QVERIFY(planMemory(sd35Large(), 0, true, true).releaseTextEncoders);
     }
 
+    // Offloaded components come to the device one stage at a time, beside what stays there;
+    // one that does not fit even so runs its stage on the host.
+    void stagesComeOverWhenTheyFit() {
+        // SD 3.5 Large on a 24 GB card: the text encoders wait in host memory, the MMDiT
+        // and the VAE stay. The CLIPs come over for encoding; T5 (9.5 GB) beside the MMDiT
+        // (16.3 GB) would not fit the card, so it encodes on the host.
+        auto plan = onCard(sd35Large(), 24 * GiB);
+        QCOMPARE(plan.offloaded, (Names{"text_encoder", "text_encoder_2", "text_encoder_3"}));
+        QCOMPARE(plan.hostStages, (Names{"text_encoder_3"}));
+        QVERIFY(!plan.offloads("transformer") && !plan.offloads("vae"));
+        QVERIFY(!plan.releaseTextEncoders);
+        QCOMPARE(QString::fromStdString(describe(plan)),
+                 QStringLiteral("offloaded to host between stages: text_encoder, text_encoder_2, "
+                                "text_encoder_3 (runs on the host)"));
+        // A 26 GiB card holds T5 beside the MMDiT for its stage; on a 28 GiB card the CLIPs
+        // alone make room; a 32 GiB card holds it all.
+        plan = onCard(sd35Large(), 26 * GiB);
+        QCOMPARE(plan.offloaded, (Names{"text_encoder", "text_encoder_2", "text_encoder_3"}));
+        QVERIFY(plan.hostStages.empty());
+        plan = onCard(sd35Large(), 28 * GiB);
+        QCOMPARE(plan.offloaded, (Names{"text_encoder", "text_encoder_2"}));
+        QVERIFY(plan.hostStages.empty());
+        plan = onCard(sd35Large(), 32 * GiB);
+        QVERIFY(plan.offloaded.empty() && plan.hostStages.empty());
+        // Only the budget known: it is also the limit while a component is over. At 26 GB
+        // the CLIPs alone make room, and neither fits back beside the rest for its stage.
+        plan = planMemory(sd35Large(), 26 * GB, false, false);
+        QCOMPARE(plan.offloaded, (Names{"text_encoder", "text_encoder_2"}));
+        QCOMPARE(plan.hostStages, (Names{"text_encoder", "text_encoder_2"}));
+        plan = planMemory(sd35Large(), 25 * GB, false, false);
+        QCOMPARE(plan.offloaded, (Names{"text_encoder", "text_encoder_2", "text_encoder_3"}));
+        QCOMPARE(plan.hostStages, (Names{"text_encoder_3"}));
+
+        // SD 1.5 in 16 bits (2.13 GB): room for all, nothing moves.
+        plan = onCard(sd15(), 4 * GiB);
+        QVERIFY(plan.offloaded.empty() && plan.hostStages.empty());
+        // Budget 2.0 GB on a 2.2 GB card: the text encoder waits in host memory and comes
+        // over for its stage.
+        plan = planMemory(sd15(), 2000 * GB / 1000, false, false, 2200 * GB / 1000);
+        QCOMPARE(plan.offloaded, (Names{"text_encoder"}));
+        QVERIFY(plan.hostStages.empty());
+        // Budget 1.8 GB: the VAE too; on a 2.0 GB card both come over for their stages ...
+        plan = planMemory(sd15(), 1800 * GB / 1000, false, false, 2000 * GB / 1000);
+        QCOMPARE(plan.offloaded, (Names{"text_encoder", "vae"}));
+        QVERIFY(plan.hostStages.empty());
+        QVERIFY(!plan.offloads("unet"));
+        // ... on a 1.9 GB card the text encoder (0.25 GB) beside the UNet no longer fits.
+        plan = planMemory(sd15(), 1800 * GB / 1000, false, false, 1900 * GB / 1000);
+        QCOMPARE(plan.offloaded, (Names{"text_encoder", "vae"}));
+        QCOMPARE(plan.hostStages, (Names{"text_encoder"}));
+        // The CPU of a small machine: nothing is offloaded (there is no other memory).
+        plan = planMemory(sd15(), 1 * GB, true, false);
+        QVERIFY(plan.offloaded.empty() && plan.hostStages.empty());
+    }
+
     void simulatedBudgetIsReadAndChecked() {
         QVERIFY(!simulatedDeviceBudget());
         {
@@ -125,6 +210,83 @@ class TestMemoryPlan : public QObject {
         for (int job = 0; job < 2; ++job) {
             const auto got = offloading->generate(smallRequest(), {});
             QCOMPARE(got.images.front().rgb, expected.images.front().rgb);
+        }
+    }
+
+    // The VAE offloaded as well, every component coming over for its stage (a simulated
+    // card that holds the whole model, a budget that holds only the transformer): the same
+    // pictures, for text-to-image and image-to-image.
+    void sd3VaeOffloadedChangesNoPixel() {
+        ARCHIVAL_REQUIRE_FIXTURES();
+        const std::string folder = sd3PipeFolder().toStdString();
+        std::uint64_t all = 0;
+        for (const char* c :
+             {"text_encoder", "text_encoder_2", "text_encoder_3", "transformer", "vae"})
+            all += checkpointBytesAs(folder + "/" + c, at::kFloat);
+        const std::uint64_t transformer = checkpointBytesAs(folder + "/transformer", at::kFloat);
+        PipelineOptions plain{Device::cpu(), Dtype::Fp32};
+        GenerationRequest img2img = smallRequest();
+        img2img.initImage = gradientImage(img2img.width, img2img.height);
+        img2img.strength = 0.6;
+        auto reference = Sd3Pipeline::open(folder, plain);
+        const auto expected = reference->generate(smallRequest(), {});
+        const auto expectedI2i = reference->generate(img2img, {});
+        reference.reset();
+
+        ScopedEnv env("ARCHIVAL_DEVICE_MEMORY_BUDGET", QByteArray::number(qulonglong(all)));
+        PipelineOptions budgeted = plain;
+        budgeted.memoryBudgetBytes = transformer + 1;
+        auto offloading = Sd3Pipeline::open(folder, budgeted);
+        QCOMPARE(offloading->memoryPlan().offloaded,
+                 (Names{"text_encoder", "text_encoder_2", "text_encoder_3", "vae"}));
+        QVERIFY(offloading->memoryPlan().hostStages.empty());
+        for (int job = 0; job < 2; ++job) {
+            QCOMPARE(offloading->generate(smallRequest(), {}).images.front().rgb,
+                     expected.images.front().rgb);
+            QCOMPARE(offloading->generate(img2img, {}).images.front().rgb,
+                     expectedI2i.images.front().rgb);
+        }
+    }
+
+    // SD 1.5 under a simulated card: the text encoder and the VAE wait in host memory and
+    // come over for their stages (or, on a card too small for that, run on the host); the
+    // pictures do not change. On the CPU itself nothing is planned.
+    void sd15OffloadingChangesNoPixel() {
+        ARCHIVAL_REQUIRE_FIXTURES();
+        const std::string folder =
+            (archival::test::fixturesDir() + "/models/sd15-tiny-pipe").toStdString();
+        const std::uint64_t unet = checkpointBytesAs(folder + "/unet", at::kFloat);
+        const std::uint64_t all = checkpointBytesAs(folder + "/text_encoder", at::kFloat) + unet +
+                                  checkpointBytesAs(folder + "/vae", at::kFloat);
+        PipelineOptions plain{Device::cpu(), Dtype::Fp32};
+        GenerationRequest img2img = smallRequest();
+        img2img.initImage = gradientImage(img2img.width, img2img.height);
+        img2img.strength = 0.6;
+        auto reference = Sd15Pipeline::open(folder, plain);
+        QVERIFY(reference->memoryPlan().offloaded.empty());
+        const auto expected = reference->generate(smallRequest(), {});
+        const auto expectedI2i = reference->generate(img2img, {});
+        reference.reset();
+        {
+            // Budgeted on the CPU without a simulated card: nothing moves.
+            PipelineOptions budgeted = plain;
+            budgeted.memoryBudgetBytes = unet + 1;
+            QVERIFY(Sd15Pipeline::open(folder, budgeted)->memoryPlan().offloaded.empty());
+        }
+        for (const std::uint64_t card : {all, unet + 1}) {
+            ScopedEnv env("ARCHIVAL_DEVICE_MEMORY_BUDGET", QByteArray::number(qulonglong(card)));
+            PipelineOptions budgeted = plain;
+            budgeted.memoryBudgetBytes = unet + 1;
+            auto offloading = Sd15Pipeline::open(folder, budgeted);
+            QCOMPARE(offloading->memoryPlan().offloaded, (Names{"text_encoder", "vae"}));
+            QCOMPARE(offloading->memoryPlan().hostStages,
+                     card == all ? Names{} : (Names{"text_encoder", "vae"}));
+            for (int job = 0; job < 2; ++job) {
+                QCOMPARE(offloading->generate(smallRequest(), {}).images.front().rgb,
+                         expected.images.front().rgb);
+                QCOMPARE(offloading->generate(img2img, {}).images.front().rgb,
+                         expectedI2i.images.front().rgb);
+            }
         }
     }
 

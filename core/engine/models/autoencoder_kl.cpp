@@ -228,22 +228,24 @@ at::Tensor AutoencoderKL::fromLatent(const at::Tensor& latent) const {
 }
 
 AutoencoderKL loadAutoencoderKL(const Checkpoint& checkpoint, const AutoencoderKLConfig& config,
-                                at::ScalarType dtype, at::Device device) {
+                                at::ScalarType dtype, at::Device device,
+                                std::map<std::string, at::Tensor>* parameters) {
     const VaeCheckpointLayout layout = detectVaeLayout(checkpoint);
     const CheckpointSource::Rename rename = vaeRename(layout, config, checkpoint);
     CheckpointSource strict(checkpoint, dtype, device, rename, layout.prefix);
     ConvAsLinearSource source(strict, checkpoint, rename, layout.prefix);
     AutoencoderKL model(config, Scope(source));
     source.finish();
+    if (parameters) *parameters = source.taken();
     return model;
 }
 
-AutoencoderKL loadAutoencoderKL(const std::string& folder, at::ScalarType dtype,
-                                at::Device device) {
+AutoencoderKL loadAutoencoderKL(const std::string& folder, at::ScalarType dtype, at::Device device,
+                                std::map<std::string, at::Tensor>* parameters) {
     const auto config =
         AutoencoderKLConfig::fromFile((std::filesystem::path(folder) / "config.json").string());
     const Checkpoint checkpoint = Checkpoint::open(folder);
-    return loadAutoencoderKL(checkpoint, config, dtype, device);
+    return loadAutoencoderKL(checkpoint, config, dtype, device, parameters);
 }
 
 }  // namespace archival::engine

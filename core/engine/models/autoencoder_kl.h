@@ -109,9 +109,13 @@ class AutoencoderKL {
 // with the legacy attention names, the original LDM layout with or without the
 // `first_stage_model.` prefix; attention weights as linear or 1x1 conv), strictly: every
 // missing, unexpected or mis-shaped tensor is named in an EngineError(ModelLoad).
+// `parameters`, when given, receives every weight by the model's names and shapes (to build
+// a copy on another device for a stage).
 AutoencoderKL loadAutoencoderKL(const Checkpoint& checkpoint, const AutoencoderKLConfig& config,
-                                at::ScalarType dtype, at::Device device);
+                                at::ScalarType dtype, at::Device device,
+                                std::map<std::string, at::Tensor>* parameters = nullptr);
 // A diffusers `vae/` folder: config.json and the weights beside it.
-AutoencoderKL loadAutoencoderKL(const std::string& folder, at::ScalarType dtype, at::Device device);
+AutoencoderKL loadAutoencoderKL(const std::string& folder, at::ScalarType dtype, at::Device device,
+                                std::map<std::string, at::Tensor>* parameters = nullptr);
 
 }  // namespace archival::engine

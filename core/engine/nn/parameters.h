@@ -131,9 +131,13 @@ class RandomSource : public ParameterSource {
     at::Tensor take(const std::string& name, at::IntArrayRef shape) override;
 
   private:
+    // N(0, 0.02) in `dtype_` on the host; fp32 draws are the same values as at::normal's.
+    at::Tensor draw(at::IntArrayRef shape);
+
     at::Generator generator_;
     at::ScalarType dtype_;
     at::Device device_;
+    at::Tensor scratch_;  // fp32 pieces of a draw in another dtype
 };
 
 }  // namespace archival::engine

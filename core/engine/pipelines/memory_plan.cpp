@@ -15,8 +15,12 @@ bool MemoryPlan::offloads(const std::string& component) const {
     return std::find(offloaded.begin(), offloaded.end(), component) != offloaded.end();
 }
 
+bool MemoryPlan::runsOnHost(const std::string& component) const {
+    return std::find(hostStages.begin(), hostStages.end(), component) != hostStages.end();
+}
+
 MemoryPlan planMemory(const std::vector<ResidentComponent>& components, std::uint64_t budget,
-                      bool deviceIsHost, bool releaseAsked) {
+                      bool deviceIsHost, bool releaseAsked, std::uint64_t deviceBytes) {
     MemoryPlan plan;
     plan.releaseTextEncoders = releaseAsked;
     std::uint64_t total = 0;
@@ -38,6 +42,11 @@ MemoryPlan planMemory(const std::vector<ResidentComponent>& components, std::uin
     };
     offload([](const std::string& n) { return isTextEncoder(n); });
     offload([](const std::string& n) { return n == "vae"; });
+    // Stages run one at a time: each offloaded component comes over alone, beside what stays.
+    const std::uint64_t stageLimit = deviceBytes > 0 ? std::max(deviceBytes, budget) : budget;
+    for (const auto& c : components)
+        if (plan.offloads(c.name) && total + c.bytes > stageLimit)
+            plan.hostStages.push_back(c.name);
     return plan;
 }
 
@@ -47,8 +56,10 @@ std::string describe(const MemoryPlan& plan) {
     if (!plan.offloaded.empty()) {
         if (!out.empty()) out += "; ";
         out += "offloaded to host between stages:";
-        for (std::size_t i = 0; i < plan.offloaded.size(); ++i)
+        for (std::size_t i = 0; i < plan.offloaded.size(); ++i) {
             out += (i ? ", " : " ") + plan.offloaded[i];
+            if (plan.runsOnHost(plan.offloaded[i])) out += " (runs on the host)";
+        }
     }
     return out.empty() ? "everything resident on the device" : out;
 }

@@ -47,10 +47,12 @@ StartLatents imageToImageStart(const AutoencoderKL& vae, Scheduler& scheduler,
     const at::Tensor image =
         initImageTensor(*req.initImage, req.width, req.height).to(device, dtype);
     trace("init_image", image);
+    // On the VAE's device, which is the host when the memory plan runs its stage there.
     const auto posterior = vae.encode(image);
-    const at::Tensor eps = seededNoise(posterior.mean.sizes(), gen, device, dtype);
+    const at::Tensor eps =
+        seededNoise(posterior.mean.sizes(), gen, device, dtype).to(posterior.mean.device());
     const at::Tensor imageLatents =
-        vae.toLatent(posterior.sample(eps)).repeat({req.batch, 1, 1, 1});
+        vae.toLatent(posterior.sample(eps)).to(device).repeat({req.batch, 1, 1, 1});
     trace("image_latents", imageLatents);
     const at::Tensor noise = seededNoise(imageLatents.sizes(), gen, device, dtype);
     StartLatents out;

@@ -12,7 +12,9 @@
 #include "engine/pipelines/image_tensors.h"
 #include "engine/pipelines/model_folder.h"
 #include "engine/pipelines/reference_configs.h"
+#include "engine/pipelines/vae_for_stage.h"
 #include "engine/runtime/device.h"
+#include "engine/runtime/host_memory.h"
 #include "engine/schedulers/scheduler_config.h"
 #include "engine/schedulers/scheduler_factory.h"
 #include "engine/util/json_file.h"
@@ -79,22 +81,46 @@ std::unique_ptr<Sd15Pipeline> Sd15Pipeline::open(const std::string& path,
     auto progress = [&](const std::string& what, int i) {
         if (options.onLoad) options.onLoad(what, i, 4);
     };
+    // A simulated device budget plans the CPU as if it were a GPU of that size beside the
+    // host, so the offloading path runs (and is tested) without one. On the CPU itself the
+    // plan moves nothing (SD 1.5 has no text encoder worth releasing).
+    const bool separateDevice = p->device_.is_cuda() || simulatedDeviceBudget();
+    auto plan = [&](std::uint64_t text, std::uint64_t unet, std::uint64_t vae) {
+        if (!separateDevice) return;
+        p->plan_ = planMemory({{"text_encoder", text}, {"unet", unet}, {"vae", vae}},
+                              options.memoryBudgetBytes, false, false,
+                              deviceMemory(publicDevice(p->device_)).totalBytes);
+    };
+    auto home = [&](const char* component) {
+        return p->plan_.offloads(component) ? at::Device(at::kCPU) : p->device_;
+    };
     translateTorchErrors([&] {
         if (fs::is_regular_file(path)) {
             const Checkpoint cp = Checkpoint::open(path);
+            // The plan comes from the file's header, before any weight is read.
+            auto bytesUnder = [&](const std::string& prefix) {
+                std::uint64_t n = 0;
+                for (const auto& [name, e] : cp.entries())
+                    if (name.rfind(prefix, 0) == 0)
+                        n += static_cast<std::uint64_t>(e.info->numel()) *
+                             c10::elementSize(p->dtype_);
+                return n;
+            };
+            plan(bytesUnder("cond_stage_model."), bytesUnder("model.diffusion_model."),
+                 bytesUnder("first_stage_model."));
             progress("tokenizer", 0);
             p->tokenizer_.emplace(ClipTokenizer::fromFolder(findTokenizerFor(path)));
             progress("text encoder", 1);
-            p->textEncoder_.emplace(loadClipText(cp, ClipTextConfig::sd15ViTL14(), p->dtype_,
-                                                 p->device_, kSd15SingleFileTextEncoderPrefix,
-                                                 &p->textParameters_));
+            p->textEncoder_.emplace(
+                loadClipText(cp, ClipTextConfig::sd15ViTL14(), p->dtype_, home("text_encoder"),
+                             kSd15SingleFileTextEncoderPrefix, &p->textParameters_));
             progress("UNet", 2);
             const auto unetConfig = UNet2DConditionConfig::stableDiffusion15();
             p->unet_.emplace(loadUNet2DConditionFromLdm(cp, unetConfig, p->dtype_, p->device_));
             progress("VAE", 3);
             p->vae_.emplace(loadAutoencoderKL(
                 cp, AutoencoderKLConfig::fromJson(referenceConfig(ReferenceConfig::Sd15Vae), path),
-                p->dtype_, p->device_));
+                p->dtype_, home("vae"), &p->vaeParameters_));
             p->schedulerConfig_ = referenceConfig(ReferenceConfig::Sd15Scheduler);
             for (const auto& [name, e] : cp.entries())
                 if (name.rfind("first_stage_model.", 0) == 0)
@@ -105,18 +131,22 @@ std::unique_ptr<Sd15Pipeline> Sd15Pipeline::open(const std::string& path,
             if (folder.family != Family::Sd15)
                 throw EngineError(ErrorKind::ModelLoad, path + " is a " + folder.pipelineClass +
                                                             " folder, not Stable Diffusion 1.x");
+            const std::string te = folder.path("text_encoder");
+            plan(checkpointBytesAs(te, p->dtype_),
+                 checkpointBytesAs(folder.path("unet"), p->dtype_),
+                 checkpointBytesAs(folder.path("vae"), p->dtype_));
             progress("tokenizer", 0);
             p->tokenizer_.emplace(ClipTokenizer::fromFolder(folder.path("tokenizer")));
             progress("text encoder", 1);
-            const std::string te = folder.path("text_encoder");
             const Checkpoint teCp = Checkpoint::open(te);
             p->textEncoder_.emplace(loadClipText(
                 teCp, ClipTextConfig::fromFile((fs::path(te) / "config.json").string()), p->dtype_,
-                p->device_, {}, &p->textParameters_));
+                home("text_encoder"), {}, &p->textParameters_));
             progress("UNet", 2);
             p->unet_.emplace(loadUNet2DCondition(folder.path("unet"), p->dtype_, p->device_));
             progress("VAE", 3);
-            p->vae_.emplace(loadAutoencoderKL(folder.path("vae"), p->dtype_, p->device_));
+            p->vae_.emplace(
+                loadAutoencoderKL(folder.path("vae"), p->dtype_, home("vae"), &p->vaeParameters_));
             p->vaeBytes_ = checkpointBytesAs(folder.path("vae"), p->dtype_);
             p->schedulerConfig_ = readSchedulerConfigFile(
                 (fs::path(folder.path("scheduler")) / "scheduler_config.json").string());
@@ -124,6 +154,8 @@ std::unique_ptr<Sd15Pipeline> Sd15Pipeline::open(const std::string& path,
         if (!options.taesdPath.empty())
             p->taesd_.emplace(loadTaesdDecoder(options.taesdPath, p->dtype_, p->device_));
     });
+    // Kept by name only where the plan needs them to build the VAE's copy for a stage.
+    if (!p->plan_.offloads("vae")) p->vaeParameters_.clear();
     p->defaultSampler_ = samplerForClass(p->schedulerConfig_);
     p->unetParameters_ = p->unet_->parameters();
     const UNet2DConditionConfig unetConfig = p->unet_->config();
@@ -145,8 +177,9 @@ std::vector<ResidentComponent> Sd15Pipeline::residentComponents() const {
             {"vae", vaeBytes_}};
 }
 
-at::Tensor Sd15Pipeline::encodePrompt(const std::string& text, int batch, int clipSkip,
-                                      GenerationResult* result, bool isNegative) const {
+at::Tensor Sd15Pipeline::encodePrompt(const ClipTextModel& encoder, const std::string& text,
+                                      int batch, int clipSkip, GenerationResult* result,
+                                      bool isNegative) const {
     const Tokenized tok = tokenizer_->encode(text);
     if (!isNegative && result) {
         result->promptTokens = static_cast<int>(tok.tokenCount);
@@ -159,7 +192,8 @@ at::Tensor Sd15Pipeline::encodePrompt(const std::string& text, int batch, int cl
                                    " were cut off (CLIP reads " +
                                    std::to_string(tokenizer_->capacity()) + ")");
     const at::Tensor ids = at::tensor(tok.ids, at::kLong).unsqueeze(0).to(device_);
-    const at::Tensor embeds = textEncoder_->forward(ids, clipSkip).clipSkipped;
+    // On the device even when the plan runs the encoder on the host.
+    const at::Tensor embeds = encoder.forward(ids, clipSkip).clipSkipped.to(device_);
     return embeds.repeat({batch, 1, 1});
 }
 
@@ -204,14 +238,26 @@ GenerationResult Sd15Pipeline::generate(const GenerationRequest& req, const Gene
         stage("text encoder");
         const auto tText = Clock::now();
         const int b = req.batch;
-        const at::Tensor cond = encodePrompt(req.prompt, b, req.clipSkip, &result, false);
+        // Offloaded and moved over: a copy on the device for this stage (with the job's
+        // LoRA, merged into the host weights above), freed after it.
+        std::optional<ClipTextModel> moved;
+        if (plan_.offloads("text_encoder") && !plan_.runsOnHost("text_encoder")) {
+            TensorMapSource source(textParameters_, device_);
+            moved.emplace(ClipTextModel(textEncoder_->config(), Scope(source)));
+        }
+        const ClipTextModel& encoder = moved ? *moved : *textEncoder_;
+        const at::Tensor cond = encodePrompt(encoder, req.prompt, b, req.clipSkip, &result, false);
         const bool cfg = req.guidance > 1.0;
         at::Tensor embeds = cond;
         if (cfg) {
             const at::Tensor uncond =
-                encodePrompt(req.negativePrompt, b, req.clipSkip, &result, true);
+                encodePrompt(encoder, req.negativePrompt, b, req.clipSkip, &result, true);
             trace("negative_prompt_embeds", uncond);
             embeds = at::cat({uncond, cond});
+        }
+        if (moved) {
+            moved.reset();
+            releaseCachedDeviceMemory();
         }
         trace("prompt_embeds", cond);
         result.timings.textEncodeSeconds = since(tText);
@@ -225,8 +271,9 @@ GenerationResult Sd15Pipeline::generate(const GenerationRequest& req, const Gene
         at::Tensor latents;
         if (img2img) {
             stage("VAE encode");
+            const VaeForStage vae(*vae_, vaeParameters_, plan_, device_);
             const StartLatents start = imageToImageStart(
-                *vae_, *scheduler, req, Img2ImgStartRule::WholeSteps, gen, device_, dtype_, trace);
+                *vae, *scheduler, req, Img2ImgStartRule::WholeSteps, gen, device_, dtype_, trace);
             latents = start.latents;
             begin = start.beginIndex;
         } else {
@@ -261,7 +308,8 @@ GenerationResult Sd15Pipeline::generate(const GenerationRequest& req, const Gene
 
         stage("VAE decode");
         const auto tDecode = Clock::now();
-        result.images = decodeToImages(*vae_, latents, trace);
+        const VaeForStage vae(*vae_, vaeParameters_, plan_, device_);
+        result.images = decodeToImages(*vae, latents, trace);
         result.timings.decodeSeconds = since(tDecode);
     });
     result.previewMethod = taesd_ ? "TAESD" : "latent projection";

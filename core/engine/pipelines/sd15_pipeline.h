@@ -18,6 +18,7 @@
 #include "engine/models/taesd.h"
 #include "engine/models/unet2d_condition.h"
 #include "engine/pipelines/loaded_pipeline.h"
+#include "engine/pipelines/memory_plan.h"
 #include "engine/pipelines/pipeline_stages.h"
 #include "engine/tokenizers/clip_tokenizer.h"
 
@@ -40,11 +41,15 @@ class Sd15Pipeline : public LoadedPipeline {
     std::vector<ResidentComponent> residentComponents() const override;
 
     const ClipTokenizer& tokenizer() const { return *tokenizer_; }
+    // Where the components live (decided at open from the memory budget; on the CPU nothing
+    // moves: the whole model is ~4 GB in fp32).
+    const MemoryPlan& memoryPlan() const { return plan_; }
 
   private:
     Sd15Pipeline() = default;
-    at::Tensor encodePrompt(const std::string& text, int batch, int clipSkip,
-                            GenerationResult* result, bool isNegative) const;
+    // With `encoder`: the loaded text encoder, or its copy on the device for the stage.
+    at::Tensor encodePrompt(const ClipTextModel& encoder, const std::string& text, int batch,
+                            int clipSkip, GenerationResult* result, bool isNegative) const;
     void applyLoras(const std::vector<LoraRequest>& loras, LoraPatcher& patcher,
                     GenerationResult& result);
 
@@ -56,7 +61,9 @@ class Sd15Pipeline : public LoadedPipeline {
     nlohmann::json schedulerConfig_;
     std::string defaultSampler_;
     std::map<std::string, at::Tensor> unetParameters_, textParameters_;
+    std::map<std::string, at::Tensor> vaeParameters_;  // in host memory, when it is offloaded
     std::uint64_t vaeBytes_ = 0;
+    MemoryPlan plan_;
     std::function<std::vector<std::string>(const std::string&)> unetLdmNames_;
 };
 

@@ -11,6 +11,7 @@
 #include "engine/pipelines/denoise_loop.h"
 #include "engine/pipelines/image_tensors.h"
 #include "engine/pipelines/model_folder.h"
+#include "engine/pipelines/vae_for_stage.h"
 #include "engine/runtime/device.h"
 #include "engine/runtime/host_memory.h"
 #include "engine/schedulers/scheduler_config.h"
@@ -98,8 +99,10 @@ std::unique_ptr<Sd3Pipeline> Sd3Pipeline::open(const std::string& path,
         // A simulated device budget plans the CPU as if it were a GPU of that size beside the
         // host, so the offloading path runs (and is tested) without one.
         const bool deviceIsHost = !p->device_.is_cuda() && !simulatedDeviceBudget();
-        p->plan_ =
-            planMemory(sizes, options.memoryBudgetBytes, deviceIsHost, options.releaseTextEncoders);
+        const std::uint64_t deviceBytes =
+            deviceIsHost ? 0 : deviceMemory(publicDevice(p->device_)).totalBytes;
+        p->plan_ = planMemory(sizes, options.memoryBudgetBytes, deviceIsHost,
+                              options.releaseTextEncoders, deviceBytes);
         progress(withT5 ? "text encoders (CLIP-L, CLIP-G, T5)" : "text encoders (CLIP-L, CLIP-G)",
                  next++);
         p->loadTextEncoders();
@@ -108,7 +111,10 @@ std::unique_ptr<Sd3Pipeline> Sd3Pipeline::open(const std::string& path,
         p->transformer_.emplace(
             loadSD3Transformer(folder.path("transformer"), p->dtype_, p->device_));
         progress("VAE", next++);
-        p->vae_.emplace(loadAutoencoderKL(folder.path("vae"), p->dtype_, p->device_));
+        const bool vaeOffloaded = p->plan_.offloads("vae");
+        p->vae_.emplace(loadAutoencoderKL(folder.path("vae"), p->dtype_,
+                                          vaeOffloaded ? at::Device(at::kCPU) : p->device_,
+                                          vaeOffloaded ? &p->vaeParameters_ : nullptr));
         p->vaeBytes_ = checkpointBytesAs(folder.path("vae"), p->dtype_);
         p->schedulerConfig_ = readSchedulerConfigFile(
             (fs::path(folder.path("scheduler")) / "scheduler_config.json").string());
@@ -148,20 +154,20 @@ void Sd3Pipeline::releaseTextEncoders() {
 
 void Sd3Pipeline::placeTextEncoders(at::Device where) {
     // The weights by name stay where they were loaded (host memory); only the models built
-    // from them move.
-    auto onDevice = [&](const char* component, const at::Device& home) {
-        return plan_.offloads(component) ? where : home;
+    // from them move: those the plan offloads and moves over for their stage.
+    auto moves = [&](const char* component) {
+        return plan_.offloads(component) && !plan_.runsOnHost(component);
     };
-    if (clipL_) {
-        TensorMapSource source(clipLParameters_, onDevice("text_encoder", device_));
+    if (clipL_ && moves("text_encoder")) {
+        TensorMapSource source(clipLParameters_, where);
         clipL_.emplace(ClipTextModel(clipL_->config(), Scope(source)));
     }
-    if (clipG_) {
-        TensorMapSource source(clipGParameters_, onDevice("text_encoder_2", device_));
+    if (clipG_ && moves("text_encoder_2")) {
+        TensorMapSource source(clipGParameters_, where);
         clipG_.emplace(ClipTextModel(clipG_->config(), Scope(source)));
     }
-    if (t5_) {
-        TensorMapSource source(t5Parameters_, onDevice("text_encoder_3", device_));
+    if (t5_ && moves("text_encoder_3")) {
+        TensorMapSource source(t5Parameters_, where);
         t5_ = std::make_unique<T5Encoder>(t5_->config(), Scope(source));
     }
     if (where.is_cpu()) releaseCachedDeviceMemory();
@@ -198,7 +204,13 @@ Sd3PromptEmbeds Sd3Pipeline::encodePrompt(const std::string& text, GenerationRes
     const at::Tensor idsG = at::tensor(g.ids, at::kLong).unsqueeze(0).to(device_);
     trace(prefix + "clip_l_input_ids", idsL);
     trace(prefix + "clip_g_input_ids", idsG);
-    const auto outL = clipL_->forward(idsL), outG = clipG_->forward(idsG);
+    // An encoder whose stage the memory plan runs on the host answers there.
+    auto onDevice = [&](ClipTextModel::Output out) {
+        out.penultimate = out.penultimate.to(device_);
+        if (out.textEmbeds.defined()) out.textEmbeds = out.textEmbeds.to(device_);
+        return out;
+    };
+    const auto outL = onDevice(clipL_->forward(idsL)), outG = onDevice(clipG_->forward(idsG));
     trace(prefix + "clip_l_hidden_states_penultimate", outL.penultimate);
     trace(prefix + "clip_g_hidden_states_penultimate", outG.penultimate);
     trace(prefix + "clip_l_text_embeds", outL.textEmbeds);
@@ -220,7 +232,7 @@ Sd3PromptEmbeds Sd3Pipeline::encodePrompt(const std::string& text, GenerationRes
                                        " were cut off");
         const at::Tensor ids = at::tensor(tok.ids, at::kLong).unsqueeze(0).to(device_);
         trace(prefix + "t5_input_ids", ids);
-        t5 = t5_->forward(ids).to(clip.scalar_type());
+        t5 = t5_->forward(ids).to(device_, clip.scalar_type());
         trace(prefix + "t5_last_hidden_state", t5);
     } else {
         // The reference's stand-in without text_encoder_3: zeros as long as the CLIP
@@ -324,8 +336,9 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
         at::Tensor latents;
         if (img2img) {
             stage("VAE encode");
+            const VaeForStage vae(*vae_, vaeParameters_, plan_, device_);
             const StartLatents start =
-                imageToImageStart(*vae_, *scheduler, req, Img2ImgStartRule::FractionalSteps, gen,
+                imageToImageStart(*vae, *scheduler, req, Img2ImgStartRule::FractionalSteps, gen,
                                   device_, dtype_, trace);
             latents = start.latents;
             begin = start.beginIndex;
@@ -370,7 +383,8 @@ GenerationResult Sd3Pipeline::generate(const GenerationRequest& req, const Gener
 
         stage("VAE decode");
         const auto tDecode = Clock::now();
-        result.images = decodeToImages(*vae_, latents, trace);
+        const VaeForStage vae(*vae_, vaeParameters_, plan_, device_);
+        result.images = decodeToImages(*vae, latents, trace);
         result.timings.decodeSeconds = since(tDecode);
     });
     if (textEncoderT5_.empty())

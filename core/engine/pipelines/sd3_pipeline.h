@@ -63,7 +63,8 @@ class Sd3Pipeline : public LoadedPipeline {
     void loadTextEncoders();
     void releaseTextEncoders();
     // Rebuilds the text encoders from their weights on `where`: the device for encoding,
-    // the host again afterwards, when the plan offloads them.
+    // the host again afterwards, when the plan offloads them (and moves them over: one whose
+    // stage runs on the host stays there).
     void placeTextEncoders(at::Device where);
 
     at::ScalarType t5Dtype_ = at::kFloat;
@@ -78,6 +79,7 @@ class Sd3Pipeline : public LoadedPipeline {
     nlohmann::json schedulerConfig_;
     std::map<std::string, at::Tensor> transformerParameters_, clipLParameters_, clipGParameters_,
         t5Parameters_;
+    std::map<std::string, at::Tensor> vaeParameters_;  // in host memory, when it is offloaded
     std::string textEncoderL_, textEncoderG_, textEncoderT5_;  // folders, for reloading
     MemoryPlan plan_;
     std::uint64_t vaeBytes_ = 0;
