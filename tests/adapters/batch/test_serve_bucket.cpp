@@ -12,6 +12,7 @@
 
 #include "s3_peer.h"
 
+#include "serve_process.h"
 #include "test_support.h"
 
 using archival::test::S3Peer;
@@ -63,22 +64,14 @@ class TestServeBucket : public QObject {
                                 "--batch-queue", queue} +
                         r2(kBucket));
         QVERIFY(serve.waitForStarted());
-        static const QRegularExpression listening(
-            QStringLiteral("display page at https?://[^:]+:(\\d+)/"));
         QString log;
-        QRegularExpressionMatch port;
-        QDeadlineTimer deadline(60000);
-        while (!(port = listening.match(log)).hasMatch() && !deadline.hasExpired() &&
-               serve.state() == QProcess::Running) {
-            serve.waitForReadyRead(500);
-            log += QString::fromUtf8(serve.readAll());
-        }
-        QVERIFY2(port.hasMatch(), qPrintable(log));
+        const int port = archival::test::waitForServeHttpPort(serve, log);
+        QVERIFY2(port != 0, qPrintable(log));
 
         // One set over the seed's HTTP endpoint; the answer comes once it is uploaded.
         QNetworkAccessManager http;
         QNetworkRequest request(
-            QUrl(QStringLiteral("http://127.0.0.1:%1/generate_single_set").arg(port.captured(1))));
+            QUrl(QStringLiteral("http://127.0.0.1:%1/generate_single_set").arg(port)));
         request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json");
         request.setTransferTimeout(300000);
         QNetworkReply* reply =

@@ -24,6 +24,7 @@
 
 #include "../batch/s3_peer.h"
 #include "redis_peer.h"
+#include "serve_process.h"
 #include "test_support.h"
 
 using archival::test::FaultProxy;
@@ -123,18 +124,10 @@ class TestBrokerServe : public QObject {
                                 redis_.url(), "--limit", "max-queue-sets=3"} +
                         naming(proxy.endpoint()));
         QVERIFY(serve.waitForStarted());
-        static const QRegularExpression listening(
-            QStringLiteral("display page at https?://[^:]+:(\\d+)/"));
         QString log;
-        QRegularExpressionMatch port;
-        QDeadlineTimer deadline(60000);
-        while (!(port = listening.match(log)).hasMatch() && !deadline.hasExpired() &&
-               serve.state() == QProcess::Running) {
-            serve.waitForReadyRead(500);
-            log += QString::fromUtf8(serve.readAll());
-        }
-        QVERIFY2(port.hasMatch(), qPrintable(log));
-        base_ = QStringLiteral("http://127.0.0.1:%1").arg(port.captured(1));
+        const int port = archival::test::waitForServeHttpPort(serve, log);
+        QVERIFY2(port != 0, qPrintable(log));
+        base_ = QStringLiteral("http://127.0.0.1:%1").arg(port);
 
         // No worker yet: the caps count what waits on the broker.
         const QJsonObject two{
