@@ -98,7 +98,8 @@ struct BatchCommandLine {
     const QCommandLineOption broker =
         add("broker",
             "Queue the new sets on a Redis broker for `archival-studio worker`s, or with "
-            "--status list the broker's sets (redis://HOST:PORT/DB or rediss://...; the "
+            "--status list the broker's sets, with --retry put its failed sets on it again "
+            "(redis://HOST:PORT/DB or rediss://...; the "
             "password from ARCHIVAL_BROKER_PASSWORD or the keychain).",
             "url");
 };
@@ -192,8 +193,9 @@ std::variant<BatchOptions, UsageError> parseOptions(const BatchCommandLine& cl) 
     o.broker = p.value(cl.broker);
     if (p.isSet(cl.broker) && o.broker.isEmpty())
         return UsageError{QStringLiteral("--broker needs a URL")};
-    if (!o.broker.isEmpty() && o.mode != BatchMode::Queue && o.mode != BatchMode::Status)
-        return UsageError{QStringLiteral("--broker goes with new sets or --status")};
+    if (!o.broker.isEmpty() && o.mode != BatchMode::Queue && o.mode != BatchMode::Status &&
+        o.mode != BatchMode::Retry)
+        return UsageError{QStringLiteral("--broker goes with new sets, --status or --retry")};
     // A broker entry is one set, made in a pass of its own: sets sharing a pass would have
     // to be claimed together.
     if (!o.broker.isEmpty() && o.parallel)
@@ -364,6 +366,7 @@ int runOnBroker(BatchPlan& plan) {
         return fail(problem->message, problem->exitCode);
     auto& broker = *std::get<std::unique_ptr<RedisConnection>>(connected);
     if (o.mode == BatchMode::Status) return brokerStatus(broker, o.actionId);
+    if (o.mode == BatchMode::Retry) return brokerRetry(broker, o.actionId);
     // The program must be one this machine knows (workers read the same programs file).
     if (!plan.core.service->registry().find(o.program))
         return fail(

@@ -71,7 +71,10 @@ int queueOnBroker(RedisConnection& broker, const SetRequest& request, int sets) 
     return 0;
 }
 
-int brokerStatus(RedisConnection& broker, const QString& actionId) {
+namespace {
+
+// Every set the broker knows, waited for; nullopt (after saying why) when the broker failed.
+std::optional<QList<BrokerSetState>> readAllStates(RedisConnection& broker, int& exitCode) {
     QList<BrokerSetState> states;
     std::optional<BrokerError> error;
     waitFor([&](std::function<void()> quit) {
@@ -82,7 +85,18 @@ int brokerStatus(RedisConnection& broker, const QString& actionId) {
                 quit();
             });
     });
-    if (error) return fail(error->toString(), exitCodeForBrokerError(*error));
+    if (!error) return states;
+    exitCode = fail(error->toString(), exitCodeForBrokerError(*error));
+    return std::nullopt;
+}
+
+}  // namespace
+
+int brokerStatus(RedisConnection& broker, const QString& actionId) {
+    int exitCode = 0;
+    const auto read = readAllStates(broker, exitCode);
+    if (!read) return exitCode;
+    const QList<BrokerSetState>& states = *read;
     QString out;
     QTextStream s(&out);
     for (const BrokerSetState& st : states) {
@@ -99,6 +113,32 @@ int brokerStatus(RedisConnection& broker, const QString& actionId) {
     s.flush();
     // As the local --status: listing is not failing (the states say which sets failed).
     QTextStream(stdout) << out;
+    return 0;
+}
+
+int brokerRetry(RedisConnection& broker, const QString& actionId) {
+    int exitCode = 0;
+    const auto states = readAllStates(broker, exitCode);
+    if (!states) return exitCode;
+    QStringList failed;
+    for (const BrokerSetState& st : *states)
+        if ((actionId.isEmpty() || st.value("action") == actionId) &&
+            st.value("state") == QLatin1String("failed"))
+            failed << st.value("action") + QLatin1Char(':') + st.value("set");
+    int requeued = 0;
+    std::optional<BrokerError> error;
+    waitFor([&](std::function<void()> quit) {
+        BrokerSetQueue(&broker).requeueFailed(
+            failed, [&requeued, &error, quit](int n, const BrokerError* e) {
+                requeued = n;
+                if (e) error = *e;
+                quit();
+            });
+    });
+    // Sets requeued before a failure stay requeued: say how many, then the failure.
+    QTextStream(stdout) << "requeued on " << broker.address().display() << ": " << requeued
+                        << " failed set(s)" << '\n';
+    if (error) return fail(error->toString(), exitCodeForBrokerError(*error));
     return 0;
 }
 

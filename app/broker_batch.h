@@ -1,7 +1,7 @@
 #pragma once
 // `batch --broker URL`: new sets go onto the broker's stream for the workers instead of the
 // local queue, and `--status` lists every set the broker knows with its state, worker and
-// error.
+// error; `--retry` puts its failed sets on the stream again.
 
 #include <QString>
 #include <optional>
@@ -19,5 +19,9 @@ int queueOnBroker(adapters::RedisConnection& broker, const adapters::SetRequest&
 // One line per set (action, set, program, state, worker, error); with `actionId` that
 // action's sets only. Returns 0 (or the broker's exit code).
 int brokerStatus(adapters::RedisConnection& broker, const QString& actionId);
+
+// `--retry`: the failed sets (of `actionId`, or all) go onto the stream again, each with the
+// seed it was queued with, as the local queue retries. Prints how many; returns the exit code.
+int brokerRetry(adapters::RedisConnection& broker, const QString& actionId);
 
 }  // namespace archival::app

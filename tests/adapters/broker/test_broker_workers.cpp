@@ -10,7 +10,7 @@
 //     set again (other timings, so other PNG bytes) and finishes it, each object stored once;
 //   * redis-server killed and started again mid-run: no set lost, none made twice;
 //   * 5xx answers are retried; a 403 fails the set with the store's reason, which
-//     `batch --status --broker` shows;
+//     `batch --status --broker` shows, and `batch --retry --broker` makes again;
 //   * the broker's password never appears in what the processes print;
 //   * acknowledged entries leave the stream (its length back to 0) while the status still
 //     lists every set;
@@ -382,6 +382,22 @@ class TestBrokerWorkers : public QObject {
             status.second.contains("failed") && status.second.contains("SignatureDoesNotMatch"),
             qPrintable(status.second));
         QVERIFY(store_.list(kBucket, "exhibit/actions/refused/").isEmpty());
+
+        // Once the key is right again, --retry puts the failed set back with its seed, and a
+        // worker makes it.
+        const QString seed = field("refused", 0, "seed");
+        QVERIFY(!seed.isEmpty());
+        const auto retried = batch({"--retry", "--broker", redis_.url(), "--action-id", "refused"});
+        QVERIFY2(retried.first == 0, qPrintable(retried.second));
+        QVERIFY2(retried.second.contains(": 1 failed set(s)"), qPrintable(retried.second));
+        QCOMPARE(field("refused", 0, "state"), QStringLiteral("pending"));
+        QCOMPARE(field("refused", 0, "reason"), QString());
+        QProcess* fixed = startWorker("fixed", store_.endpoint());
+        QVERIFY(fixed);
+        QVERIFY2(waitForAll("refused", 1, "uploaded", 120000), "the retried set was not uploaded");
+        QVERIFY(stopWorker(fixed));
+        QCOMPARE(field("refused", 0, "seed"), seed);
+        QVERIFY(!store_.list(kBucket, "exhibit/actions/refused/").isEmpty());
     }
 
     void aSetDeliveredTooOftenFailsNamingItsLastWorker() {
