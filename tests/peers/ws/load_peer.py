@@ -46,15 +46,19 @@ async def display(url, index, ready, results):
 
 
 def read_frames(data):
-    """Server-to-client WebSocket frames (unmasked) -> list of (opcode, payload)."""
+    """Server-to-client WebSocket frames (unmasked) -> list of (opcode, payload).
+
+    The bytes read so far may end anywhere in a frame, its extended length included: an
+    incomplete last frame is left for the next read."""
     frames, i = [], 0
     while i + 2 <= len(data):
         b0, b1 = data[i], data[i + 1]
         length, j = b1 & 0x7F, i + 2
-        if length == 126:
-            length, j = struct.unpack_from(">H", data, j)[0], j + 2
-        elif length == 127:
-            length, j = struct.unpack_from(">Q", data, j)[0], j + 8
+        extended = {126: ">H", 127: ">Q"}.get(length)
+        if extended:
+            if j + struct.calcsize(extended) > len(data):
+                break
+            length, j = struct.unpack_from(extended, data, j)[0], j + struct.calcsize(extended)
         if j + length > len(data):
             break
         frames.append((b0 & 0x0F, data[j:j + length]))
