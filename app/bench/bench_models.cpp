@@ -29,6 +29,7 @@
 #include "engine/pipelines/reference_configs.h"
 #include "engine/preview/latent_preview.h"
 #include "engine/runtime/device.h"
+#include "engine/runtime/host_block_cache.h"
 #include "engine/runtime/host_memory.h"
 #include "host_info.h"
 
@@ -161,6 +162,14 @@ double timed(const at::Device& d, F&& f) {
     return seconds(t);
 }
 
+// How many large tensors reused a freed block: a low share at a size means the cache is too
+// small for that size's activations.
+void printBlockCacheUse() {
+    if (const engine::HostBlockCache* cache = engine::installHostBlockCache())
+        std::printf("large tensors from the block cache %zu of %zu\n", cache->hits(),
+                    cache->hits() + cache->misses());
+}
+
 void header(const char* what, const Options& o, const at::Device& d, at::ScalarType dt) {
     std::printf("host: %s\n", hostLine().c_str());
     std::printf(
@@ -175,6 +184,11 @@ void header(const char* what, const Options& o, const at::Device& d, at::ScalarT
         std::printf("precision: %s, auto on the CPU: %s (%s=0 keeps fp32)\n",
                     engine::scalarTypeName(dt).c_str(), engine::cpuAutoPrecision().reason.c_str(),
                     engine::kCpuBf16Variable);
+    if (const engine::HostBlockCache* cache = engine::installHostBlockCache())
+        std::printf("tensor block cache: %.2f GB (%s)\n", cache->capacityBytes() / 1e9,
+                    engine::kHostCacheVariable);
+    else
+        std::printf("tensor block cache: off (%s=0)\n", engine::kHostCacheVariable);
 }
 
 }  // namespace
@@ -235,6 +249,7 @@ int runSd15(const std::vector<std::string>& args) {
         std::printf("VAE decode                     %.3f s -> %s\n", decodes.front(),
                     c10::str(image.sizes()).c_str());
     std::printf("peak RSS                       %.2f GB\n", peakRssGb());
+    printBlockCacheUse();
     if (o.json)
         printJson("sd15", o, dev, dt,
                   {{"text_encode_s", {text}}, {"unet_step_s", steps}, {"vae_decode_s", decodes}});
@@ -373,6 +388,7 @@ int runSd35(const std::vector<std::string>& args) {
     std::printf(
         "peak RSS                         %.2f GB%s\n", peakRssGb(),
         plan.releaseTextEncoders ? " (text encoders released before the MMDiT was built)" : "");
+    printBlockCacheUse();
     if (o.json)
         printJson("sd35", o, dev, dt,
                   {{"layers", layers},

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/errors.h"
+#include "engine/runtime/host_block_cache.h"
 
 namespace archival::bench {
 int runLoad(const std::vector<std::string>& args);
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
     const std::string command = argv[1];
     const std::vector<std::string> args(argv + 2, argv + argc);
     try {
+        // As the studio runs: large tensors reuse freed blocks (ARCHIVAL_HOST_CACHE=0: not).
+        archival::engine::installHostBlockCache();
         if (command == "load") return archival::bench::runLoad(args);
         if (command == "sd15") return archival::bench::runSd15(args);
         if (command == "sd35") return archival::bench::runSd35(args);

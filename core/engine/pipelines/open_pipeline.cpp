@@ -5,12 +5,14 @@
 #include "engine/pipelines/model_folder.h"
 #include "engine/pipelines/sd15_pipeline.h"
 #include "engine/pipelines/sd3_pipeline.h"
+#include "engine/runtime/host_block_cache.h"
 
 namespace archival::engine {
 
 std::unique_ptr<ImagePipeline> openPipeline(const std::string& path,
                                             const PipelineOptions& options) {
     namespace fs = std::filesystem;
+    installHostBlockCache();  // before the first tensor: a step's activations reuse their blocks
     std::error_code ec;
     if (fs::is_regular_file(path, ec)) {
         if (path.size() < 12 || path.compare(path.size() - 12, 12, ".safetensors") != 0)

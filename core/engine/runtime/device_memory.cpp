@@ -9,6 +9,7 @@
 #include "engine/errors.h"
 #include "engine/generation.h"
 #include "engine/runtime/device.h"
+#include "engine/runtime/host_block_cache.h"
 #include "engine/runtime/host_memory.h"
 
 // CUDA statistics need the CUDA headers next to a CUDA build of libtorch; a CPU-only build
@@ -50,8 +51,8 @@ DeviceMemory measuredDeviceMemory(const Device& asked);
 
 }  // namespace
 
-std::optional<std::uint64_t> simulatedDeviceBudget() {
-    const char* text = std::getenv("ARCHIVAL_DEVICE_MEMORY_BUDGET");
+std::optional<std::uint64_t> byteSizeVariable(const char* name) {
+    const char* text = std::getenv(name);
     if (!text || !*text) return std::nullopt;
     char* end = nullptr;
     const double value = std::strtod(text, &end);
@@ -75,14 +76,24 @@ std::optional<std::uint64_t> simulatedDeviceBudget() {
         }
         if (unit != 0 && end[1] != '\0') unit = 0;
     }
-    if (end == text || unit == 0 || !(value > 0))
+    if (end == text || unit == 0 || !(value >= 0))
         throw EngineError(ErrorKind::InvalidRequest,
-                          std::string("ARCHIVAL_DEVICE_MEMORY_BUDGET is not a size: ") + text +
+                          std::string(name) + " is not a size: " + text +
                               " (bytes, or a number followed by K, M or G)");
     return static_cast<std::uint64_t>(value * unit);
 }
 
+std::optional<std::uint64_t> simulatedDeviceBudget() {
+    const auto budget = byteSizeVariable("ARCHIVAL_DEVICE_MEMORY_BUDGET");
+    if (budget && *budget == 0)
+        throw EngineError(ErrorKind::InvalidRequest,
+                          "ARCHIVAL_DEVICE_MEMORY_BUDGET is not a size: 0 (bytes, or a number "
+                          "followed by K, M or G)");
+    return budget;
+}
+
 void returnFreedHostMemory() {
+    releaseHostBlockCache();
     ::malloc_trim(0);
 }
 
@@ -138,6 +149,7 @@ DeviceMemory measuredDeviceMemory(const Device& asked) {
 }  // namespace
 
 void releaseCachedDeviceMemory() {
+    releaseHostBlockCache();  // the CPU's counterpart: freed tensor blocks kept for reuse
 #ifdef ARCHIVAL_CUDA_STATS
     if (at::hasCUDA()) c10::cuda::CUDACachingAllocator::emptyCache();
 #endif

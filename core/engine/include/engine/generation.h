@@ -220,7 +220,8 @@ struct DeviceMemory {
 // Auto resolves as openPipeline does. Never throws: a device that is not there (CUDA on a
 // machine without it) reads as zeros.
 DeviceMemory deviceMemory(const Device& device);
-// Returns cached, unused CUDA memory to the driver (no-op on CPU).
+// Returns cached, unused CUDA memory to the driver, and the freed tensor blocks the CPU
+// allocator keeps for reuse to the system.
 void releaseCachedDeviceMemory();
 
 // Loads a diffusers-layout folder (model_index.json decides the family) or, for SD 1.5,
