@@ -6,6 +6,14 @@ Linear::Linear(const Scope& s, std::int64_t in, std::int64_t out, bool withBias)
     : weight(s.param("weight", {out, in})),
       bias(withBias ? s.param("bias", {out}) : at::Tensor()) {}
 
+at::Tensor Linear::operator()(const at::Tensor& x) const {
+    if (PackedLinearWeight::serves(x, weight)) {
+        at::Tensor y = packed_->run(x, weight, bias);
+        if (y.defined()) return y;
+    }
+    return at::linear(x, weight, bias);
+}
+
 Conv2d::Conv2d(const Scope& s, std::int64_t in, std::int64_t out, std::int64_t kernel,
                std::int64_t stride_, std::int64_t padding_, bool withBias)
     : weight(s.param("weight", {out, in, kernel, kernel})),

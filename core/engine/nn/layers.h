@@ -9,15 +9,22 @@
 #include <memory>
 
 #include "engine/nn/packed_conv.h"
+#include "engine/nn/packed_linear.h"
 #include "engine/nn/parameters.h"
 
 namespace archival::engine::nn {
 
+// fp32 on the CPU through oneDNN with a weight packed once, within a budget (see
+// packed_linear.h); everything else through at::linear.
 struct Linear {
     at::Tensor weight, bias;
     Linear() = default;
     Linear(const Scope& s, std::int64_t in, std::int64_t out, bool withBias = true);
-    at::Tensor operator()(const at::Tensor& x) const { return at::linear(x, weight, bias); }
+    at::Tensor operator()(const at::Tensor& x) const;
+
+  private:
+    // Shared by copies of this layer, which hold the same weight.
+    std::shared_ptr<PackedLinearWeight> packed_ = std::make_shared<PackedLinearWeight>();
 };
 
 // On the CPU through oneDNN with a weight packed once (see packed_conv.h); the output is

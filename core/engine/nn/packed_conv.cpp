@@ -3,12 +3,8 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/stack.h>
 
-#include <atomic>
-
 namespace archival::engine::nn {
 namespace {
-
-std::atomic<std::uint64_t> gEpoch{1};
 
 // mkldnn::_convolution_pointwise: libtorch's oneDNN convolution that takes a weight already
 // in oneDNN's layout (the kernel Inductor's CPU backend calls). Registered by libtorch as an
@@ -20,10 +16,6 @@ const c10::OperatorHandle& pointwiseConvolution() {
 }
 
 }  // namespace
-
-void weightsWrittenInPlace() {
-    gEpoch.fetch_add(1);
-}
 
 bool PackedConvWeight::serves(const at::Tensor& x, const at::Tensor& weight) {
     static const bool available =
@@ -41,7 +33,7 @@ at::Tensor PackedConvWeight::run(const at::Tensor& x, const at::Tensor& weight,
     at::Tensor packed;
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        const std::uint64_t epoch = gEpoch.load();
+        const std::uint64_t epoch = packingEpoch();
         if (!packed_.defined() || source_ != weight.data_ptr() || dtype_ != weight.scalar_type() ||
             epoch_ != epoch) {
             packed_ = at::mkldnn_reorder_conv2d_weight(weight.contiguous().to_mkldnn(),

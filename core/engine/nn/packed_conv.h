@@ -2,9 +2,7 @@
 // 2-D convolution on the CPU through oneDNN with the weight reordered once into the blocked
 // layout oneDNN computes in, instead of on every call (at::conv2d reorders the whole weight
 // each time: for the SD 1.5 UNet about as much memory traffic per step as the activations at
-// 256²). The packed copy lives beside the model's weight, which stays the parameter LoRA
-// writes into; a write made in place must call weightsWrittenInPlace() so that the copies
-// are made again.
+// 256²). The packed copy lives beside the model's weight (see packing_epoch.h).
 
 #include <ATen/ATen.h>
 
@@ -12,10 +10,9 @@
 #include <memory>
 #include <mutex>
 
-namespace archival::engine::nn {
+#include "engine/nn/packing_epoch.h"
 
-// Every packed copy made before this call is stale (LoRA merge and restore call it).
-void weightsWrittenInPlace();
+namespace archival::engine::nn {
 
 class PackedConvWeight {
   public:
