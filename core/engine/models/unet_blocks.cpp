@@ -44,12 +44,14 @@ ResnetBlock2D::ResnetBlock2D(const Scope& s, std::int64_t in, std::int64_t out,
 }
 
 at::Tensor ResnetBlock2D::operator()(const at::Tensor& x, const at::Tensor& tembActivated) const {
-    at::Tensor h = conv1(at::silu(norm1(x)));
-    h = h + timeEmbProj(tembActivated).unsqueeze(-1).unsqueeze(-1);
-    h = conv2(at::silu(norm2(h)));  // dropout is the identity at inference
-    at::Tensor out = (hasShortcut ? convShortcut(x) : x) + h;
-    if (outputScale != 1.0) out = out / outputScale;
-    return out;
+    // In place on the block's own temporaries: each skips an allocation the size of an
+    // activation (and a sum is the same whichever operand comes first).
+    at::Tensor h = conv1(norm1.thenSilu(x));
+    h.add_(timeEmbProj(tembActivated).unsqueeze(-1).unsqueeze(-1));
+    h = conv2(norm2.thenSilu(h));  // dropout is the identity at inference
+    h.add_(hasShortcut ? convShortcut(x) : x);
+    if (outputScale != 1.0) h.div_(outputScale);
+    return h;
 }
 
 Downsample2D::Downsample2D(const Scope& s, std::int64_t channels, std::int64_t padding)

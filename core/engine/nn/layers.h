@@ -53,6 +53,13 @@ struct GroupNorm {
     at::Tensor operator()(const at::Tensor& x) const {
         return at::group_norm(x, groups, weight, bias, eps);
     }
+    // silu(norm(x)), the SiLU in place on the norm's own output: no second activation-sized
+    // tensor.
+    at::Tensor thenSilu(const at::Tensor& x) const {
+        at::Tensor y = (*this)(x);
+        at::silu_(y);
+        return y;
+    }
 };
 
 struct LayerNorm {
