@@ -106,6 +106,16 @@ class TestPackedLinear : public QObject {
         QVERIFY(maxAbsDiff(l(x), linear64(x, l)) <= fp32Bound(x, l));
     }
 
+    // The text encoders' scope: plain at::linear, nothing counted against the budget.
+    void scopeWithoutPackedWeightsKeepsNoCopy() {
+        RandomSource src(9, at::kFloat, at::kCPU);
+        const nn::Linear l(Scope(src, "l.").withoutPackedWeights() / "inner", 32, 24);
+        const at::Tensor x = at::randn({6, 32});
+        const std::uint64_t held = nn::PackedLinearWeight::heldBytes();
+        QVERIFY(maxAbsDiff(l(x), linear64(x, l)) <= fp32Bound(x, l));
+        QCOMPARE(nn::PackedLinearWeight::heldBytes(), held);
+    }
+
     void budgetBoundsTheCopies() {
         const std::uint64_t budget = nn::PackedLinearWeight::budgetBytes();
         QVERIFY(budget > 0);  // an eighth of the machine's memory

@@ -108,7 +108,9 @@ ClipTextConfig ClipTextConfig::sd15ViTL14() {
 ClipTextModel::ClipTextModel(const ClipTextConfig& config, const Scope& scope) : config_(config) {
     const std::int64_t h = config.hiddenSize, ff = config.intermediateSize;
     const double eps = config.layerNormEps;
-    const Scope text = scope / "text_model";
+    // Run once or twice a job: no packed copies (see Scope::withoutPackedWeights).
+    const Scope unpacked = scope.withoutPackedWeights();
+    const Scope text = unpacked / "text_model";
     const Scope embeddings = text / "embeddings";
     tokenEmbedding_ = (embeddings / "token_embedding").param("weight", {config.vocabSize, h});
     positionEmbedding_ =
@@ -131,7 +133,7 @@ ClipTextModel::ClipTextModel(const ClipTextConfig& config, const Scope& scope) :
     finalLayerNorm_ = nn::LayerNorm(text / "final_layer_norm", h, eps);
     if (config.withProjection)
         textProjection_ =
-            nn::Linear(scope / "text_projection", h, config.projectionDim, /*withBias=*/false);
+            nn::Linear(unpacked / "text_projection", h, config.projectionDim, /*withBias=*/false);
 }
 
 at::Tensor ClipTextModel::activate(const at::Tensor& x) const {

@@ -167,7 +167,8 @@ T5Encoder::T5Encoder(const T5EncoderConfig& config, const Scope& scope) : config
     const std::int64_t d = config_.dModel, inner = config_.innerDim(), ff = config_.dFf;
     const double eps = config_.layerNormEpsilon;
     shared_ = scope.param("shared.weight", {config_.vocabSize, d});
-    const Scope encoder = scope / "encoder";
+    // Runs once or twice a job: no packed copies (see Scope::withoutPackedWeights).
+    const Scope encoder = scope.withoutPackedWeights() / "encoder";
     blocks_.reserve(static_cast<std::size_t>(config_.numLayers));
     for (std::int64_t i = 0; i < config_.numLayers; ++i) {
         const Scope block = encoder / "block" / i;

@@ -4,10 +4,11 @@ namespace archival::engine::nn {
 
 Linear::Linear(const Scope& s, std::int64_t in, std::int64_t out, bool withBias)
     : weight(s.param("weight", {out, in})),
-      bias(withBias ? s.param("bias", {out}) : at::Tensor()) {}
+      bias(withBias ? s.param("bias", {out}) : at::Tensor()),
+      packed_(s.packsWeights() ? std::make_shared<PackedLinearWeight>() : nullptr) {}
 
 at::Tensor Linear::operator()(const at::Tensor& x) const {
-    if (PackedLinearWeight::serves(x, weight)) {
+    if (packed_ && PackedLinearWeight::serves(x, weight)) {
         at::Tensor y = packed_->run(x, weight, bias);
         if (y.defined()) return y;
     }
@@ -19,10 +20,12 @@ Conv2d::Conv2d(const Scope& s, std::int64_t in, std::int64_t out, std::int64_t k
     : weight(s.param("weight", {out, in, kernel, kernel})),
       bias(withBias ? s.param("bias", {out}) : at::Tensor()),
       stride(stride_),
-      padding(padding_) {}
+      padding(padding_),
+      packed_(s.packsWeights() ? std::make_shared<PackedConvWeight>() : nullptr) {}
 
 at::Tensor Conv2d::operator()(const at::Tensor& x) const {
-    if (PackedConvWeight::serves(x, weight)) return packed_->run(x, weight, bias, stride, padding);
+    if (packed_ && PackedConvWeight::serves(x, weight))
+        return packed_->run(x, weight, bias, stride, padding);
     return at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
 }
 

@@ -23,8 +23,9 @@ struct Linear {
     at::Tensor operator()(const at::Tensor& x) const;
 
   private:
-    // Shared by copies of this layer, which hold the same weight.
-    std::shared_ptr<PackedLinearWeight> packed_ = std::make_shared<PackedLinearWeight>();
+    // Shared by copies of this layer, which hold the same weight; null when its scope packs
+    // no weights.
+    std::shared_ptr<PackedLinearWeight> packed_;
 };
 
 // On the CPU through oneDNN with a weight packed once (see packed_conv.h); the output is
@@ -39,8 +40,9 @@ struct Conv2d {
     at::Tensor operator()(const at::Tensor& x) const;
 
   private:
-    // Shared by copies of this layer, which hold the same weight.
-    std::shared_ptr<PackedConvWeight> packed_ = std::make_shared<PackedConvWeight>();
+    // Shared by copies of this layer, which hold the same weight; null when its scope packs
+    // no weights.
+    std::shared_ptr<PackedConvWeight> packed_;
 };
 
 struct GroupNorm {

@@ -55,18 +55,33 @@ class Scope {
     Scope(ParameterSource& source, std::string prefix = {})
         : source_(&source), prefix_(std::move(prefix)) {}
 
-    Scope operator/(const std::string& child) const { return Scope(*source_, join(child) + "."); }
+    Scope operator/(const std::string& child) const {
+        Scope s(*source_, join(child) + ".");
+        s.packsWeights_ = packsWeights_;
+        return s;
+    }
     Scope operator/(std::int64_t index) const { return *this / std::to_string(index); }
     at::Tensor param(const std::string& name, at::IntArrayRef shape) const {
         return source_->take(join(name), shape);
     }
     const std::string& prefix() const { return prefix_; }
     ParameterSource& source() const { return *source_; }
+    // Layers made under the returned scope keep no packed copy of their weights
+    // (packed_conv.h, packed_linear.h): for models that run once or twice a job (the text
+    // encoders), where a copy the size of the weights would buy nothing and take the room
+    // the denoiser's layers are packed in.
+    Scope withoutPackedWeights() const {
+        Scope s = *this;
+        s.packsWeights_ = false;
+        return s;
+    }
+    bool packsWeights() const { return packsWeights_; }
 
   private:
     std::string join(const std::string& child) const { return prefix_ + child; }
     ParameterSource* source_;
     std::string prefix_;
+    bool packsWeights_ = true;
 };
 
 // Strict loading from a checkpoint, cast to `dtype` on `device`; tensors the file already
