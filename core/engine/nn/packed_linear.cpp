@@ -2,9 +2,10 @@
 
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/stack.h>
-#include <unistd.h>
 
 #include <atomic>
+
+#include "engine/runtime/host_memory.h"
 
 namespace archival::engine::nn {
 namespace {
@@ -23,13 +24,7 @@ const c10::OperatorHandle& reorderLinearWeight() {
     return op;
 }
 
-std::uint64_t defaultBudget() {
-    const long pages = ::sysconf(_SC_PHYS_PAGES);
-    const long pageSize = ::sysconf(_SC_PAGESIZE);
-    return pages > 0 && pageSize > 0 ? static_cast<std::uint64_t>(pages) * pageSize / 8 : 0;
-}
-
-std::atomic<std::uint64_t> gBudget{defaultBudget()};
+std::atomic<std::uint64_t> gBudget{physicalMemoryBytes() / 8};
 std::atomic<std::uint64_t> gHeld{0};
 
 // Takes `bytes` from the budget when it has room.

@@ -1,6 +1,7 @@
 // Device memory readings for the pipeline factory's budget and the studio's memory panel.
 #include <dlfcn.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -90,6 +91,12 @@ std::optional<std::uint64_t> simulatedDeviceBudget() {
                           "ARCHIVAL_DEVICE_MEMORY_BUDGET is not a size: 0 (bytes, or a number "
                           "followed by K, M or G)");
     return budget;
+}
+
+std::uint64_t physicalMemoryBytes() {
+    const long pages = ::sysconf(_SC_PHYS_PAGES);
+    const long pageSize = ::sysconf(_SC_PAGESIZE);
+    return pages > 0 && pageSize > 0 ? static_cast<std::uint64_t>(pages) * pageSize : 0;
 }
 
 void returnFreedHostMemory() {

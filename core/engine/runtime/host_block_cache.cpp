@@ -4,7 +4,6 @@
 #include <c10/core/impl/alloc_cpu.h>
 #include <c10/util/Exception.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -64,12 +63,6 @@ void* mapBlock(std::size_t bytes) {
     void* block = reinterpret_cast<void*>(aligned);
     ::madvise(block, bytes, MADV_HUGEPAGE);  // advice only: without THP the pages stay small
     return block;
-}
-
-std::uint64_t physicalMemoryBytes() {
-    const long pages = ::sysconf(_SC_PHYS_PAGES);
-    const long pageSize = ::sysconf(_SC_PAGESIZE);
-    return pages > 0 && pageSize > 0 ? static_cast<std::uint64_t>(pages) * pageSize : 0;
 }
 
 }  // namespace

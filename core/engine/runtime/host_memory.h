@@ -12,6 +12,9 @@ namespace archival::engine {
 // Also unmaps the blocks the tensor block cache holds.
 void returnFreedHostMemory();
 
+// The machine's physical memory (0 when the system does not say).
+std::uint64_t physicalMemoryBytes();
+
 // A device memory budget set from outside to simulate a smaller machine or card
 // (ARCHIVAL_DEVICE_MEMORY_BUDGET: bytes, or a number with K, M or G for KiB, MiB, GiB);
 // none when unset. Throws EngineError(InvalidRequest) when it is set but not a size.
