@@ -180,7 +180,7 @@ class TestMemoryPlan : public QObject {
             ScopedEnv env("ARCHIVAL_DEVICE_MEMORY_BUDGET", "1500000");
             QCOMPARE(*simulatedDeviceBudget(), 1500000ull);
         }
-        for (const char* bad : {"lots", "12X", "-3G", "5GB"}) {
+        for (const char* bad : {"lots", "12X", "-3G", "5GB", "0"}) {  // 0: no device at all
             ScopedEnv env("ARCHIVAL_DEVICE_MEMORY_BUDGET", bad);
             QVERIFY_THROWS_EXCEPTION(EngineError, simulatedDeviceBudget());
         }

@@ -88,8 +88,7 @@ std::optional<std::uint64_t> simulatedDeviceBudget() {
     const auto budget = byteSizeVariable("ARCHIVAL_DEVICE_MEMORY_BUDGET");
     if (budget && *budget == 0)
         throw EngineError(ErrorKind::InvalidRequest,
-                          "ARCHIVAL_DEVICE_MEMORY_BUDGET is not a size: 0 (bytes, or a number "
-                          "followed by K, M or G)");
+                          "ARCHIVAL_DEVICE_MEMORY_BUDGET must be more than 0");
     return budget;
 }
 
